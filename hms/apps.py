@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HmsConfig(AppConfig):
+    name = "hms"
+    verbose_name = "HMS"

@@ -1,0 +1,51 @@
+"""Project-level pages: home, language switch, health check."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
+
+from units import selectors as unit_selectors
+from units import services as unit_services
+from units.access import scope_for_request
+from units.models import Unit
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    scope = scope_for_request(request)
+    year = timezone.localdate().year
+    own_ids = [u.pk for u in scope.own_units]
+    units = unit_selectors.units_with_meeting_counts(
+        Unit.objects.filter(pk__in=own_ids), year=year
+    ).order_by("level", "code")
+    roles_by_unit: dict[int, list[str]] = {}
+    for a in scope.assignments:
+        if a.unit_id is not None:
+            roles_by_unit.setdefault(a.unit_id, []).append(str(a.get_role_display()))
+    cards = [{"unit": u, "roles": roles_by_unit.get(u.pk, [])} for u in units]
+    global_roles = [str(a.get_role_display()) for a in scope.assignments if a.unit_id is None]
+    return render(request, "home.html", {
+        "cards": cards, "global_roles": global_roles, "year": year,
+        "min_meetings": settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR,
+    })
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """Django's set_language, remembering the choice on the signed-in user too."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if language in {"nb", "en"} and request.user.is_authenticated:
+        unit_services.user_set_language(user=request.user, language=language)
+    return response
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

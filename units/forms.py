@@ -1,0 +1,80 @@
+"""Forms of the unit pages. Validation messages are in the user's language."""
+
+from __future__ import annotations
+
+import datetime
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+
+
+class VersionedForm(forms.Form):
+    """A form for a record several people may edit: it carries the version it was
+    loaded with, so the service can refuse a stale write."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class GoalForm(VersionedForm):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    title = forms.CharField(label=_("Goal"), max_length=300)
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class DelegationForm(VersionedForm):
+    task = forms.CharField(label=_("Task"), max_length=300)
+    delegated_to = forms.EmailField(
+        label=_("Delegated to (e-mail)"),
+        help_text=_("The NTNU e-mail address of the person who takes on the task."),
+    )
+    valid_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(label=_("Until"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_delegated_to(self) -> User:
+        email = self.cleaned_data["delegated_to"].strip().lower()
+        user = User.objects.filter(email=email, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("Nobody with this e-mail address has an account."))
+        return user
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        start, end = data.get("valid_from"), data.get("valid_to")
+        if start and end and end < start:
+            self.add_error("valid_to", _("The end date must be on or after the start date."))
+        return data
+
+
+class MeetingForm(VersionedForm):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    participants = forms.ModelMultipleChoiceField(
+        label=_("Participants"), queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    topics = forms.CharField(label=_("Topics"), widget=forms.Textarea(attrs={"rows": 3}))
+    minutes = forms.CharField(label=_("Minutes"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, *args, people=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if people is not None:
+            self.fields["participants"].queryset = people
+        self.fields["participants"].label_from_instance = lambda u: u.full_name
+
+    def clean_date(self) -> datetime.date:
+        day = self.cleaned_data["date"]
+        if day > timezone.localdate() + datetime.timedelta(days=366):
+            raise forms.ValidationError(_("The date is more than a year ahead."))
+        return day

@@ -1,0 +1,160 @@
+"""Reads of the organisation and of a unit's systematic HSE work."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from .models import (
+    HseGoal,
+    Role,
+    RoleAssignment,
+    SafetyMeeting,
+    TaskDelegation,
+    Unit,
+    UnitSuccession,
+)
+
+
+def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+def reporting_units(*, year: int) -> QuerySet[Unit]:
+    """The units that answer the annual self-report for `year`: those marked to answer
+    it that are valid on 31 December of that year (the round runs in November and a
+    unit closed at the end of the year still answers for it)."""
+    _, last = year_bounds(year)
+    return Unit.objects.valid_on(last).filter(answers_self_report=True).order_by("code")
+
+
+def units_in_tree_order(units: QuerySet[Unit]) -> list[Unit]:
+    """`units` ordered depth-first (parent before its children, siblings by code), each
+    with `depth` set relative to the shallowest unit shown. One query."""
+    rows = list(units.select_related("parent").order_by("code"))
+    ids = {u.pk for u in rows}
+    children: dict[int | None, list[Unit]] = defaultdict(list)
+    for unit in rows:
+        children[unit.parent_id if unit.parent_id in ids else None].append(unit)
+    ordered: list[Unit] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for unit in children.get(parent_id, []):
+            unit.depth = depth  # type: ignore[attr-defined]
+            ordered.append(unit)
+            walk(unit.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def unit_lineage(*, unit: Unit) -> list[Unit]:
+    """The unit's predecessors, and theirs, back to the first: "this unit and its
+    predecessors" as a list starting with the unit itself. Two queries."""
+    edges: dict[int, list[int]] = defaultdict(list)
+    for predecessor_id, successor_id in UnitSuccession.objects.values_list(
+        "predecessor_id", "successor_id"
+    ):
+        edges[successor_id].append(predecessor_id)
+    found: list[int] = []
+    stack = [unit.pk]
+    while stack:
+        current = stack.pop()
+        if current in found:
+            continue
+        found.append(current)
+        stack.extend(edges.get(current, []))
+    by_id = Unit.objects.in_bulk(found)
+    return [by_id[i] for i in found]
+
+
+@dataclass(frozen=True)
+class PersonRole:
+    name: str
+    email: str
+    role: str
+    role_label: str
+    valid_from: datetime.date
+    valid_to: datetime.date | None
+
+
+@dataclass
+class UnitPage:
+    unit: Unit
+    year: int
+    people: list[PersonRole]
+    children: list[Unit]
+    goals: list[HseGoal]
+    delegations: list[TaskDelegation]
+    meetings: list[SafetyMeeting]
+    predecessors: list[UnitSuccession]
+    successors: list[UnitSuccession]
+    min_meetings: int
+
+    @property
+    def meeting_count(self) -> int:
+        return len(self.meetings)
+
+    @property
+    def too_few_meetings(self) -> bool:
+        return self.meeting_count < self.min_meetings
+
+
+ROLE_ORDER = {role: i for i, role in enumerate(Role)}
+
+
+def unit_page(*, unit: Unit, year: int, on: datetime.date) -> UnitPage:
+    """Everything the unit page shows, in a fixed number of queries:
+    people (1), children (1), goals (1), delegations (1), meetings + participants (2),
+    successions (2)."""
+    first, last = year_bounds(year)
+    assignments = (
+        RoleAssignment.objects.valid_on(on).filter(unit=unit).select_related("user")
+    )
+    people = sorted(
+        (PersonRole(name=a.user.full_name, email=a.user.email, role=a.role,
+                    role_label=str(a.get_role_display()), valid_from=a.valid_from,
+                    valid_to=a.valid_to) for a in assignments),
+        key=lambda p: (ROLE_ORDER.get(Role(p.role), 99), p.name),
+    )
+    meetings = list(
+        SafetyMeeting.objects.filter(unit=unit, date__range=(first, last))
+        .prefetch_related(Prefetch("participants"))
+        .order_by("date")
+    )
+    return UnitPage(
+        unit=unit,
+        year=year,
+        people=people,
+        children=list(unit.children.order_by("valid_to", "code")),
+        goals=list(HseGoal.objects.filter(unit=unit, year=year)),
+        delegations=list(
+            TaskDelegation.objects.filter(unit=unit)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
+            .select_related("delegated_to", "delegated_by")
+        ),
+        meetings=meetings,
+        predecessors=list(unit.predecessions.select_related("predecessor")),
+        successors=list(unit.successions.select_related("successor")),
+        min_meetings=settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR,
+    )
+
+
+def units_with_meeting_counts(units: QuerySet[Unit], *, year: int) -> QuerySet[Unit]:
+    first, last = year_bounds(year)
+    return units.annotate(
+        meeting_count=Count("safety_meetings", filter=Q(safety_meetings__date__range=(first, last)))
+    )
+
+
+def unit_people(*, unit: Unit, on: datetime.date) -> QuerySet:
+    """The people holding a role in `unit` on `on` (for choosing meeting participants)."""
+    from .models import User
+
+    return User.objects.filter(
+        role_assignments__in=RoleAssignment.objects.valid_on(on).filter(unit=unit)
+    ).distinct().order_by("full_name")

@@ -1,0 +1,219 @@
+"""Unit pages: the unit list, a unit's page, and its goals, delegations and meetings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import django_filters
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from hms.concurrency import ConflictError
+
+from . import selectors, services
+from .access import Purpose, scope_for_request, unit_for_user
+from .forms import DelegationForm, GoalForm, MeetingForm
+from .models import Campus, HseGoal, SafetyMeeting, TaskDelegation, Unit
+
+
+class UnitFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    campus = django_filters.ChoiceFilter(label=_("Campus"), choices=Campus.choices)
+    show_closed = django_filters.BooleanFilter(
+        label=_("Show closed units"), method="closed",
+        widget=django_filters.widgets.BooleanWidget(),
+    )
+
+    class Meta:
+        model = Unit
+        fields = ["q", "campus", "show_closed"]
+
+    def search(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        return queryset.filter(
+            Q(code__icontains=value) | Q(name_nb__icontains=value) | Q(name_en__icontains=value)
+            | Q(short_name__icontains=value)
+        )
+
+    def closed(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        return queryset
+
+    @property
+    def qs(self):  # type: ignore[no-untyped-def]
+        qs = super().qs
+        if not self.form.cleaned_data.get("show_closed"):
+            qs = qs.valid_on(timezone.localdate())
+        return qs
+
+
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    scope = scope_for_request(request)
+    if not scope.can_any(Purpose.READ_UNIT):
+        raise PermissionDenied
+    year = timezone.localdate().year
+    units = selectors.units_with_meeting_counts(scope.units(Purpose.READ_UNIT), year=year)
+    unit_filter = UnitFilter(request.GET or None, queryset=units)
+    rows = selectors.units_in_tree_order(unit_filter.qs if unit_filter.is_bound else
+                                         units.valid_on(timezone.localdate()))
+    return render(request, "units/unit_list.html", {
+        "filter": unit_filter, "units": rows, "year": year,
+        "min_meetings": settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR,
+    })
+
+
+def _year(request: HttpRequest) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+@login_required
+def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+    unit = unit_for_user(request, code, Purpose.READ_UNIT)
+    year = _year(request)
+    scope = scope_for_request(request)
+    page = selectors.unit_page(unit=unit, year=year, on=timezone.localdate())
+    return render(request, "units/unit_detail.html", {
+        "page": page, "unit": unit,
+        "can_manage": scope.can(Purpose.MANAGE_HSE_WORK, unit),
+        "can_record_meeting": scope.can(Purpose.RECORD_SAFETY_MEETING, unit),
+        "is_current_year": year == timezone.localdate().year,
+        "previous_year": year - 1, "next_year": year + 1,
+    })
+
+
+# --- Editing a unit's goals, delegations and meetings: one view serves all three -------
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    model: type[Model]
+    form_class: type
+    purpose: Purpose
+    title_new: Any
+    title_edit: Any
+    initial: Callable[[Any], dict]
+    create: Callable[[Unit, dict, Any], Model]
+    update: Callable[[Any, int, dict, Any], Model]
+    form_kwargs: Callable[[Unit], dict] = lambda unit: {}
+
+
+GOAL = RecordKind(
+    model=HseGoal, form_class=GoalForm, purpose=Purpose.MANAGE_HSE_WORK,
+    title_new=_("New HSE goal"), title_edit=_("Edit HSE goal"),
+    initial=lambda g: {"year": g.year, "title": g.title, "description": g.description},
+    create=lambda unit, d, actor: services.goal_create(
+        unit=unit, year=d["year"], title=d["title"], description=d["description"], actor=actor),
+    update=lambda g, v, d, actor: services.goal_update(
+        goal=g, expected_version=v, year=d["year"], title=d["title"],
+        description=d["description"], actor=actor),
+)
+
+DELEGATION = RecordKind(
+    model=TaskDelegation, form_class=DelegationForm, purpose=Purpose.MANAGE_HSE_WORK,
+    title_new=_("New delegated HSE task"), title_edit=_("Edit delegated HSE task"),
+    initial=lambda d: {"task": d.task, "delegated_to": d.delegated_to.email,
+                       "valid_from": d.valid_from, "valid_to": d.valid_to},
+    create=lambda unit, d, actor: services.delegation_create(
+        unit=unit, task=d["task"], delegated_to=d["delegated_to"], delegated_by=actor,
+        valid_from=d["valid_from"], valid_to=d["valid_to"], actor=actor),
+    update=lambda obj, v, d, actor: services.delegation_update(
+        delegation=obj, expected_version=v, task=d["task"], delegated_to=d["delegated_to"],
+        valid_from=d["valid_from"], valid_to=d["valid_to"], actor=actor),
+)
+
+MEETING = RecordKind(
+    model=SafetyMeeting, form_class=MeetingForm, purpose=Purpose.RECORD_SAFETY_MEETING,
+    title_new=_("New leader–safety-rep meeting"), title_edit=_("Edit leader–safety-rep meeting"),
+    initial=lambda m: {"date": m.date, "participants": list(m.participants.all()),
+                       "topics": m.topics, "minutes": m.minutes},
+    create=lambda unit, d, actor: services.meeting_create(
+        unit=unit, date=d["date"], participants=list(d["participants"]), topics=d["topics"],
+        minutes=d["minutes"], actor=actor),
+    update=lambda m, v, d, actor: services.meeting_update(
+        meeting=m, expected_version=v, date=d["date"], participants=list(d["participants"]),
+        topics=d["topics"], minutes=d["minutes"], actor=actor),
+    form_kwargs=lambda unit: {"people": selectors.unit_people(unit=unit,
+                                                              on=timezone.localdate())},
+)
+
+def _displayed_values(form: Any, values: dict) -> list[tuple[str, str]]:
+    """(label, text) pairs of a record's values, in the form's field order."""
+
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, (list, tuple)):
+            return ", ".join(text(v) for v in value)
+        if hasattr(value, "full_name"):
+            return value.full_name
+        if hasattr(value, "isoformat"):
+            return date_format(value, "SHORT_DATE_FORMAT")
+        return str(value)
+
+    return [(str(field.label), text(values[name])) for name, field in form.fields.items()
+            if name in values]
+
+
+KINDS = {"goals": GOAL, "delegations": DELEGATION, "meetings": MEETING}
+
+
+@login_required
+def record_edit(request: HttpRequest, code: str, kind: str, pk: str | None = None) -> HttpResponse:
+    record_kind = KINDS[kind]
+    unit = unit_for_user(request, code, record_kind.purpose)
+    instance = None
+    if pk is not None:
+        instance = record_kind.model._default_manager.filter(unit=unit, pk=pk).first()
+        if instance is None:
+            raise Http404
+    initial = record_kind.initial(instance) if instance else {}
+    if instance is not None:
+        initial["version"] = instance.version  # type: ignore[attr-defined]
+    elif kind == "goals":
+        initial["year"] = timezone.localdate().year
+    form_kwargs = record_kind.form_kwargs(unit)
+    status = 200
+    conflict = None
+    if request.method == "POST":
+        form = record_kind.form_class(request.POST, **form_kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if instance is None:
+                    record_kind.create(unit, data, request.user)
+                else:
+                    record_kind.update(instance, data.get("version") or 0, data, request.user)
+            except ConflictError as error:
+                # Keep what this person typed; show what the other person saved; the
+                # next save knowingly replaces it.
+                conflict = _displayed_values(form, record_kind.initial(error.current))
+                post = request.POST.copy()
+                post["version"] = str(error.current.version)  # type: ignore[attr-defined]
+                form = record_kind.form_class(post, **form_kwargs)
+                form.is_valid()
+                status = 409
+            except ValidationError as error:
+                form.add_error(None, error)  # services key field errors by form field names
+                status = 400
+            else:
+                return redirect("units:detail", code=unit.code)
+        else:
+            status = 400
+    else:
+        form = record_kind.form_class(initial=initial, **form_kwargs)
+    return render(request, "units/record_form.html", {
+        "unit": unit, "form": form, "conflict": conflict, "is_new": instance is None,
+        "title": record_kind.title_new if instance is None else record_kind.title_edit,
+    }, status=status)
