@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from hms.concurrency import ConflictError
+from hms.templatetags.hms_format import share
 
 from . import selectors, services
 from .access import Purpose, scope_for_request, unit_for_user
@@ -64,8 +65,12 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     unit_filter = UnitFilter(request.GET or None, queryset=units)
     rows = selectors.units_in_tree_order(unit_filter.qs if unit_filter.is_bound else
                                          units.valid_on(timezone.localdate()))
+    reporting = [u for u in rows if u.answers_self_report and not u.valid_to]
+    enough = sum(1 for u in reporting if u.meeting_count >= settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR)
     return render(request, "units/unit_list.html", {
         "filter": unit_filter, "units": rows, "year": year,
+        "reporting_count": len(reporting), "enough_meetings": enough,
+        "enough_share": share(enough, len(reporting)),
         "min_meetings": settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR,
     })
 

@@ -246,7 +246,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # axes logs client addresses by default; we keep none.
-        "axes.watch_login": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
 AXES_VERBOSE = False

@@ -9,3 +9,6 @@ STORAGES = {
 }
 DEBUG = False
 AXES_ENABLED = True
+# Serve static files from the finders (no collectstatic before tests).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
