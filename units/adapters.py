@@ -33,6 +33,16 @@ def feide_principal(extra_data: dict[str, Any]) -> str | None:
     return str(value).strip().lower() if value else None
 
 
+def login_name_for_axes(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """The login name django-axes counts failures against: allauth authenticates with
+    `email`, its form posts `login`."""
+    credentials = credentials or {}
+    name = credentials.get("email") or credentials.get("username") or credentials.get("login")
+    if not name and request is not None:
+        name = request.POST.get("login", "")
+    return str(name or "").strip().lower()
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(settings.HMS_LOCAL_SIGNUP)

@@ -161,6 +161,9 @@ if OIDC_CLIENT_ID:
     }
 
 # Brute-force protection (django-axes): lock a login name after repeated failures.
+# allauth's own per-process failed-login limit is merged into the defaults below and
+# switched off, so the lockout is decided in one place, in the database, across workers.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 # Locked per login name, not per address: NTNU's users share a few NAT and proxy
@@ -168,6 +171,7 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "units.adapters.login_name_for_axes"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/locked.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
