@@ -184,7 +184,8 @@ LANGUAGE_COOKIE_NAME = "hms_language"
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Off: years and codes must never be grouped ("2 026"); large numbers use |intcomma.
+USE_THOUSAND_SEPARATOR = False
 
 # --- Static files ----------------------------------------------------------------------
 STATIC_URL = "/static/"

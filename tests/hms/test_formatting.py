@@ -42,8 +42,9 @@ def test_dates_per_language(language, expected):
     assert rendered == expected
 
 
-def test_thousands_per_language():
+def test_large_numbers_are_grouped_per_language_and_years_never():
+    template = Template("{% load humanize %}{{ n|intcomma }} {{ year }}")
     with translation.override("nb"):
-        assert Template("{{ n }}").render(Context({"n": 1234567})) == "1\u00a0234\u00a0567"
+        assert template.render(Context({"n": 1234567, "year": 2026})) == "1\u00a0234\u00a0567 2026"
     with translation.override("en"):
-        assert Template("{{ n }}").render(Context({"n": 1234567})) == "1,234,567"
+        assert template.render(Context({"n": 1234567, "year": 2026})) == "1,234,567 2026"
