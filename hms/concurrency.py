@@ -22,8 +22,14 @@ class ConflictError(Exception):
         self.current = current
 
 
-def update_versioned(instance_or_model: M | type[M], pk: int, *, expected_version: int,
-                     actor: models.Model | None, changes: dict[str, Any]) -> M:
+def update_versioned(
+    instance_or_model: M | type[M],
+    pk: int,
+    *,
+    expected_version: int,
+    actor: models.Model | None,
+    changes: dict[str, Any],
+) -> M:
     """Apply `changes` to row `pk` if it is still at `expected_version`.
 
     Saves only the changed fields plus `version`, records `actor` in the history, and

@@ -29,10 +29,16 @@ def home(request: HttpRequest) -> HttpResponse:
             roles_by_unit.setdefault(a.unit_id, []).append(str(a.get_role_display()))
     cards = [{"unit": u, "roles": roles_by_unit.get(u.pk, [])} for u in units]
     global_roles = [str(a.get_role_display()) for a in scope.assignments if a.unit_id is None]
-    return render(request, "home.html", {
-        "cards": cards, "global_roles": global_roles, "year": year,
-        "min_meetings": settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR,
-    })
+    return render(
+        request,
+        "home.html",
+        {
+            "cards": cards,
+            "global_roles": global_roles,
+            "year": year,
+            "min_meetings": settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR,
+        },
+    )
 
 
 @require_POST

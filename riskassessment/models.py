@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class RiskAssessment(models.Model):
     """A unit's risk assessment of an activity (risk = probability × consequence)."""
 
-    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT,
-                             related_name="risk_assessments")
+    unit = models.ForeignKey(
+        "units.Unit", on_delete=models.PROTECT, related_name="risk_assessments"
+    )
     title = models.CharField(_("title"), max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
 

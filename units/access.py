@@ -65,36 +65,63 @@ UNIT, SUBTREE, ALL = Reach.UNIT, Reach.SUBTREE, Reach.ALL
 # purpose -> role -> reach. A role not listed for a purpose gives nothing for it.
 RULES: dict[Purpose, dict[str, Reach]] = {
     Purpose.READ_UNIT: {
-        R.LEADER: SUBTREE, R.HR_HSE_CHIEF: SUBTREE, R.HSE_COORDINATOR: SUBTREE,
-        R.LOCAL_CHIEF_SAFETY_REP: SUBTREE, R.SAFETY_REP: UNIT, R.DEPUTY_SAFETY_REP: UNIT,
-        R.HSE_STAFF: ALL, R.CHIEF_SAFETY_REP: ALL,
+        R.LEADER: SUBTREE,
+        R.HR_HSE_CHIEF: SUBTREE,
+        R.HSE_COORDINATOR: SUBTREE,
+        R.LOCAL_CHIEF_SAFETY_REP: SUBTREE,
+        R.SAFETY_REP: UNIT,
+        R.DEPUTY_SAFETY_REP: UNIT,
+        R.HSE_STAFF: ALL,
+        R.CHIEF_SAFETY_REP: ALL,
     },
     Purpose.MANAGE_HSE_WORK: {
-        R.LEADER: SUBTREE, R.HR_HSE_CHIEF: SUBTREE, R.HSE_COORDINATOR: SUBTREE,
+        R.LEADER: SUBTREE,
+        R.HR_HSE_CHIEF: SUBTREE,
+        R.HSE_COORDINATOR: SUBTREE,
         R.HSE_STAFF: ALL,
     },
     Purpose.RECORD_SAFETY_MEETING: {
-        R.LEADER: SUBTREE, R.HSE_COORDINATOR: SUBTREE, R.SAFETY_REP: UNIT,
-        R.DEPUTY_SAFETY_REP: UNIT, R.HSE_STAFF: ALL,
+        R.LEADER: SUBTREE,
+        R.HSE_COORDINATOR: SUBTREE,
+        R.SAFETY_REP: UNIT,
+        R.DEPUTY_SAFETY_REP: UNIT,
+        R.HSE_STAFF: ALL,
     },
     Purpose.ANSWER_SELF_REPORT: {
-        R.LEADER: UNIT, R.SAFETY_REP: UNIT, R.DEPUTY_SAFETY_REP: UNIT,
+        R.LEADER: UNIT,
+        R.SAFETY_REP: UNIT,
+        R.DEPUTY_SAFETY_REP: UNIT,
     },
     Purpose.READ_RESULTS: {
-        R.LEADER: SUBTREE, R.HR_HSE_CHIEF: SUBTREE, R.HSE_COORDINATOR: SUBTREE,
-        R.LOCAL_CHIEF_SAFETY_REP: SUBTREE, R.SAFETY_REP: UNIT, R.DEPUTY_SAFETY_REP: UNIT,
-        R.HSE_STAFF: ALL, R.CHIEF_SAFETY_REP: ALL, R.AMU_MEMBER: ALL,
+        R.LEADER: SUBTREE,
+        R.HR_HSE_CHIEF: SUBTREE,
+        R.HSE_COORDINATOR: SUBTREE,
+        R.LOCAL_CHIEF_SAFETY_REP: SUBTREE,
+        R.SAFETY_REP: UNIT,
+        R.DEPUTY_SAFETY_REP: UNIT,
+        R.HSE_STAFF: ALL,
+        R.CHIEF_SAFETY_REP: ALL,
+        R.AMU_MEMBER: ALL,
     },
     Purpose.READ_DEVIATIONS: {
-        R.LEADER: SUBTREE, R.HR_HSE_CHIEF: SUBTREE, R.HSE_COORDINATOR: SUBTREE,
-        R.LOCAL_CHIEF_SAFETY_REP: SUBTREE, R.SAFETY_REP: UNIT, R.DEPUTY_SAFETY_REP: UNIT,
-        R.HSE_STAFF: ALL, R.CHIEF_SAFETY_REP: ALL,
+        R.LEADER: SUBTREE,
+        R.HR_HSE_CHIEF: SUBTREE,
+        R.HSE_COORDINATOR: SUBTREE,
+        R.LOCAL_CHIEF_SAFETY_REP: SUBTREE,
+        R.SAFETY_REP: UNIT,
+        R.DEPUTY_SAFETY_REP: UNIT,
+        R.HSE_STAFF: ALL,
+        R.CHIEF_SAFETY_REP: ALL,
     },
     Purpose.HANDLE_DEVIATIONS: {
-        R.LEADER: SUBTREE, R.HSE_COORDINATOR: SUBTREE, R.HSE_STAFF: ALL,
+        R.LEADER: SUBTREE,
+        R.HSE_COORDINATOR: SUBTREE,
+        R.HSE_STAFF: ALL,
     },
     Purpose.MANAGE_RISK: {
-        R.LEADER: SUBTREE, R.HR_HSE_CHIEF: SUBTREE, R.HSE_COORDINATOR: SUBTREE,
+        R.LEADER: SUBTREE,
+        R.HR_HSE_CHIEF: SUBTREE,
+        R.HSE_COORDINATOR: SUBTREE,
         R.HSE_STAFF: ALL,
     },
 }
@@ -199,8 +226,9 @@ def scope_for(user: User | AnonymousUser, *, on: datetime.date | None = None) ->
     assignments = list(
         RoleAssignment.objects.valid_on(day).filter(user_id=user.pk).select_related("unit")
     )
-    return Scope(user_id=user.pk, day=day, assignments=assignments,
-                 is_superuser=bool(user.is_superuser))
+    return Scope(
+        user_id=user.pk, day=day, assignments=assignments, is_superuser=bool(user.is_superuser)
+    )
 
 
 def scope_for_request(request: HttpRequest) -> Scope:

@@ -36,8 +36,16 @@ class RoleInline(admin.TabularInline):
 
 @admin.register(Unit)
 class UnitAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name_nb", "kind", "level", "campus", "valid_from", "valid_to",
-                    "answers_self_report"]
+    list_display = [
+        "code",
+        "name_nb",
+        "kind",
+        "level",
+        "campus",
+        "valid_from",
+        "valid_to",
+        "answers_self_report",
+    ]
     list_filter = ["level", "kind", "campus", "answers_self_report"]
     search_fields = ["code", "name_nb", "name_en"]
     autocomplete_fields = ["parent"]

@@ -30,7 +30,6 @@ from .models import (
     RoleAssignment,
     SafetyArea,
     SafetyMeeting,
-    TaskDelegation,
     Unit,
     UnitSuccession,
     User,
@@ -73,43 +72,75 @@ class _People:
         self.index += 1
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create(email=email, full_name=name or person_name(self.index),
-                                       password=self.password, preferred_language=language)
+            user = User.objects.create(
+                email=email,
+                full_name=name or person_name(self.index),
+                password=self.password,
+                preferred_language=language,
+            )
             self.report.users += 1
         return user
 
 
-def _assign(report: SeedReport, user: User, role: str, unit: Unit | None,
-            valid_from: datetime.date, valid_to: datetime.date | None = None) -> None:
-    exists = RoleAssignment.objects.filter(user=user, role=role, unit=unit,
-                                           valid_from=valid_from).exists()
+def _assign(
+    report: SeedReport,
+    user: User,
+    role: str,
+    unit: Unit | None,
+    valid_from: datetime.date,
+    valid_to: datetime.date | None = None,
+) -> None:
+    exists = RoleAssignment.objects.filter(
+        user=user, role=role, unit=unit, valid_from=valid_from
+    ).exists()
     if not exists:
-        services.role_assign(user=user, role=role, unit=unit, valid_from=valid_from,
-                             valid_to=valid_to)
+        services.role_assign(
+            user=user, role=role, unit=unit, valid_from=valid_from, valid_to=valid_to
+        )
         report.roles += 1
 
 
-def _unit(report: SeedReport, *, code: str, parent: Unit | None, kind: str, name_nb: str,
-          name_en: str, short_name: str, campus: str = "trondheim", reports: bool = False,
-          safety_area: SafetyArea | None = None) -> Unit:
+def _unit(
+    report: SeedReport,
+    *,
+    code: str,
+    parent: Unit | None,
+    kind: str,
+    name_nb: str,
+    name_en: str,
+    short_name: str,
+    campus: str = "trondheim",
+    reports: bool = False,
+    safety_area: SafetyArea | None = None,
+) -> Unit:
     unit = Unit.objects.filter(code=code).first()
     if unit is None:
-        unit = services.unit_create(code=code, name_nb=name_nb, name_en=name_en, kind=kind,
-                                    parent=parent, valid_from=NTNU_FOUNDED, campus=campus,
-                                    answers_self_report=reports, short_name=short_name,
-                                    safety_area=safety_area)
+        unit = services.unit_create(
+            code=code,
+            name_nb=name_nb,
+            name_en=name_en,
+            kind=kind,
+            parent=parent,
+            valid_from=NTNU_FOUNDED,
+            campus=campus,
+            answers_self_report=reports,
+            short_name=short_name,
+            safety_area=safety_area,
+        )
         report.units += 1
     return unit
 
 
 def _main_area(code: str, name_nb: str, name_en: str) -> MainSafetyArea:
-    area, _ = MainSafetyArea.objects.get_or_create(code=code, defaults={
-        "name_nb": name_nb, "name_en": name_en})
+    area, _ = MainSafetyArea.objects.get_or_create(
+        code=code, defaults={"name_nb": name_nb, "name_en": name_en}
+    )
     return area
 
 
-def _safety_area(demo: DemoUnit, faculty_code: str, faculty_name_nb: str,
-                 faculty_name_en: str) -> SafetyArea:
+def _safety_area(
+    demo: DemoUnit, faculty_code: str, faculty_name_nb: str, faculty_name_en: str
+) -> SafetyArea:
     if demo.campus in CAMPUS_MAIN_AREAS:
         main = _main_area(*CAMPUS_MAIN_AREAS[demo.campus])
     elif demo.code in FA_MAIN_AREAS:
@@ -118,9 +149,14 @@ def _safety_area(demo: DemoUnit, faculty_code: str, faculty_name_nb: str,
         main = _main_area(*first)
     else:
         main = _main_area(f"hvo-{faculty_code}", faculty_name_nb, faculty_name_en)
-    area, _ = SafetyArea.objects.get_or_create(code=f"vo-{demo.code}", defaults={
-        "name_nb": f"Verneområde {demo.short_name}", "name_en": f"Safety area {demo.short_name}",
-        "main_area": main})
+    area, _ = SafetyArea.objects.get_or_create(
+        code=f"vo-{demo.code}",
+        defaults={
+            "name_nb": f"Verneområde {demo.short_name}",
+            "name_en": f"Safety area {demo.short_name}",
+            "main_area": main,
+        },
+    )
     return area
 
 
@@ -128,9 +164,15 @@ def _safety_area(demo: DemoUnit, faculty_code: str, faculty_name_nb: str,
 def seed_organisation() -> SeedReport:
     report = SeedReport()
     people = _People(report)
-    ntnu = _unit(report, code="ntnu", parent=None, kind="university", short_name="NTNU",
-                 name_nb="Norges teknisk-naturvitenskapelige universitet",
-                 name_en="Norwegian University of Science and Technology")
+    ntnu = _unit(
+        report,
+        code="ntnu",
+        parent=None,
+        kind="university",
+        short_name="NTNU",
+        name_nb="Norges teknisk-naturvitenskapelige universitet",
+        name_en="Norwegian University of Science and Technology",
+    )
     _assign(report, people.get("leader.ntnu", "Tor Grande"), Role.LEADER, ntnu, NTNU_FOUNDED)
     for local, name, role in GLOBAL_PEOPLE:
         _assign(report, people.get(local, name), role, None, NTNU_FOUNDED)
@@ -138,25 +180,51 @@ def seed_organisation() -> SeedReport:
     people.get("researcher", "Rahul Sharma", language="en")  # international, no role
 
     for faculty in FACULTIES:
-        top = _unit(report, code=faculty.code, parent=ntnu, kind=faculty.kind,
-                    name_nb=faculty.name_nb, name_en=faculty.name_en,
-                    short_name=faculty.short_name)
+        top = _unit(
+            report,
+            code=faculty.code,
+            parent=ntnu,
+            kind=faculty.kind,
+            name_nb=faculty.name_nb,
+            name_en=faculty.name_en,
+            short_name=faculty.short_name,
+        )
         _assign(report, people.get(f"leader.{faculty.code}"), Role.LEADER, top, NTNU_FOUNDED)
-        _assign(report, people.get(f"hrhse.{faculty.code}"), Role.HR_HSE_CHIEF, top,
-                NTNU_FOUNDED)
-        _assign(report, people.get(f"lhvo.{faculty.code}"), Role.LOCAL_CHIEF_SAFETY_REP, top,
-                datetime.date(2025, 1, 1))
+        _assign(report, people.get(f"hrhse.{faculty.code}"), Role.HR_HSE_CHIEF, top, NTNU_FOUNDED)
+        _assign(
+            report,
+            people.get(f"lhvo.{faculty.code}"),
+            Role.LOCAL_CHIEF_SAFETY_REP,
+            top,
+            datetime.date(2025, 1, 1),
+        )
         for demo in faculty.units:
             area = _safety_area(demo, faculty.code, faculty.name_nb, faculty.name_en)
-            unit = _unit(report, code=demo.code, parent=top, kind=demo.kind,
-                         name_nb=demo.name_nb, name_en=demo.name_en,
-                         short_name=demo.short_name, campus=demo.campus,
-                         reports=demo.reports, safety_area=area)
+            unit = _unit(
+                report,
+                code=demo.code,
+                parent=top,
+                kind=demo.kind,
+                name_nb=demo.name_nb,
+                name_en=demo.name_en,
+                short_name=demo.short_name,
+                campus=demo.campus,
+                reports=demo.reports,
+                safety_area=area,
+            )
             _staff_unit(report, people, unit)
     for parent_code, demo in LEVEL4:
         parent = Unit.objects.get(code=parent_code)
-        unit = _unit(report, code=demo.code, parent=parent, kind=demo.kind, name_nb=demo.name_nb,
-                     name_en=demo.name_en, short_name=demo.short_name, reports=False)
+        unit = _unit(
+            report,
+            code=demo.code,
+            parent=parent,
+            kind=demo.kind,
+            name_nb=demo.name_nb,
+            name_en=demo.name_en,
+            short_name=demo.short_name,
+            reports=False,
+        )
         _assign(report, people.get(f"leader.{demo.code}"), Role.LEADER, unit, NTNU_FOUNDED)
     _close_merged_units()
     return report
@@ -165,13 +233,26 @@ def seed_organisation() -> SeedReport:
 def _staff_unit(report: SeedReport, people: _People, unit: Unit) -> None:
     _assign(report, people.get(f"leader.{unit.code}"), Role.LEADER, unit, NTNU_FOUNDED)
     # Safety reps are elected for two years; the current term began in 2025.
-    _assign(report, people.get(f"safety.{unit.code}"), Role.SAFETY_REP, unit,
-            datetime.date(2025, 1, 1), datetime.date(2026, 12, 31))
-    _assign(report, people.get(f"coordinator.{unit.code}"), Role.HSE_COORDINATOR, unit,
-            NTNU_FOUNDED)
+    _assign(
+        report,
+        people.get(f"safety.{unit.code}"),
+        Role.SAFETY_REP,
+        unit,
+        datetime.date(2025, 1, 1),
+        datetime.date(2026, 12, 31),
+    )
+    _assign(
+        report, people.get(f"coordinator.{unit.code}"), Role.HSE_COORDINATOR, unit, NTNU_FOUNDED
+    )
     if unit.code.endswith(("-ikj", "-ibi", "-idi")):
-        _assign(report, people.get(f"deputy.{unit.code}"), Role.DEPUTY_SAFETY_REP, unit,
-                datetime.date(2025, 1, 1), datetime.date(2026, 12, 31))
+        _assign(
+            report,
+            people.get(f"deputy.{unit.code}"),
+            Role.DEPUTY_SAFETY_REP,
+            unit,
+            datetime.date(2025, 1, 1),
+            datetime.date(2026, 12, 31),
+        )
 
 
 def _close_merged_units() -> None:
@@ -183,18 +264,25 @@ def _close_merged_units() -> None:
             if unit.valid_to is not None:
                 continue
             successors = [Unit.objects.get(code=demo.merged_into)] if demo.merged_into else []
-            services.unit_close(unit=unit, last_day=datetime.date.fromisoformat(demo.valid_to),
-                                successors=successors)
+            services.unit_close(
+                unit=unit,
+                last_day=datetime.date.fromisoformat(demo.valid_to),
+                successors=successors,
+            )
     assert UnitSuccession.objects.exists()
 
 
 # --- Activity: goals, delegations, meetings --------------------------------------------
 
 GOALS = (
-    ("Alle ansatte skal kjenne til hvordan de melder avvik",
-     "Informasjon på allmøte og i introduksjonen for nyansatte."),
-    ("Risikovurdering av psykososialt arbeidsmiljø i alle grupper",
-     "Gjennomføres innen utgangen av andre kvartal."),
+    (
+        "Alle ansatte skal kjenne til hvordan de melder avvik",
+        "Informasjon på allmøte og i introduksjonen for nyansatte.",
+    ),
+    (
+        "Risikovurdering av psykososialt arbeidsmiljø i alle grupper",
+        "Gjennomføres innen utgangen av andre kvartal.",
+    ),
     ("Minst én HMS-runde i alle laboratorier og verksteder", ""),
     ("Oppfølging av arbeidsmiljøundersøkelsen (ARK)", "Tiltak besluttes i ledergruppen."),
 )
@@ -216,12 +304,13 @@ def seed_hse_work(*, today: datetime.date | None = None) -> SeedReport:
     units = list(Unit.objects.valid_on(today).filter(answers_self_report=True).order_by("code"))
     people = {
         (a.unit_id, a.role): a.user
-        for a in RoleAssignment.objects.valid_on(today).filter(
-            unit__in=units, role__in=[Role.LEADER, Role.SAFETY_REP, Role.HSE_COORDINATOR]
-        ).select_related("user")
+        for a in RoleAssignment.objects.valid_on(today)
+        .filter(unit__in=units, role__in=[Role.LEADER, Role.SAFETY_REP, Role.HSE_COORDINATOR])
+        .select_related("user")
     }
     has_activity = set(HseGoal.objects.values_list("unit_id", flat=True)) | set(
-        SafetyMeeting.objects.values_list("unit_id", flat=True))
+        SafetyMeeting.objects.values_list("unit_id", flat=True)
+    )
     for index, unit in enumerate(units):
         if unit.pk in has_activity:
             continue
@@ -235,13 +324,21 @@ def seed_hse_work(*, today: datetime.date | None = None) -> SeedReport:
     return report
 
 
-def _seed_unit_work(report: SeedReport, unit: Unit, index: int, today: datetime.date,
-                    leader: User, rep: User, coordinator: User) -> None:
+def _seed_unit_work(
+    report: SeedReport,
+    unit: Unit,
+    index: int,
+    today: datetime.date,
+    leader: User,
+    rep: User,
+    coordinator: User,
+) -> None:
     for year in (today.year - 2, today.year - 1, today.year):
         for g in range(2 + (index + year) % 2):
             title, description = GOALS[(index + g + year) % len(GOALS)]
-            services.goal_create(unit=unit, year=year, title=title, description=description,
-                                 actor=leader)
+            services.goal_create(
+                unit=unit, year=year, title=title, description=description, actor=leader
+            )
             report.goals += 1
         # Past years: 3–6 meetings; this year: 0–6 so far, some below the four expected.
         count = 3 + (index + year) % 4 if year < today.year else index % 7
@@ -251,19 +348,30 @@ def _seed_unit_work(report: SeedReport, unit: Unit, index: int, today: datetime.
             if day > today:
                 continue
             services.meeting_create(
-                unit=unit, date=day, participants=[leader, rep],
+                unit=unit,
+                date=day,
+                participants=[leader, rep],
                 topics="\n".join(TOPICS[(index + m + k) % len(TOPICS)] for k in range(2)),
-                minutes="Referat arkivert i ePhorte.", actor=leader)
+                minutes="Referat arkivert i ePhorte.",
+                actor=leader,
+            )
             report.meetings += 1
     services.delegation_create(
-        unit=unit, task="Saksbehandling av HMS-avvik", delegated_to=coordinator,
-        delegated_by=leader, valid_from=datetime.date(today.year - 2, 1, 1), valid_to=None,
-        actor=leader)
+        unit=unit,
+        task="Saksbehandling av HMS-avvik",
+        delegated_to=coordinator,
+        delegated_by=leader,
+        valid_from=datetime.date(today.year - 2, 1, 1),
+        valid_to=None,
+        actor=leader,
+    )
     services.delegation_create(
-        unit=unit, task="Oppfølging av stoffkartotek og sikkerhetsdatablad",
-        delegated_to=coordinator, delegated_by=leader,
-        valid_from=datetime.date(today.year, 1, 1), valid_to=datetime.date(today.year, 12, 31),
-        actor=leader)
+        unit=unit,
+        task="Oppfølging av stoffkartotek og sikkerhetsdatablad",
+        delegated_to=coordinator,
+        delegated_by=leader,
+        valid_from=datetime.date(today.year, 1, 1),
+        valid_to=datetime.date(today.year, 12, 31),
+        actor=leader,
+    )
     report.delegations += 2
-
-

@@ -28,8 +28,9 @@ class VersionedForm(forms.Form):
 class GoalForm(VersionedForm):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     title = forms.CharField(label=_("Goal"), max_length=300)
-    description = forms.CharField(label=_("Description"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 4}))
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class DelegationForm(VersionedForm):
@@ -39,8 +40,9 @@ class DelegationForm(VersionedForm):
         help_text=_("The NTNU e-mail address of the person who takes on the task."),
     )
     valid_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    valid_to = forms.DateField(label=_("Until"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean_delegated_to(self) -> User:
         email = self.cleaned_data["delegated_to"].strip().lower()
@@ -57,21 +59,29 @@ class DelegationForm(VersionedForm):
         return data
 
 
+class PeopleField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+        return obj.full_name
+
+
 class MeetingForm(VersionedForm):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    participants = forms.ModelMultipleChoiceField(
-        label=_("Participants"), queryset=User.objects.none(),
+    participants = PeopleField(
+        label=_("Participants"),
+        queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
     topics = forms.CharField(label=_("Topics"), widget=forms.Textarea(attrs={"rows": 3}))
-    minutes = forms.CharField(label=_("Minutes"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 6}))
+    minutes = forms.CharField(
+        label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
 
     def __init__(self, *args, people=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        participants = self.fields["participants"]
+        assert isinstance(participants, forms.ModelMultipleChoiceField)
         if people is not None:
-            self.fields["participants"].queryset = people
-        self.fields["participants"].label_from_instance = lambda u: u.full_name
+            participants.queryset = people
 
     def clean_date(self) -> datetime.date:
         day = self.cleaned_data["date"]

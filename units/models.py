@@ -49,7 +49,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("name"), max_length=200)
     preferred_language = models.CharField(
-        _("preferred language"), max_length=2, choices=LanguageChoice.choices,
+        _("preferred language"),
+        max_length=2,
+        choices=LanguageChoice.choices,
         default=LanguageChoice.NB,
     )
     # Feide's stable identifier (eduPersonPrincipalName, e.g. "ola@ntnu.no"). Users from
@@ -98,11 +100,16 @@ class UnitKind(models.TextChoices):
     GROUP = "group", _("Group")
 
 
+def valid_on_q(day: datetime.date) -> Q:
+    """Rows whose `valid_from` / `valid_to` (inclusive) period contains `day`."""
+    return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
 class ValidityQuerySet(models.QuerySet):
     """Rows with a `valid_from` / `valid_to` (inclusive) period."""
 
     def valid_on(self, day: datetime.date) -> ValidityQuerySet:
-        return self.filter(Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        return self.filter(valid_on_q(day))
 
 
 class Unit(models.Model):
@@ -119,15 +126,28 @@ class Unit(models.Model):
     short_name = models.CharField(_("short name"), max_length=40, blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=UnitKind.choices)
     level = models.PositiveSmallIntegerField(_("level"))
-    campus = models.CharField(_("campus"), max_length=20, choices=Campus.choices,
-                              default=Campus.TRONDHEIM)
-    parent = models.ForeignKey("self", verbose_name=_("parent unit"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    campus = models.CharField(
+        _("campus"), max_length=20, choices=Campus.choices, default=Campus.TRONDHEIM
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     answers_self_report = models.BooleanField(_("answers the annual self-report"), default=False)
-    safety_area = models.ForeignKey("SafetyArea", verbose_name=_("safety area"), null=True,
-                                    blank=True, on_delete=models.SET_NULL, related_name="units")
+    safety_area = models.ForeignKey(
+        "SafetyArea",
+        verbose_name=_("safety area"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="units",
+    )
     version = models.PositiveIntegerField(default=1)
 
     objects = ValidityQuerySet.as_manager()
@@ -138,7 +158,9 @@ class Unit(models.Model):
         verbose_name_plural = _("units")
         ordering = ["level", "code"]
         constraints = [
-            models.CheckConstraint(condition=Q(level__gte=1, level__lte=4), name="unit_level_1_to_4"),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=4), name="unit_level_1_to_4"
+            ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="unit_valid_to_after_from",
@@ -180,8 +202,9 @@ class UnitSuccession(models.Model):
         verbose_name_plural = _("unit successions")
         constraints = [
             models.UniqueConstraint(fields=["predecessor", "successor"], name="unique_succession"),
-            models.CheckConstraint(condition=~Q(predecessor=models.F("successor")),
-                                   name="succession_not_self"),
+            models.CheckConstraint(
+                condition=~Q(predecessor=models.F("successor")), name="succession_not_self"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -211,8 +234,12 @@ class SafetyArea(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_nb = models.CharField(_("name (Norwegian)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
-    main_area = models.ForeignKey(MainSafetyArea, verbose_name=_("main safety area"),
-                                  on_delete=models.PROTECT, related_name="areas")
+    main_area = models.ForeignKey(
+        MainSafetyArea,
+        verbose_name=_("main safety area"),
+        on_delete=models.PROTECT,
+        related_name="areas",
+    )
 
     class Meta:
         verbose_name = _("safety area")
@@ -245,11 +272,18 @@ class RoleAssignment(models.Model):
     """A person holds a role, in a unit (unit roles) or across NTNU (global roles), for
     a period. Reorganisations end assignments; they are never rewritten."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="role_assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+    )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="role_assignments")
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="role_assignments",
+    )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
 
@@ -262,8 +296,10 @@ class RoleAssignment(models.Model):
         ordering = ["unit__code", "role", "valid_from"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(role__in=sorted(GLOBAL_ROLES), unit__isnull=True)
-                           | (~Q(role__in=sorted(GLOBAL_ROLES)) & Q(unit__isnull=False))),
+                condition=(
+                    Q(role__in=sorted(GLOBAL_ROLES), unit__isnull=True)
+                    | (~Q(role__in=sorted(GLOBAL_ROLES)) & Q(unit__isnull=False))
+                ),
                 name="role_unit_matches_role_kind",
             ),
             models.CheckConstraint(
@@ -274,7 +310,7 @@ class RoleAssignment(models.Model):
         indexes = [models.Index(fields=["user", "valid_from"])]
 
     def __str__(self) -> str:
-        where = self.unit.code if self.unit_id else "NTNU"
+        where = self.unit.code if self.unit is not None else "NTNU"
         return f"{self.user} – {self.get_role_display()} ({where})"
 
 
@@ -285,8 +321,9 @@ class HseGoal(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     title = models.CharField(_("goal"), max_length=300)
     description = models.TextField(_("description"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -306,10 +343,18 @@ class TaskDelegation(models.Model):
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="task_delegations")
     task = models.CharField(_("task"), max_length=300)
-    delegated_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("delegated to"),
-                                     on_delete=models.PROTECT, related_name="delegated_tasks")
-    delegated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("delegated by"),
-                                     on_delete=models.PROTECT, related_name="+")
+    delegated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("delegated to"),
+        on_delete=models.PROTECT,
+        related_name="delegated_tasks",
+    )
+    delegated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("delegated by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     valid_from = models.DateField(_("from"))
     valid_to = models.DateField(_("until"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -337,12 +382,14 @@ class SafetyMeeting(models.Model):
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="safety_meetings")
     date = models.DateField(_("date"))
-    participants = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("participants"),
-                                          related_name="safety_meetings")
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("participants"), related_name="safety_meetings"
+    )
     topics = models.TextField(_("topics"))
     minutes = models.TextField(_("minutes"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords(m2m_fields=[participants])

@@ -112,13 +112,19 @@ def unit_page(*, unit: Unit, year: int, on: datetime.date) -> UnitPage:
     people (1), children (1), goals (1), delegations (1), meetings + participants (2),
     successions (2)."""
     first, last = year_bounds(year)
-    assignments = (
-        RoleAssignment.objects.valid_on(on).filter(unit=unit).select_related("user")
-    )
+    assignments = RoleAssignment.objects.valid_on(on).filter(unit=unit).select_related("user")
     people = sorted(
-        (PersonRole(name=a.user.full_name, email=a.user.email, role=a.role,
-                    role_label=str(a.get_role_display()), valid_from=a.valid_from,
-                    valid_to=a.valid_to) for a in assignments),
+        (
+            PersonRole(
+                name=a.user.full_name,
+                email=a.user.email,
+                role=a.role,
+                role_label=str(a.get_role_display()),
+                valid_from=a.valid_from,
+                valid_to=a.valid_to,
+            )
+            for a in assignments
+        ),
         key=lambda p: (ROLE_ORDER.get(Role(p.role), 99), p.name),
     )
     meetings = list(
@@ -155,6 +161,10 @@ def unit_people(*, unit: Unit, on: datetime.date) -> QuerySet:
     """The people holding a role in `unit` on `on` (for choosing meeting participants)."""
     from .models import User
 
-    return User.objects.filter(
-        role_assignments__in=RoleAssignment.objects.valid_on(on).filter(unit=unit)
-    ).distinct().order_by("full_name")
+    return (
+        User.objects.filter(
+            role_assignments__in=RoleAssignment.objects.valid_on(on).filter(unit=unit)
+        )
+        .distinct()
+        .order_by("full_name")
+    )

@@ -34,26 +34,47 @@ def _with_actor(instance, actor: User | None):  # type: ignore[no-untyped-def]
 
 
 @transaction.atomic
-def unit_create(*, code: str, name_nb: str, name_en: str, kind: str, parent: Unit | None,
-                valid_from: datetime.date, campus: str = "trondheim",
-                answers_self_report: bool = False, short_name: str = "",
-                safety_area: SafetyArea | None = None, actor: User | None = None) -> Unit:
+def unit_create(
+    *,
+    code: str,
+    name_nb: str,
+    name_en: str,
+    kind: str,
+    parent: Unit | None,
+    valid_from: datetime.date,
+    campus: str = "trondheim",
+    answers_self_report: bool = False,
+    short_name: str = "",
+    safety_area: SafetyArea | None = None,
+    actor: User | None = None,
+) -> Unit:
     level = 1 if parent is None else parent.level + 1
     if level > 4:
         raise ValidationError(_("A unit can be at most four levels deep."))
     if parent is not None and not parent.is_valid_on(valid_from):
         raise ValidationError(_("The parent unit is not valid on the start date."))
-    unit = Unit(code=code, name_nb=name_nb, name_en=name_en, kind=kind, parent=parent,
-                level=level, valid_from=valid_from, campus=campus, short_name=short_name,
-                answers_self_report=answers_self_report, safety_area=safety_area)
+    unit = Unit(
+        code=code,
+        name_nb=name_nb,
+        name_en=name_en,
+        kind=kind,
+        parent=parent,
+        level=level,
+        valid_from=valid_from,
+        campus=campus,
+        short_name=short_name,
+        answers_self_report=answers_self_report,
+        safety_area=safety_area,
+    )
     unit.full_clean()
     _with_actor(unit, actor).save()
     return unit
 
 
 @transaction.atomic
-def unit_close(*, unit: Unit, last_day: datetime.date, successors: list[Unit],
-               actor: User | None = None) -> Unit:
+def unit_close(
+    *, unit: Unit, last_day: datetime.date, successors: list[Unit], actor: User | None = None
+) -> Unit:
     """Close `unit` after `last_day`, continued by `successors` from the day after.
 
     One successor is a merger into it (or a rename); several are a split. Open role
@@ -73,8 +94,10 @@ def unit_close(*, unit: Unit, last_day: datetime.date, successors: list[Unit],
         if successor.pk == unit.pk:
             raise ValidationError(_("A unit cannot succeed itself."))
         if not successor.is_valid_on(first_day):
-            raise ValidationError(_("Successor %(code)s is not valid the day after closing.")
-                                  % {"code": successor.code})
+            raise ValidationError(
+                _("Successor %(code)s is not valid the day after closing.")
+                % {"code": successor.code}
+            )
     unit.valid_to = last_day
     unit.version += 1
     _with_actor(unit, actor).save(update_fields=["valid_to", "version"])
@@ -89,8 +112,9 @@ def unit_close(*, unit: Unit, last_day: datetime.date, successors: list[Unit],
 
 
 @transaction.atomic
-def units_merge(*, units: list[Unit], into: Unit, last_day: datetime.date,
-                actor: User | None = None) -> Unit:
+def units_merge(
+    *, units: list[Unit], into: Unit, last_day: datetime.date, actor: User | None = None
+) -> Unit:
     """Several units merge into one (an existing unit or a new one)."""
     for unit in units:
         unit_close(unit=unit, last_day=last_day, successors=[into], actor=actor)
@@ -101,25 +125,34 @@ def units_merge(*, units: list[Unit], into: Unit, last_day: datetime.date,
 
 
 @transaction.atomic
-def role_assign(*, user: User, role: str, unit: Unit | None, valid_from: datetime.date,
-                valid_to: datetime.date | None = None,
-                actor: User | None = None) -> RoleAssignment:
+def role_assign(
+    *,
+    user: User,
+    role: str,
+    unit: Unit | None,
+    valid_from: datetime.date,
+    valid_to: datetime.date | None = None,
+    actor: User | None = None,
+) -> RoleAssignment:
     if role in GLOBAL_ROLES and unit is not None:
-        raise ValidationError(_("%(role)s is held across NTNU, not in a unit.")
-                              % {"role": Role(role).label})
+        raise ValidationError(
+            _("%(role)s is held across NTNU, not in a unit.") % {"role": Role(role).label}
+        )
     if role not in GLOBAL_ROLES and unit is None:
         raise ValidationError(_("%(role)s is held in a unit.") % {"role": Role(role).label})
     if unit is not None and not unit.is_valid_on(valid_from):
         raise ValidationError(_("The unit is not valid on the start date."))
-    assignment = RoleAssignment(user=user, role=role, unit=unit, valid_from=valid_from,
-                                valid_to=valid_to)
+    assignment = RoleAssignment(
+        user=user, role=role, unit=unit, valid_from=valid_from, valid_to=valid_to
+    )
     assignment.full_clean()
     _with_actor(assignment, actor).save()
     return assignment
 
 
-def role_end(*, assignment: RoleAssignment, last_day: datetime.date,
-             actor: User | None = None) -> RoleAssignment:
+def role_end(
+    *, assignment: RoleAssignment, last_day: datetime.date, actor: User | None = None
+) -> RoleAssignment:
     if last_day < assignment.valid_from:
         raise ValidationError(_("A role cannot end before it started."))
     assignment.valid_to = last_day
@@ -131,8 +164,9 @@ def role_end(*, assignment: RoleAssignment, last_day: datetime.date,
 
 
 @transaction.atomic
-def goal_create(*, unit: Unit, year: int, title: str, description: str = "",
-                actor: User | None) -> HseGoal:
+def goal_create(
+    *, unit: Unit, year: int, title: str, description: str = "", actor: User | None
+) -> HseGoal:
     goal = HseGoal(unit=unit, year=year, title=title, description=description, created_by=actor)
     goal.full_clean()
     _with_actor(goal, actor).save()
@@ -140,10 +174,22 @@ def goal_create(*, unit: Unit, year: int, title: str, description: str = "",
 
 
 @transaction.atomic
-def goal_update(*, goal: HseGoal, expected_version: int, year: int, title: str,
-                description: str, actor: User | None) -> HseGoal:
-    return update_versioned(HseGoal, goal.pk, expected_version=expected_version, actor=actor,
-                            changes={"year": year, "title": title, "description": description})
+def goal_update(
+    *,
+    goal: HseGoal,
+    expected_version: int,
+    year: int,
+    title: str,
+    description: str,
+    actor: User | None,
+) -> HseGoal:
+    return update_versioned(
+        HseGoal,
+        goal.pk,
+        expected_version=expected_version,
+        actor=actor,
+        changes={"year": year, "title": title, "description": description},
+    )
 
 
 def _check_period(valid_from: datetime.date, valid_to: datetime.date | None) -> None:
@@ -152,46 +198,89 @@ def _check_period(valid_from: datetime.date, valid_to: datetime.date | None) -> 
 
 
 @transaction.atomic
-def delegation_create(*, unit: Unit, task: str, delegated_to: User, delegated_by: User,
-                      valid_from: datetime.date, valid_to: datetime.date | None,
-                      actor: User | None) -> TaskDelegation:
+def delegation_create(
+    *,
+    unit: Unit,
+    task: str,
+    delegated_to: User,
+    delegated_by: User,
+    valid_from: datetime.date,
+    valid_to: datetime.date | None,
+    actor: User | None,
+) -> TaskDelegation:
     _check_period(valid_from, valid_to)
-    delegation = TaskDelegation(unit=unit, task=task, delegated_to=delegated_to,
-                                delegated_by=delegated_by, valid_from=valid_from,
-                                valid_to=valid_to)
+    delegation = TaskDelegation(
+        unit=unit,
+        task=task,
+        delegated_to=delegated_to,
+        delegated_by=delegated_by,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
     _with_actor(delegation, actor).save()
     return delegation
 
 
 @transaction.atomic
-def delegation_update(*, delegation: TaskDelegation, expected_version: int, task: str,
-                      delegated_to: User, valid_from: datetime.date,
-                      valid_to: datetime.date | None, actor: User | None) -> TaskDelegation:
+def delegation_update(
+    *,
+    delegation: TaskDelegation,
+    expected_version: int,
+    task: str,
+    delegated_to: User,
+    valid_from: datetime.date,
+    valid_to: datetime.date | None,
+    actor: User | None,
+) -> TaskDelegation:
     _check_period(valid_from, valid_to)
     return update_versioned(
-        TaskDelegation, delegation.pk, expected_version=expected_version, actor=actor,
-        changes={"task": task, "delegated_to": delegated_to, "valid_from": valid_from,
-                 "valid_to": valid_to},
+        TaskDelegation,
+        delegation.pk,
+        expected_version=expected_version,
+        actor=actor,
+        changes={
+            "task": task,
+            "delegated_to": delegated_to,
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+        },
     )
 
 
 @transaction.atomic
-def meeting_create(*, unit: Unit, date: datetime.date, participants: list[User], topics: str,
-                   minutes: str = "", actor: User | None) -> SafetyMeeting:
-    meeting = SafetyMeeting(unit=unit, date=date, topics=topics, minutes=minutes,
-                            created_by=actor)
+def meeting_create(
+    *,
+    unit: Unit,
+    date: datetime.date,
+    participants: list[User],
+    topics: str,
+    minutes: str = "",
+    actor: User | None,
+) -> SafetyMeeting:
+    meeting = SafetyMeeting(unit=unit, date=date, topics=topics, minutes=minutes, created_by=actor)
     _with_actor(meeting, actor).save()
     meeting.participants.set(participants)
     return meeting
 
 
 @transaction.atomic
-def meeting_update(*, meeting: SafetyMeeting, expected_version: int, date: datetime.date,
-                   participants: list[User], topics: str, minutes: str,
-                   actor: User | None) -> SafetyMeeting:
-    meeting = update_versioned(SafetyMeeting, meeting.pk, expected_version=expected_version,
-                               actor=actor,
-                               changes={"date": date, "topics": topics, "minutes": minutes})
+def meeting_update(
+    *,
+    meeting: SafetyMeeting,
+    expected_version: int,
+    date: datetime.date,
+    participants: list[User],
+    topics: str,
+    minutes: str,
+    actor: User | None,
+) -> SafetyMeeting:
+    meeting = update_versioned(
+        SafetyMeeting,
+        meeting.pk,
+        expected_version=expected_version,
+        actor=actor,
+        changes={"date": date, "topics": topics, "minutes": minutes},
+    )
     meeting.participants.set(participants)
     return meeting
 

@@ -10,6 +10,5 @@ urlpatterns = [
     path("", views.unit_list, name="list"),
     path("<slug:code>/", views.unit_detail, name="detail"),
     re_path(rf"^(?P<code>[-\w]+)/{KIND}/new/$", views.record_edit, name="record_new"),
-    re_path(rf"^(?P<code>[-\w]+)/{KIND}/(?P<pk>[0-9]+)/$", views.record_edit,
-            name="record_edit"),
+    re_path(rf"^(?P<code>[-\w]+)/{KIND}/(?P<pk>[0-9]+)/$", views.record_edit, name="record_edit"),
 ]

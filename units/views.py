@@ -23,14 +23,15 @@ from hms.templatetags.hms_format import share
 from . import selectors, services
 from .access import Purpose, scope_for_request, unit_for_user
 from .forms import DelegationForm, GoalForm, MeetingForm
-from .models import Campus, HseGoal, SafetyMeeting, TaskDelegation, Unit
+from .models import Campus, HseGoal, SafetyMeeting, TaskDelegation, Unit, valid_on_q
 
 
 class UnitFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     campus = django_filters.ChoiceFilter(label=_("Campus"), choices=Campus.choices)
     show_closed = django_filters.BooleanFilter(
-        label=_("Show closed units"), method="closed",
+        label=_("Show closed units"),
+        method="closed",
         widget=django_filters.widgets.BooleanWidget(),
     )
 
@@ -40,7 +41,9 @@ class UnitFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):  # type: ignore[no-untyped-def]
         return queryset.filter(
-            Q(code__icontains=value) | Q(name_nb__icontains=value) | Q(name_en__icontains=value)
+            Q(code__icontains=value)
+            | Q(name_nb__icontains=value)
+            | Q(name_en__icontains=value)
             | Q(short_name__icontains=value)
         )
 
@@ -63,16 +66,25 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     year = timezone.localdate().year
     units = selectors.units_with_meeting_counts(scope.units(Purpose.READ_UNIT), year=year)
     unit_filter = UnitFilter(request.GET or None, queryset=units)
-    rows = selectors.units_in_tree_order(unit_filter.qs if unit_filter.is_bound else
-                                         units.valid_on(timezone.localdate()))
+    rows = selectors.units_in_tree_order(
+        unit_filter.qs if unit_filter.is_bound else units.filter(valid_on_q(timezone.localdate()))
+    )
     reporting = [u for u in rows if u.answers_self_report and not u.valid_to]
-    enough = sum(1 for u in reporting if u.meeting_count >= settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR)
-    return render(request, "units/unit_list.html", {
-        "filter": unit_filter, "units": rows, "year": year,
-        "reporting_count": len(reporting), "enough_meetings": enough,
-        "enough_share": share(enough, len(reporting)),
-        "min_meetings": settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR,
-    })
+    minimum = settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR
+    enough = len([u for u in reporting if u.meeting_count >= minimum])  # type: ignore[attr-defined]
+    return render(
+        request,
+        "units/unit_list.html",
+        {
+            "filter": unit_filter,
+            "units": rows,
+            "year": year,
+            "reporting_count": len(reporting),
+            "enough_meetings": enough,
+            "enough_share": share(enough, len(reporting)),
+            "min_meetings": settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR,
+        },
+    )
 
 
 def _year(request: HttpRequest) -> int:
@@ -89,13 +101,19 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     year = _year(request)
     scope = scope_for_request(request)
     page = selectors.unit_page(unit=unit, year=year, on=timezone.localdate())
-    return render(request, "units/unit_detail.html", {
-        "page": page, "unit": unit,
-        "can_manage": scope.can(Purpose.MANAGE_HSE_WORK, unit),
-        "can_record_meeting": scope.can(Purpose.RECORD_SAFETY_MEETING, unit),
-        "is_current_year": year == timezone.localdate().year,
-        "previous_year": year - 1, "next_year": year + 1,
-    })
+    return render(
+        request,
+        "units/unit_detail.html",
+        {
+            "page": page,
+            "unit": unit,
+            "can_manage": scope.can(Purpose.MANAGE_HSE_WORK, unit),
+            "can_record_meeting": scope.can(Purpose.RECORD_SAFETY_MEETING, unit),
+            "is_current_year": year == timezone.localdate().year,
+            "previous_year": year - 1,
+            "next_year": year + 1,
+        },
+    )
 
 
 # --- Editing a unit's goals, delegations and meetings: one view serves all three -------
@@ -115,43 +133,89 @@ class RecordKind:
 
 
 GOAL = RecordKind(
-    model=HseGoal, form_class=GoalForm, purpose=Purpose.MANAGE_HSE_WORK,
-    title_new=_("New HSE goal"), title_edit=_("Edit HSE goal"),
+    model=HseGoal,
+    form_class=GoalForm,
+    purpose=Purpose.MANAGE_HSE_WORK,
+    title_new=_("New HSE goal"),
+    title_edit=_("Edit HSE goal"),
     initial=lambda g: {"year": g.year, "title": g.title, "description": g.description},
     create=lambda unit, d, actor: services.goal_create(
-        unit=unit, year=d["year"], title=d["title"], description=d["description"], actor=actor),
+        unit=unit, year=d["year"], title=d["title"], description=d["description"], actor=actor
+    ),
     update=lambda g, v, d, actor: services.goal_update(
-        goal=g, expected_version=v, year=d["year"], title=d["title"],
-        description=d["description"], actor=actor),
+        goal=g,
+        expected_version=v,
+        year=d["year"],
+        title=d["title"],
+        description=d["description"],
+        actor=actor,
+    ),
 )
 
 DELEGATION = RecordKind(
-    model=TaskDelegation, form_class=DelegationForm, purpose=Purpose.MANAGE_HSE_WORK,
-    title_new=_("New delegated HSE task"), title_edit=_("Edit delegated HSE task"),
-    initial=lambda d: {"task": d.task, "delegated_to": d.delegated_to.email,
-                       "valid_from": d.valid_from, "valid_to": d.valid_to},
+    model=TaskDelegation,
+    form_class=DelegationForm,
+    purpose=Purpose.MANAGE_HSE_WORK,
+    title_new=_("New delegated HSE task"),
+    title_edit=_("Edit delegated HSE task"),
+    initial=lambda d: {
+        "task": d.task,
+        "delegated_to": d.delegated_to.email,
+        "valid_from": d.valid_from,
+        "valid_to": d.valid_to,
+    },
     create=lambda unit, d, actor: services.delegation_create(
-        unit=unit, task=d["task"], delegated_to=d["delegated_to"], delegated_by=actor,
-        valid_from=d["valid_from"], valid_to=d["valid_to"], actor=actor),
+        unit=unit,
+        task=d["task"],
+        delegated_to=d["delegated_to"],
+        delegated_by=actor,
+        valid_from=d["valid_from"],
+        valid_to=d["valid_to"],
+        actor=actor,
+    ),
     update=lambda obj, v, d, actor: services.delegation_update(
-        delegation=obj, expected_version=v, task=d["task"], delegated_to=d["delegated_to"],
-        valid_from=d["valid_from"], valid_to=d["valid_to"], actor=actor),
+        delegation=obj,
+        expected_version=v,
+        task=d["task"],
+        delegated_to=d["delegated_to"],
+        valid_from=d["valid_from"],
+        valid_to=d["valid_to"],
+        actor=actor,
+    ),
 )
 
 MEETING = RecordKind(
-    model=SafetyMeeting, form_class=MeetingForm, purpose=Purpose.RECORD_SAFETY_MEETING,
-    title_new=_("New leader–safety-rep meeting"), title_edit=_("Edit leader–safety-rep meeting"),
-    initial=lambda m: {"date": m.date, "participants": list(m.participants.all()),
-                       "topics": m.topics, "minutes": m.minutes},
+    model=SafetyMeeting,
+    form_class=MeetingForm,
+    purpose=Purpose.RECORD_SAFETY_MEETING,
+    title_new=_("New leader–safety-rep meeting"),
+    title_edit=_("Edit leader–safety-rep meeting"),
+    initial=lambda m: {
+        "date": m.date,
+        "participants": list(m.participants.all()),
+        "topics": m.topics,
+        "minutes": m.minutes,
+    },
     create=lambda unit, d, actor: services.meeting_create(
-        unit=unit, date=d["date"], participants=list(d["participants"]), topics=d["topics"],
-        minutes=d["minutes"], actor=actor),
+        unit=unit,
+        date=d["date"],
+        participants=list(d["participants"]),
+        topics=d["topics"],
+        minutes=d["minutes"],
+        actor=actor,
+    ),
     update=lambda m, v, d, actor: services.meeting_update(
-        meeting=m, expected_version=v, date=d["date"], participants=list(d["participants"]),
-        topics=d["topics"], minutes=d["minutes"], actor=actor),
-    form_kwargs=lambda unit: {"people": selectors.unit_people(unit=unit,
-                                                              on=timezone.localdate())},
+        meeting=m,
+        expected_version=v,
+        date=d["date"],
+        participants=list(d["participants"]),
+        topics=d["topics"],
+        minutes=d["minutes"],
+        actor=actor,
+    ),
+    form_kwargs=lambda unit: {"people": selectors.unit_people(unit=unit, on=timezone.localdate())},
 )
+
 
 def _displayed_values(form: Any, values: dict) -> list[tuple[str, str]]:
     """(label, text) pairs of a record's values, in the form's field order."""
@@ -167,8 +231,11 @@ def _displayed_values(form: Any, values: dict) -> list[tuple[str, str]]:
             return date_format(value, "SHORT_DATE_FORMAT")
         return str(value)
 
-    return [(str(field.label), text(values[name])) for name, field in form.fields.items()
-            if name in values]
+    return [
+        (str(field.label), text(values[name]))
+        for name, field in form.fields.items()
+        if name in values
+    ]
 
 
 KINDS = {"goals": GOAL, "delegations": DELEGATION, "meetings": MEETING}
@@ -218,7 +285,15 @@ def record_edit(request: HttpRequest, code: str, kind: str, pk: str | None = Non
             status = 400
     else:
         form = record_kind.form_class(initial=initial, **form_kwargs)
-    return render(request, "units/record_form.html", {
-        "unit": unit, "form": form, "conflict": conflict, "is_new": instance is None,
-        "title": record_kind.title_new if instance is None else record_kind.title_edit,
-    }, status=status)
+    return render(
+        request,
+        "units/record_form.html",
+        {
+            "unit": unit,
+            "form": form,
+            "conflict": conflict,
+            "is_new": instance is None,
+            "title": record_kind.title_new if instance is None else record_kind.title_edit,
+        },
+        status=status,
+    )

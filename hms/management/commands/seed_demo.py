@@ -6,21 +6,30 @@ from units import demo as units_demo
 
 
 class Command(BaseCommand):
-    help = ("Create NTNU's demo organisation with people and roles (password 'demo'), and "
-            "demo activity in every module. Safe to run again.")
+    help = (
+        "Create NTNU's demo organisation with people and roles (password 'demo'), and "
+        "demo activity in every module. Safe to run again."
+    )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
-        parser.add_argument("--bare", action="store_true",
-                            help="Only the organisation, people and reference data: no "
-                                 "answers, deviations, assessments or other activity.")
+        parser.add_argument(
+            "--bare",
+            action="store_true",
+            help="Only the organisation, people and reference data: no "
+            "answers, deviations, assessments or other activity.",
+        )
 
     def handle(self, *args, bare: bool = False, **options):  # type: ignore[no-untyped-def]
         org = units_demo.seed_organisation()
-        self.stdout.write(f"Organisation: {org.units} units, {org.users} users and "
-                          f"{org.roles} role assignments created.")
+        self.stdout.write(
+            f"Organisation: {org.units} units, {org.users} users and "
+            f"{org.roles} role assignments created."
+        )
         if bare:
             self.stdout.write("Bare: no activity created.")
             return
         work = units_demo.seed_hse_work()
-        self.stdout.write(f"HSE work: {work.goals} goals, {work.delegations} delegations, "
-                          f"{work.meetings} meetings created.")
+        self.stdout.write(
+            f"HSE work: {work.goals} goals, {work.delegations} delegations, "
+            f"{work.meetings} meetings created."
+        )

@@ -8,14 +8,18 @@ from units.models import Unit
 
 
 class Command(BaseCommand):
-    help = "Print the codes of units, one per line (with --reporting: those that answer the " \
-           "annual self-report in --year)."
+    help = (
+        "Print the codes of units, one per line (with --reporting: those that answer the "
+        "annual self-report in --year)."
+    )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
-        parser.add_argument("--reporting", action="store_true",
-                            help="Only units that answer the self-report that year.")
-        parser.add_argument("--year", type=int, default=None,
-                            help="The year (default: this year).")
+        parser.add_argument(
+            "--reporting",
+            action="store_true",
+            help="Only units that answer the self-report that year.",
+        )
+        parser.add_argument("--year", type=int, default=None, help="The year (default: this year).")
 
     def handle(self, *args, reporting: bool = False, year: int | None = None, **options):  # type: ignore[no-untyped-def]
         year = year or timezone.localdate().year
