@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import django_filters
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,11 +29,11 @@ from .models import Campus, HseGoal, SafetyMeeting, TaskDelegation, Unit, valid_
 
 class UnitFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    campus = django_filters.ChoiceFilter(label=_("Campus"), choices=Campus.choices)
+    campus = django_filters.ChoiceFilter(
+        label=_("Campus"), choices=Campus.choices, empty_label=_("All campuses")
+    )
     show_closed = django_filters.BooleanFilter(
-        label=_("Show closed units"),
-        method="closed",
-        widget=django_filters.widgets.BooleanWidget(),
+        label=_("Show closed units"), method="closed", widget=forms.CheckboxInput
     )
 
     class Meta:

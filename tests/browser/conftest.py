@@ -46,7 +46,8 @@ def page_at(browser, live_server):
     contexts = []
 
     def open_page(viewport=DESKTOP, language=None):
-        context = browser.new_context(viewport=viewport, locale="nb-NO")
+        # bypass_csp only so the test can inject axe-core; the pages keep their CSP.
+        context = browser.new_context(viewport=viewport, locale="nb-NO", bypass_csp=True)
         if language:
             context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language,
                                   "url": live_server.url}])
@@ -63,3 +64,18 @@ def shot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core 4.14.1 (MPL-2.0)
+
+
+def accessibility_violations(page) -> list[str]:
+    """WCAG 2.0/2.1 A and AA violations axe-core finds on the page, as readable lines."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+    )
+    return [f"{v['id']} ({v['impact']}): {v['help']} – "
+            + "; ".join(n["target"][0] for n in v["nodes"][:3])
+            for v in result["violations"]]

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.browser.conftest import DESKTOP, PHONE, shot
+from tests.browser.conftest import DESKTOP, PHONE, accessibility_violations, shot
 from units import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,6 +33,7 @@ def test_sign_in_page(page_at, live_server, language, viewport, db):
     assert page.evaluate("document.activeElement.className").find("skip-link") >= 0
     name = "desktop" if viewport == DESKTOP else "phone"
     shot(page, f"login-{language}-{name}")
+    assert accessibility_violations(page) == []
 
 
 @pytest.mark.parametrize("language", ["nb", "en"])
@@ -61,6 +62,7 @@ def test_leader_signs_in_and_sees_the_unit_page(page_at, live_server, org, langu
     assert ("Bare 1 møte" if language == "nb" else "Only 1 meeting") in warning.inner_text()
     name = "desktop" if viewport == DESKTOP else "phone"
     shot(page, f"unit-{language}-{name}")
+    assert accessibility_violations(page) == []
 
 
 def test_safety_rep_records_a_meeting(page_at, live_server, org):
@@ -82,3 +84,35 @@ def test_safety_rep_records_a_meeting(page_at, live_server, org):
     assert page.locator(".invalid-feedback").count() >= 2
     assert page.get_by_label("Topics").input_value() == "Kept text"
     shot(page, "meeting-form-errors-en")
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_hse_staff_overview_and_unit_list(page_at, live_server, org, language):
+    year = timezone.localdate().year
+    for month in (1, 2, 3, 4):
+        services.meeting_create(unit=org.ibi, date=datetime.date(year, month, 5),
+                                participants=[org.leader_a], topics="x", actor=org.leader_a)
+    page = page_at(DESKTOP, language)
+    sign_in(page, live_server, org.hse_staff.email)
+    page.wait_for_url(f"{live_server.url}/")
+    shot(page, f"overview-hse-staff-{language}")
+    assert accessibility_violations(page) == []
+    page.get_by_role("link", name="Alle enheter du kan se" if language == "nb"
+                     else "All units you can see").click()
+    page.wait_for_url(f"{live_server.url}/units/")
+    share = page.locator("#meeting-share").inner_text()
+    assert ("33,3" if language == "nb" else "33.3") in share
+    shot(page, f"unit-list-{language}")
+    assert accessibility_violations(page) == []
+
+
+def test_form_with_errors_is_accessible(page_at, live_server, org):
+    page = page_at(PHONE, "nb")
+    sign_in(page, live_server, org.leader_a.email)
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/units/ibi/delegations/new/")
+    page.get_by_label("Oppgave").fill("Stoffkartotek")
+    page.get_by_role("button", name="Lagre").click()
+    assert page.locator(".invalid-feedback").count() >= 2
+    shot(page, "delegation-form-errors-nb-phone")
+    assert accessibility_violations(page) == []
