@@ -6,10 +6,12 @@ import datetime
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .services import check_period
 
 
 class VersionedForm(forms.Form):
@@ -53,9 +55,11 @@ class DelegationForm(VersionedForm):
 
     def clean(self) -> dict:
         data = super().clean() or {}
-        start, end = data.get("valid_from"), data.get("valid_to")
-        if start and end and end < start:
-            self.add_error("valid_to", _("The end date must be on or after the start date."))
+        if data.get("valid_from"):
+            try:
+                check_period(data["valid_from"], data.get("valid_to"))
+            except ValidationError as error:
+                self.add_error(None, error)
         return data
 
 

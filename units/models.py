@@ -105,6 +105,13 @@ def valid_on_q(day: datetime.date) -> Q:
     return Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
 
 
+def period_constraint(name: str) -> models.CheckConstraint:
+    """An open period, or one that ends on or after it starts."""
+    return models.CheckConstraint(
+        condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")), name=name
+    )
+
+
 class ValidityQuerySet(models.QuerySet):
     """Rows with a `valid_from` / `valid_to` (inclusive) period."""
 
@@ -161,10 +168,7 @@ class Unit(models.Model):
             models.CheckConstraint(
                 condition=Q(level__gte=1, level__lte=4), name="unit_level_1_to_4"
             ),
-            models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
-                name="unit_valid_to_after_from",
-            ),
+            period_constraint("unit_valid_to_after_from"),
         ]
 
     def __str__(self) -> str:
@@ -302,10 +306,7 @@ class RoleAssignment(models.Model):
                 ),
                 name="role_unit_matches_role_kind",
             ),
-            models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
-                name="role_valid_to_after_from",
-            ),
+            period_constraint("role_valid_to_after_from"),
         ]
         indexes = [models.Index(fields=["user", "valid_from"])]
 
@@ -367,10 +368,7 @@ class TaskDelegation(models.Model):
         verbose_name_plural = _("delegated HSE tasks")
         ordering = ["-valid_from", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
-                name="delegation_valid_to_after_from",
-            ),
+            period_constraint("delegation_valid_to_after_from"),
         ]
 
     def __str__(self) -> str:

@@ -192,7 +192,7 @@ def goal_update(
     )
 
 
-def _check_period(valid_from: datetime.date, valid_to: datetime.date | None) -> None:
+def check_period(valid_from: datetime.date, valid_to: datetime.date | None) -> None:
     if valid_to is not None and valid_to < valid_from:
         raise ValidationError({"valid_to": _("The end date must be on or after the start date.")})
 
@@ -208,7 +208,7 @@ def delegation_create(
     valid_to: datetime.date | None,
     actor: User | None,
 ) -> TaskDelegation:
-    _check_period(valid_from, valid_to)
+    check_period(valid_from, valid_to)
     delegation = TaskDelegation(
         unit=unit,
         task=task,
@@ -232,7 +232,7 @@ def delegation_update(
     valid_to: datetime.date | None,
     actor: User | None,
 ) -> TaskDelegation:
-    _check_period(valid_from, valid_to)
+    check_period(valid_from, valid_to)
     return update_versioned(
         TaskDelegation,
         delegation.pk,
