@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -240,18 +241,12 @@ def scope_for_request(request: HttpRequest) -> Scope:
     return scope
 
 
-class Forbidden(Exception):
-    """The user may see the object but not do this to it (answered with 403)."""
-
-
 def unit_for_user(request: HttpRequest, code: str, purpose: Purpose = Purpose.READ_UNIT) -> Unit:
     """The unit `code` if the current user may reach it for `purpose`.
 
     404 to whoever may not read the unit at all (they need not learn it exists);
     403 (`PermissionDenied`) to whoever may read it but not act on it for `purpose`.
     """
-    from django.core.exceptions import PermissionDenied
-
     scope = scope_for_request(request)
     unit = Unit.objects.select_related("parent", "safety_area__main_area").filter(code=code).first()
     if unit is None or not scope.can(Purpose.READ_UNIT, unit):

@@ -9,6 +9,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q
@@ -131,12 +132,14 @@ class RecordKind:
     create: Callable[[Unit, dict, Any], Model]
     update: Callable[[Any, int, dict, Any], Model]
     form_kwargs: Callable[[Unit], dict] = lambda unit: {}
+    new_initial: Callable[[], dict] = dict
 
 
 GOAL = RecordKind(
     model=HseGoal,
     form_class=GoalForm,
     purpose=Purpose.MANAGE_HSE_WORK,
+    new_initial=lambda: {"year": timezone.localdate().year},
     title_new=_("New HSE goal"),
     title_edit=_("Edit HSE goal"),
     initial=lambda g: {"year": g.year, "title": g.title, "description": g.description},
@@ -251,11 +254,10 @@ def record_edit(request: HttpRequest, code: str, kind: str, pk: str | None = Non
         instance = record_kind.model._default_manager.filter(unit=unit, pk=pk).first()
         if instance is None:
             raise Http404
-    initial = record_kind.initial(instance) if instance else {}
     if instance is not None:
-        initial["version"] = instance.version  # type: ignore[attr-defined]
-    elif kind == "goals":
-        initial["year"] = timezone.localdate().year
+        initial = {**record_kind.initial(instance), "version": instance.version}  # type: ignore[attr-defined]
+    else:
+        initial = record_kind.new_initial()
     form_kwargs = record_kind.form_kwargs(unit)
     status = 200
     conflict = None
@@ -281,6 +283,7 @@ def record_edit(request: HttpRequest, code: str, kind: str, pk: str | None = Non
                 form.add_error(None, error)  # services key field errors by form field names
                 status = 400
             else:
+                messages.success(request, _("Saved."))
                 return redirect("units:detail", code=unit.code)
         else:
             status = 400

@@ -118,9 +118,12 @@ def test_unit_page_of_an_earlier_year(org, login):
 
 def test_creating_a_goal_records_history(org, login):
     client = login(org.leader_a)
+    form = client.get(reverse("units:record_new", args=["ibi", "goals"])).context["form"]
+    assert form.initial["year"] == timezone.localdate().year
     response = client.post(reverse("units:record_new", args=["ibi", "goals"]),
                            {"year": 2026, "title": "Færre avvik i lab", "description": ""})
     assert response.status_code == 302
+    assert "Lagret." in client.get(response["Location"]).content.decode()
     goal = HseGoal.objects.get(unit=org.ibi)
     assert goal.title == "Færre avvik i lab"
     assert goal.history.get().history_user == org.leader_a
