@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -174,8 +175,15 @@ def seed_organisation() -> SeedReport:
         name_en="Norwegian University of Science and Technology",
     )
     _assign(report, people.get("leader.ntnu", "Tor Grande"), Role.LEADER, ntnu, NTNU_FOUNDED)
+    hse_section = hse_section_group()
     for local, name, role in GLOBAL_PEOPLE:
-        _assign(report, people.get(local, name), role, None, NTNU_FOUNDED)
+        person = people.get(local, name)
+        _assign(report, person, role, None, NTNU_FOUNDED)
+        if role == Role.HSE_STAFF and not person.is_staff:
+            # the HSE section maintains the unit tree, safety areas and roles in the admin
+            person.is_staff = True
+            person.save(update_fields=["is_staff"])
+            person.groups.add(hse_section)
     people.get("employee", "Eva Ansatt")  # signs in, holds no role
     people.get("researcher", "Rahul Sharma", language="en")  # international, no role
 
@@ -228,6 +236,31 @@ def seed_organisation() -> SeedReport:
         _assign(report, people.get(f"leader.{demo.code}"), Role.LEADER, unit, NTNU_FOUNDED)
     _close_merged_units()
     return report
+
+
+HSE_SECTION_GROUP = "HSE section"
+HSE_SECTION_MODELS = (
+    "unit",
+    "unitsuccession",
+    "safetyarea",
+    "mainsafetyarea",
+    "roleassignment",
+    "user",
+)
+
+
+def hse_section_group() -> Group:
+    """The admin permissions of HSE section staff: view, add and change the organisation
+    and its people (nothing is deleted: units close, roles end)."""
+    group, _ = Group.objects.get_or_create(name=HSE_SECTION_GROUP)
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="units",
+            content_type__model__in=HSE_SECTION_MODELS,
+            codename__regex=r"^(view|add|change)_",
+        )
+    )
+    return group
 
 
 def _staff_unit(report: SeedReport, people: _People, unit: Unit) -> None:

@@ -104,3 +104,9 @@ def test_celery_runs_in_oslo_time_and_eagerly_without_a_broker():
     assert (settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
             > settings.CELERY_TASK_TIME_LIMIT)
     assert (not settings.CELERY_BROKER_URL) == settings.CELERY_TASK_ALWAYS_EAGER
+
+
+def test_health_check_answers_without_sign_in(client, db):
+    response = client.get("/healthz/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}

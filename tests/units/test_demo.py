@@ -86,3 +86,19 @@ def test_list_units_refuses_a_bad_year():
 
     with pytest.raises(CommandError):
         run("list_units", "--year", "20245")
+
+
+@pytest.mark.django_db
+def test_hse_staff_maintain_units_in_the_admin_and_others_cannot(seeded, client):
+    from django.urls import reverse
+
+    hse = User.objects.get(email="hse.staff@example.org")
+    client.force_login(hse, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(reverse("admin:units_unit_changelist")).status_code == 200
+    assert client.get(reverse("admin:units_roleassignment_add")).status_code == 200
+    ikj = Unit.objects.get(code="nv-ikj")
+    assert client.get(reverse("admin:units_unit_change", args=[ikj.pk])).status_code == 200
+    assert client.get(reverse("admin:units_unit_delete", args=[ikj.pk])).status_code == 403
+    client.force_login(User.objects.get(email="leader.nv-ikj@example.org"),
+                       backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(reverse("admin:units_unit_changelist")).status_code == 302
