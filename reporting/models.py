@@ -1,7 +1,28 @@
-"""The annual self-report and the annual HSE report. Built out by the self-report issue."""
+"""The annual self-report: questionnaires as data, one per year.
+
+A question keeps its `key` from year to year while its wording may change; a new question
+gets a new key; a retired question is simply absent from later years' questionnaires and
+keeps its history in the years it was asked. A retired matrix row stays in the
+questionnaire of the year it was retired, marked `retired`, so the year-before comparison
+can show it.
+"""
+
+from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+class QuestionType(models.TextChoices):
+    YES_NO = "yes_no", _("Yes / no")
+    YES_NO_DK = "yes_no_dk", _("Yes / no / don't know")
+    YES_NO_NA = "yes_no_na", _("Yes / no / not applicable")
+    DEGREE4 = "degree4", _("Degree 1–4 with don't know")
+    SHARE_BAND = "share_band", _("Share bands")
+    TEXT = "text", _("Free text")
+    NUMBER = "number", _("Number")
+    MATRIX = "matrix", _("Matrix (rows × columns)")
 
 
 class Questionnaire(models.Model):
@@ -10,6 +31,9 @@ class Questionnaire(models.Model):
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     title_nb = models.CharField(_("title (Norwegian)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("questionnaire")
@@ -18,3 +42,85 @@ class Questionnaire(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}"
+
+    @property
+    def title(self) -> str:
+        return self.title_en if get_language() == "en" else self.title_nb
+
+
+class Section(models.Model):
+    """A heading that groups questions."""
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="sections"
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    title_nb = models.CharField(_("title (Norwegian)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        ordering = ["order"]
+
+    def __str__(self) -> str:
+        return self.title_en if get_language() == "en" else self.title_nb
+
+
+class Question(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="questions"
+    )
+    section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="questions"
+    )
+    key = models.SlugField(_("key"), max_length=40)
+    number = models.CharField(_("number"), max_length=20, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"))
+    type = models.CharField(_("type"), max_length=20, choices=QuestionType.choices)
+    text_nb = models.TextField(_("text (Norwegian)"))
+    text_en = models.TextField(_("text (English)"))
+    help_nb = models.TextField(_("help text (Norwegian)"), blank=True)
+    help_en = models.TextField(_("help text (English)"), blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    # A follow-up is shown only when its parent's answer is one of `show_when`.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    show_when = models.JSONField(_("shown when the parent's answer is"), default=list, blank=True)
+    matrix_columns = models.JSONField(_("matrix columns"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "key"], name="unique_question_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.text}"
+
+    @property
+    def text(self) -> str:
+        return self.text_en if get_language() == "en" else self.text_nb
+
+
+class MatrixRow(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="rows")
+    key = models.SlugField(_("key"), max_length=40)
+    order = models.PositiveSmallIntegerField(_("order"))
+    text_nb = models.TextField(_("text (Norwegian)"))
+    text_en = models.TextField(_("text (English)"))
+    retired = models.BooleanField(_("retired"), default=False)
+
+    class Meta:
+        verbose_name = _("matrix row")
+        verbose_name_plural = _("matrix rows")
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "key"], name="unique_matrix_row_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from reporting import demo as reporting_demo
 from units import demo as units_demo
 
 
@@ -25,6 +26,8 @@ class Command(BaseCommand):
             f"Organisation: {org.units} units, {org.users} users and "
             f"{org.roles} role assignments created."
         )
+        years = reporting_demo.seed_questionnaires()
+        self.stdout.write(f"Questionnaires created for: {', '.join(map(str, years)) or 'none'}.")
         if bare:
             self.stdout.write("Bare: no activity created.")
             return
