@@ -9,9 +9,11 @@ can show it.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class QuestionType(models.TextChoices):
@@ -124,3 +126,78 @@ class MatrixRow(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ResponseStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class Response(models.Model):
+    """One unit's answer to one year's questionnaire, given by its leader and safety rep
+    together (or imported from the old form tool)."""
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, related_name="responses"
+    )
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="responses")
+    status = models.CharField(
+        _("status"), max_length=20, choices=ResponseStatus.choices, default=ResponseStatus.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    imported_from = models.CharField(_("imported from"), max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "unit"], name="one_response_per_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire.year} {self.unit.code}"
+
+
+class Answer(models.Model):
+    """The answer to one question (or one matrix row) of a response: an answer code, or
+    text for free-text questions. Who gave it and when is kept, with its history."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    row = models.ForeignKey(
+        MatrixRow, null=True, blank=True, on_delete=models.PROTECT, related_name="answers"
+    )
+    value = models.TextField(_("answer"))
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered"), auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question"],
+                condition=models.Q(row__isnull=True),
+                name="one_answer_per_question",
+            ),
+            models.UniqueConstraint(
+                fields=["response", "question", "row"],
+                condition=models.Q(row__isnull=False),
+                name="one_answer_per_matrix_row",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.key}={self.value}"

@@ -204,19 +204,29 @@ class Scope:
         if not roots:
             return set()
         if self._children is None:
-            children: dict[int | None, list[int]] = defaultdict(list)
-            for unit_id, parent_id in Unit.objects.values_list("id", "parent_id"):
-                children[parent_id].append(unit_id)
-            self._children = children
-        found: set[int] = set()
-        stack = list(roots)
-        while stack:
-            current = stack.pop()
-            if current in found:
-                continue
-            found.add(current)
-            stack.extend(self._children.get(current, ()))
-        return found
+            self._children = unit_children()
+        return subtree_ids(self._children, roots)
+
+
+def unit_children() -> dict[int | None, list[int]]:
+    """parent id -> child ids of the whole unit tree, closed units included. One query."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for unit_id, parent_id in Unit.objects.values_list("id", "parent_id"):
+        children[parent_id].append(unit_id)
+    return children
+
+
+def subtree_ids(children: dict[int | None, list[int]], roots: Iterable[int]) -> set[int]:
+    """The roots and every unit below them."""
+    found: set[int] = set()
+    stack = list(roots)
+    while stack:
+        current = stack.pop()
+        if current in found:
+            continue
+        found.add(current)
+        stack.extend(children.get(current, ()))
+    return found
 
 
 def scope_for(user: User | AnonymousUser, *, on: datetime.date | None = None) -> Scope:

@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from hms.concurrency import ConflictError
-from hms.templatetags.hms_format import share
+from hms.numbers import share
 
 from . import selectors, services
 from .access import Purpose, scope_for_request, unit_for_user

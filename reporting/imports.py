@@ -1,0 +1,203 @@
+"""Import of earlier years' self-report responses from the old form tool's CSV exports.
+
+One row per unit: `unit_code`, then one column per question key, matrix cells as
+`q24a.risk_assessment`. Values are answer codes or their Norwegian labels; a blank cell
+is "not answered". Imported responses count as submitted. A file with any bad row
+imports nothing: every bad row is reported with its line number and reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from units.models import Unit
+
+from .answer_codes import BY_CODE, codes_for
+from .models import Answer, MatrixRow, Question, Questionnaire, Response, ResponseStatus
+from .selectors import shown_questions
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return _("line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
+
+
+class ImportFailed(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.replace("\u00a0", " ").replace(" %", "%").split()).casefold()
+
+
+def _label_index(codes: list[str]) -> dict[str, str]:
+    """Accepted spellings of each code: the code and its Norwegian label."""
+    index = {}
+    for code in codes:
+        index[_normalise(code)] = code
+        if code in BY_CODE:
+            index[_normalise(BY_CODE[code].label_nb)] = code
+    return index
+
+
+@dataclass
+class _Column:
+    question: Question
+    row: MatrixRow | None
+    accepted: dict[str, str]
+
+
+def _columns(header: list[str], questionnaire: Questionnaire) -> tuple[list[_Column], list[str]]:
+    questions = {q.key: q for q in questionnaire.questions.prefetch_related("rows")}
+    columns, unknown = [], []
+    for name in header[1:]:
+        key, _dot, row_key = name.strip().partition(".")
+        question = questions.get(key)
+        row = None
+        if question is not None and question.type == "matrix":
+            row = next((r for r in question.rows.all() if r.key == row_key), None)
+            if row is None:
+                question = None
+        elif row_key:
+            question = None
+        if question is None:
+            unknown.append(name)
+            continue
+        codes = codes_for(question.type, question.matrix_columns)
+        columns.append(_Column(question, row, _label_index(codes)))
+    return columns, unknown
+
+
+def responses_import(*, year: int, text: str, source: str, replace: bool = False) -> int:
+    """Import the responses of `year` from CSV `text`. Returns the number imported;
+    raises ImportFailed, having changed nothing, when any row is bad."""
+    questionnaire = Questionnaire.objects.filter(year=year).first()
+    if questionnaire is None:
+        raise ImportFailed(
+            [Problem(0, _("There is no questionnaire for %(year)s.") % {"year": year})]
+        )
+    text = text.lstrip("\ufeff")
+    first_line = text.split("\n", 1)[0]
+    # the old form tool exported with ";" (Norwegian Excel); accept "," too
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    lines = list(reader)
+    if not lines or not lines[0] or lines[0][0].strip() != "unit_code":
+        raise ImportFailed([Problem(1, _("The first column must be unit_code."))])
+    columns, unknown = _columns(lines[0], questionnaire)
+    problems: list[Problem] = []
+    if unknown:
+        problems.append(
+            Problem(1, _("Unknown question keys: %(keys)s.") % {"keys": ", ".join(unknown)})
+        )
+    existing = Response.objects.filter(questionnaire=questionnaire)
+    if existing.exists() and not replace:
+        problems.append(
+            Problem(
+                0,
+                _(
+                    "Responses for %(year)s are already there; import with "
+                    "--replace to replace them."
+                )
+                % {"year": year},
+            )
+        )
+    if replace and existing.filter(imported_from="").exists():
+        problems.append(
+            Problem(
+                0,
+                _(
+                    "Some responses for %(year)s were answered in the browser; "
+                    "they are not replaced."
+                )
+                % {"year": year},
+            )
+        )
+    units = {u.code: u for u in Unit.objects.all()}
+    seen: set[str] = set()
+    parsed: list[tuple[Unit, list[tuple[_Column, str]]]] = []
+    questions = list(questionnaire.questions.order_by("order"))
+    for number, cells in enumerate(lines[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        code = cells[0].strip()
+        unit = units.get(code)
+        if unit is None:
+            problems.append(Problem(number, _("unknown unit code %(code)s") % {"code": code}))
+            continue
+        if code in seen:
+            problems.append(Problem(number, _("unit %(code)s appears twice") % {"code": code}))
+            continue
+        seen.add(code)
+        values: list[tuple[_Column, str]] = []
+        for column, raw in zip(columns, cells[1:], strict=False):
+            raw = raw.strip()
+            if not raw:
+                continue
+            if column.question.type in {"text", "number"}:
+                values.append((column, raw))
+                continue
+            value = column.accepted.get(_normalise(raw))
+            if value is None:
+                label = column.question.key + (f".{column.row.key}" if column.row else "")
+                problems.append(
+                    Problem(
+                        number,
+                        _("%(column)s: %(value)s is not an answer to this question")
+                        % {"column": label, "value": raw},
+                    )
+                )
+                continue
+            values.append((column, value))
+        plain = {c.question.key: v for c, v in values if c.row is None}
+        shown = {q.pk for q in shown_questions(questions, plain)}
+        for column, _value in values:
+            if column.question.pk not in shown:
+                problems.append(
+                    Problem(
+                        number,
+                        _("%(key)s is answered, but its condition hides it")
+                        % {"key": column.question.key},
+                    )
+                )
+                break
+        parsed.append((unit, values))
+    if problems:
+        raise ImportFailed(problems)
+    with transaction.atomic():
+        if replace:
+            Answer.objects.filter(response__in=existing).delete()
+            existing.delete()
+        now = timezone.now()
+        responses = Response.objects.bulk_create(
+            Response(
+                questionnaire=questionnaire,
+                unit=unit,
+                status=ResponseStatus.SUBMITTED,
+                submitted_at=now,
+                imported_from=source[:300],
+            )
+            for unit, _values in parsed
+        )
+        bulk_create_with_history(
+            [
+                Answer(response=response, question=column.question, row=column.row, value=value)
+                for response, (_unit, values) in zip(responses, parsed, strict=True)
+                for column, value in values
+            ],
+            Answer,
+        )
+    return len(parsed)

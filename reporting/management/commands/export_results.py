@@ -1,0 +1,30 @@
+"""Write a year's self-report results as CSV to standard output."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from reporting.models import Questionnaire
+from reporting.results import results, results_csv
+from units.access import subtree_ids, unit_children
+from units.models import Unit
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the results of a year (count and percent per answer, with the year before) "
+        "as CSV: year, question, row, option, count, percent, prev_count, prev_percent."
+    )
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--year", type=int, required=True)
+        parser.add_argument("--unit", help="Only this unit and the units below it.")
+
+    def handle(self, *args, year: int, unit: str | None = None, **options):  # type: ignore[no-untyped-def]
+        if not Questionnaire.objects.filter(year=year).exists():
+            raise CommandError(f"There is no questionnaire for {year}.")
+        unit_ids = None
+        if unit:
+            root = Unit.objects.filter(code=unit).first()
+            if root is None:
+                raise CommandError(f"Unknown unit code {unit}.")
+            unit_ids = subtree_ids(unit_children(), [root.pk])
+        self.stdout.write(results_csv(results(year=year, unit_ids=unit_ids)), ending="")

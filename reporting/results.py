@@ -1,0 +1,155 @@
+"""Results of the annual self-report, counted as ../shared/QUESTIONNAIRE-KEYS.md says.
+
+- The base of a question is the number of submitted responses for which the question was
+  shown (for a follow-up: those whose parent's answer met the condition) and answered.
+  For a matrix, each row has its own base.
+- The percent is count / base × 100, rounded half up to one decimal.
+- A row is `year, question, row, option, count, percent`, and where the question (and the
+  matrix row) existed the year before, `prev_count, prev_percent`.
+
+Free-text and number questions have no options and are not counted here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from hms.numbers import round_half_up, share
+
+from .answer_codes import codes_for
+from .models import Answer, Question, Questionnaire, ResponseStatus
+from .selectors import shown_questions
+
+UNCOUNTED_TYPES = {"text", "number"}
+CSV_COLUMNS = (
+    "year",
+    "question",
+    "row",
+    "option",
+    "count",
+    "percent",
+    "prev_count",
+    "prev_percent",
+)
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    year: int
+    question: str
+    row: str
+    option: str
+    count: int
+    percent: Decimal | None
+    prev_count: int | None = None
+    prev_percent: Decimal | None = None
+
+
+Tally = dict[tuple[str, str], Counter]  # (question key, row key or "") -> option -> count
+
+
+def _tally(
+    questionnaire: Questionnaire, unit_ids: Iterable[int] | None
+) -> tuple[list[Question], Tally]:
+    """Counts per (question, row) and option over the submitted responses. Three queries:
+    questions, matrix rows, answers."""
+    questions = list(questionnaire.questions.prefetch_related("rows").order_by("order"))
+    by_id = {q.pk: q for q in questions}
+    answers = Answer.objects.filter(
+        response__questionnaire=questionnaire, response__status=ResponseStatus.SUBMITTED
+    )
+    if unit_ids is not None:
+        answers = answers.filter(response__unit_id__in=list(unit_ids))
+    per_response: dict[int, dict[tuple[str, str], str]] = defaultdict(dict)
+    row_keys = {r.pk: r.key for q in questions for r in q.rows.all()}
+    for response_id, question_id, row_id, value in answers.values_list(
+        "response_id", "question_id", "row_id", "value"
+    ):
+        key = by_id[question_id].key
+        per_response[response_id][(key, row_keys.get(row_id, ""))] = value
+    tally: Tally = defaultdict(Counter)
+    for given in per_response.values():
+        plain = {key: value for (key, row), value in given.items() if not row}
+        for question in shown_questions(questions, plain):
+            if question.type in UNCOUNTED_TYPES:
+                continue
+            rows = [r.key for r in question.rows.all()] if question.type == "matrix" else [""]
+            for row in rows:
+                answer = given.get((question.key, row))
+                if answer:
+                    tally[(question.key, row)][answer] += 1
+    return questions, tally
+
+
+def _percent(count: int, base: int) -> Decimal | None:
+    value = share(count, base)
+    return None if value is None else round_half_up(value)
+
+
+def results(*, year: int, unit_ids: Iterable[int] | None = None) -> list[ResultRow]:
+    """Result rows of `year` (for the units in `unit_ids`, or all of NTNU), with the year
+    before where it is there. A fixed number of queries, whatever the data."""
+    questionnaire = Questionnaire.objects.get(year=year)
+    unit_ids = None if unit_ids is None else list(unit_ids)
+    questions, tally = _tally(questionnaire, unit_ids)
+    previous = Questionnaire.objects.filter(year=year - 1).first()
+    prev_tally: Tally = {}
+    prev_rows: set[tuple[str, str]] = set()
+    if previous is not None:
+        prev_questions, prev_tally = _tally(previous, unit_ids)
+        for q in prev_questions:
+            for row in [r.key for r in q.rows.all()] if q.type == "matrix" else [""]:
+                prev_rows.add((q.key, row))
+    out: list[ResultRow] = []
+    for question in questions:
+        if question.type in UNCOUNTED_TYPES:
+            continue
+        rows = [r.key for r in question.rows.all()] if question.type == "matrix" else [""]
+        for row in rows:
+            counts = tally.get((question.key, row), Counter())
+            base = sum(counts.values())
+            had_before = (question.key, row) in prev_rows
+            prev_counts = prev_tally.get((question.key, row), Counter())
+            prev_base = sum(prev_counts.values())
+            for option in codes_for(question.type, question.matrix_columns):
+                out.append(
+                    ResultRow(
+                        year=year,
+                        question=question.key,
+                        row=row,
+                        option=option,
+                        count=counts[option],
+                        percent=_percent(counts[option], base),
+                        prev_count=prev_counts[option] if had_before else None,
+                        prev_percent=_percent(prev_counts[option], prev_base)
+                        if had_before
+                        else None,
+                    )
+                )
+    return out
+
+
+def results_csv(rows: Iterable[ResultRow]) -> str:
+    """The results as CSV with the columns of CSV_COLUMNS; percents with a decimal point."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        writer.writerow(
+            [
+                r.year,
+                r.question,
+                r.row,
+                r.option,
+                r.count,
+                "" if r.percent is None else r.percent,
+                "" if r.prev_count is None else r.prev_count,
+                "" if r.prev_percent is None else r.prev_percent,
+            ]
+        )
+    return buffer.getvalue()
