@@ -102,3 +102,14 @@ def test_hse_staff_maintain_units_in_the_admin_and_others_cannot(seeded, client)
     client.force_login(User.objects.get(email="leader.nv-ikj@example.org"),
                        backend="django.contrib.auth.backends.ModelBackend")
     assert client.get(reverse("admin:units_unit_changelist")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_demo_self_report_results_equal_the_2024_report(seeded):
+    from reporting.results import results
+
+    rows = {(r.question, r.row, r.option): r for r in results(year=2024)}
+    row = rows["q02", "", "yes"]
+    assert (row.count, str(row.percent), row.prev_count, str(row.prev_percent)) == (
+        52, "71.2", 54, "73.0")
+    assert sum(r.count for k, r in rows.items() if k[0] == "q01") == 73

@@ -31,6 +31,10 @@ class Command(BaseCommand):
         if bare:
             self.stdout.write("Bare: no activity created.")
             return
+        responses = reporting_demo.seed_responses()
+        self.stdout.write(
+            f"Self-report responses created for: {', '.join(map(str, responses)) or 'none'}."
+        )
         work = units_demo.seed_hse_work()
         self.stdout.write(
             f"HSE work: {work.goals} goals, {work.delegations} delegations, "
