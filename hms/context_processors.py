@@ -1,4 +1,5 @@
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from units.access import Purpose, scope_for_request
 
@@ -17,4 +18,4 @@ def navigation(request: HttpRequest) -> dict:
             "is_hse_staff": scope.reaches_all(Purpose.MANAGE_HSE_WORK),
         }
 
-    return {"nav": lazy_nav}
+    return {"nav": SimpleLazyObject(lazy_nav)}

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from .models import Questionnaire
+import csv
+import io
+
+from units.selectors import reporting_units
+
+from .appendix_2024 import APPENDIX
+from .imports import responses_import
+from .models import Questionnaire, Response
 from .questionnaire_2024 import QUESTIONNAIRE_2023_CHANGES, QUESTIONS_2024, SECTIONS
 from .services import questionnaire_create_from_specs
 
@@ -35,11 +42,6 @@ def appendix_responses_csv(*, year: int, unit_codes: list[str]) -> str:
     Answers are handed out in unit order, option by option; a follow-up (or matrix row)
     goes only to units whose parent answer shows it, so the bases come out as printed.
     Cells beyond a table's total stay blank (not answered)."""
-    import csv
-    import io
-
-    from .appendix_2024 import APPENDIX
-
     questionnaire = Questionnaire.objects.get(year=year)
     tables = APPENDIX[year]
     questions = list(
@@ -48,16 +50,12 @@ def appendix_responses_csv(*, year: int, unit_codes: list[str]) -> str:
     columns: list[tuple[str, str, str]] = []  # (column name, question key, parent key)
     for q in questions:
         parent = q.parent.key if q.parent is not None else ""
-        if q.type == "matrix":
-            columns += [(f"{q.key}.{r.key}", q.key, parent) for r in q.rows.all()]
-        elif f"{q.key}" in tables:
-            columns.append((q.key, q.key, parent))
+        in_rows = (f"{q.key}.{row}" if row else q.key for row in q.answer_rows)
+        columns += [(name, q.key, parent) for name in in_rows if name in tables]
     show_when = {q.key: q.show_when for q in questions}
     values: dict[str, dict[str, str]] = {code: {} for code in unit_codes}
     for column, key, parent in columns:
-        table = tables.get(column)
-        if not table:
-            continue
+        table = tables[column]
         eligible = [c for c in unit_codes if not parent or values[c].get(parent) in show_when[key]]
         answers = [option for option, count in table.items() for _ in range(count)]
         if len(answers) > len(eligible):
@@ -76,11 +74,6 @@ def appendix_responses_csv(*, year: int, unit_codes: list[str]) -> str:
 def seed_responses() -> list[int]:
     """2023 and 2024 responses whose results equal the appendix tables, for the units
     that answered those years. Only for years without responses."""
-    from units.selectors import reporting_units
-
-    from .imports import responses_import
-    from .models import Response
-
     seeded = []
     for year in (2023, 2024):
         if Response.objects.filter(questionnaire__year=year).exists():

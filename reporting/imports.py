@@ -60,8 +60,8 @@ class _Column:
     accepted: dict[str, str]
 
 
-def _columns(header: list[str], questionnaire: Questionnaire) -> tuple[list[_Column], list[str]]:
-    questions = {q.key: q for q in questionnaire.questions.prefetch_related("rows")}
+def _columns(header: list[str], ordered: list[Question]) -> tuple[list[_Column], list[str]]:
+    questions = {q.key: q for q in ordered}
     columns, unknown = [], []
     for name in header[1:]:
         key, _dot, row_key = name.strip().partition(".")
@@ -97,7 +97,8 @@ def responses_import(*, year: int, text: str, source: str, replace: bool = False
     lines = list(reader)
     if not lines or not lines[0] or lines[0][0].strip() != "unit_code":
         raise ImportFailed([Problem(1, _("The first column must be unit_code."))])
-    columns, unknown = _columns(lines[0], questionnaire)
+    questions = list(questionnaire.questions.prefetch_related("rows").order_by("order"))
+    columns, unknown = _columns(lines[0], questions)
     problems: list[Problem] = []
     if unknown:
         problems.append(
@@ -129,7 +130,6 @@ def responses_import(*, year: int, text: str, source: str, replace: bool = False
     units = {u.code: u for u in Unit.objects.all()}
     seen: set[str] = set()
     parsed: list[tuple[Unit, list[tuple[_Column, str]]]] = []
-    questions = list(questionnaire.questions.order_by("order"))
     for number, cells in enumerate(lines[1:], start=2):
         if not any(c.strip() for c in cells):
             continue

@@ -107,6 +107,12 @@ class Question(models.Model):
     def text(self) -> str:
         return self.text_en if get_language() == "en" else self.text_nb
 
+    @property
+    def answer_rows(self) -> list[str]:
+        """The row keys this question is answered in: each matrix row, or "" once.
+        Uses the prefetched rows."""
+        return [r.key for r in self.rows.all()] if self.type == "matrix" else [""]
+
 
 class MatrixRow(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="rows")

@@ -78,8 +78,7 @@ def _tally(
         for question in shown_questions(questions, plain):
             if question.type in UNCOUNTED_TYPES:
                 continue
-            rows = [r.key for r in question.rows.all()] if question.type == "matrix" else [""]
-            for row in rows:
+            for row in question.answer_rows:
                 answer = given.get((question.key, row))
                 if answer:
                     tally[(question.key, row)][answer] += 1
@@ -102,15 +101,12 @@ def results(*, year: int, unit_ids: Iterable[int] | None = None) -> list[ResultR
     prev_rows: set[tuple[str, str]] = set()
     if previous is not None:
         prev_questions, prev_tally = _tally(previous, unit_ids)
-        for q in prev_questions:
-            for row in [r.key for r in q.rows.all()] if q.type == "matrix" else [""]:
-                prev_rows.add((q.key, row))
+        prev_rows = {(q.key, row) for q in prev_questions for row in q.answer_rows}
     out: list[ResultRow] = []
     for question in questions:
         if question.type in UNCOUNTED_TYPES:
             continue
-        rows = [r.key for r in question.rows.all()] if question.type == "matrix" else [""]
-        for row in rows:
+        for row in question.answer_rows:
             counts = tally.get((question.key, row), Counter())
             base = sum(counts.values())
             had_before = (question.key, row) in prev_rows

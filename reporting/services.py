@@ -19,10 +19,11 @@ def questionnaire_check(questionnaire: Questionnaire) -> None:
     matrix without rows or with unknown column codes."""
     questions = list(questionnaire.questions.prefetch_related("rows"))
     position = {q.pk: i for i, q in enumerate(questions)}
+    by_id = {q.pk: q for q in questions}
     errors: list[str] = []
     for question in questions:
         if question.parent_id is not None:
-            parent = next((q for q in questions if q.pk == question.parent_id), None)
+            parent = by_id.get(question.parent_id)
             if parent is None:
                 errors.append(
                     _("%(key)s: its parent is not in this questionnaire.") % {"key": question.key}
@@ -60,6 +61,11 @@ def questionnaire_check(questionnaire: Questionnaire) -> None:
         raise ValidationError(errors)
 
 
+def _refuse_existing_year(year: int) -> None:
+    if Questionnaire.objects.filter(year=year).exists():
+        raise ValidationError(_("There is already a questionnaire for %(year)s.") % {"year": year})
+
+
 @transaction.atomic
 def questionnaire_create_from_specs(
     *,
@@ -72,8 +78,7 @@ def questionnaire_create_from_specs(
 ) -> Questionnaire:
     """A questionnaire built from the specs, less what `changes` says an earlier year
     did not have."""
-    if Questionnaire.objects.filter(year=year).exists():
-        raise ValidationError(_("There is already a questionnaire for %(year)s.") % {"year": year})
+    _refuse_existing_year(year)
     absent = changes.absent_questions if changes else frozenset()
     questionnaire = Questionnaire.objects.create(year=year, title_nb=title_nb, title_en=title_en)
     section_objs = [
@@ -121,8 +126,7 @@ def questionnaire_copy(
 ) -> Questionnaire:
     """A new year starts as a copy of the last: same sections, questions, keys and
     follow-ups; matrix rows retired in `source` are not carried over."""
-    if Questionnaire.objects.filter(year=year).exists():
-        raise ValidationError(_("There is already a questionnaire for %(year)s.") % {"year": year})
+    _refuse_existing_year(year)
     if year <= source.year:
         raise ValidationError(
             _("A copy must be for a later year than %(year)s.") % {"year": source.year}

@@ -32,7 +32,6 @@ from .models import (
     SafetyArea,
     SafetyMeeting,
     Unit,
-    UnitSuccession,
     User,
 )
 
@@ -302,7 +301,6 @@ def _close_merged_units() -> None:
                 last_day=datetime.date.fromisoformat(demo.valid_to),
                 successors=successors,
             )
-    assert UnitSuccession.objects.exists()
 
 
 # --- Activity: goals, delegations, meetings --------------------------------------------

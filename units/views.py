@@ -84,7 +84,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
             "reporting_count": len(reporting),
             "enough_meetings": enough,
             "enough_share": share(enough, len(reporting)),
-            "min_meetings": settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR,
+            "min_meetings": minimum,
         },
     )
 

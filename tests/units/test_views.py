@@ -303,3 +303,12 @@ def test_home_query_count_does_not_grow(org, login, django_assert_num_queries, e
     with django_assert_num_queries(5):
         response = client.get(reverse("home"))
     assert len(response.context["cards"]) == 1 + extra
+
+
+def test_navigation_puts_the_users_units_one_click_away(org, login):
+    html = login(org.leader_a).get(reverse("home")).content.decode()
+    assert f'class="dropdown-item" href="{reverse("units:detail", args=["ibi"])}"' in html
+    assert f'href="{reverse("units:list")}"' in html
+    # someone without roles gets neither
+    html = login(org.outsider).get(reverse("home")).content.decode()
+    assert "dropdown-item" not in html and f'href="{reverse("units:list")}"' not in html
