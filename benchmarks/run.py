@@ -49,8 +49,9 @@ def timed(fn, repeat: int = REPEAT) -> tuple[float, int]:
 
 def page(email: str, url: str):
     client = Client()
-    client.force_login(User.objects.get(email=email),
-                       backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(
+        User.objects.get(email=email), backend="django.contrib.auth.backends.ModelBackend"
+    )
 
     def get() -> None:
         response = client.get(url, HTTP_HOST="127.0.0.1")
@@ -77,14 +78,24 @@ def main() -> None:
         ("unit list, dean of NV", "leader.nv@example.org", "/units/"),
         ("unit page, NV/IKJ, as its leader", "leader.nv-ikj@example.org", "/units/nv-ikj/"),
         ("overview page, dean of NV", "leader.nv@example.org", "/"),
+        (
+            "self-report form 2024, NV/IKJ, as its leader",
+            "leader.nv-ikj@example.org",
+            "/reporting/2024/units/nv-ikj/",
+        ),
+        ("self-report results page 2024, all of NTNU", staff.email, "/reporting/2024/results/"),
+        (
+            "self-report response rates 2025, all of NTNU",
+            staff.email,
+            "/reporting/2025/round/progress/",
+        ),
     ]:
         ms, q = timed(page(email, url))
         rows.append((label, f"{ms:.1f} ms", str(q)))
     from reporting.results import results, results_csv
 
     ms, q = timed(lambda: results_csv(results(year=2024)), repeat=10)
-    rows.append(("self-report results 2024 with 2023, all of NTNU, as CSV", f"{ms:.0f} ms",
-                 str(q)))
+    rows.append(("self-report results 2024 with 2023, all of NTNU, as CSV", f"{ms:.0f} ms", str(q)))
     reset_queries()
     print(f"database: {connection.vendor}")
     print("| measure | median time | SQL queries |")

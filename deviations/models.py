@@ -1,11 +1,30 @@
-"""Deviations, undesired events and improvement suggestions. Built out by the deviations issue."""
+"""Deviations, undesired events and improvement suggestions: reports, their case handling,
+injuries (the injury register of the Working Environment Act § 5-1) and categories.
 
+A report's reporter is named, confidential (stored, shown only to HSE section staff) or
+anonymous: then no identity is stored at all, and the reporter follows the case with a
+receipt code of which only a hash is kept.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+    StrOrPromise = str | _StrPromise
 
 
 class CategoryScheme(models.Model):
-    """A two-level category scheme, valid for a period."""
+    """A two-level category scheme, valid for a period. A report is categorised in the
+    scheme in force on the day it was reported, and counted in it."""
 
     name = models.CharField(_("name"), max_length=200)
     valid_from = models.DateField(_("valid from"))
@@ -18,3 +37,229 @@ class CategoryScheme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Category(models.Model):
+    """A main category (no parent) or a subcategory of one."""
+
+    scheme = models.ForeignKey(CategoryScheme, on_delete=models.CASCADE, related_name="categories")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    name_nb = models.CharField(_("name (Norwegian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Closing a case in this category needs a cause analysis and at least one measure.
+    requires_cause_and_measure = models.BooleanField(
+        _("closing needs a cause and a measure"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["scheme", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "code"], name="unique_category_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if get_language() == "en" else self.name_nb
+
+
+class Kind(models.TextChoices):
+    EVENT = "event", _("Undesired event or deviation")
+    SUGGESTION = "suggestion", _("Improvement suggestion")
+
+
+class Identity(models.TextChoices):
+    NAMED = "named", _("With my name")
+    CONFIDENTIAL = "confidential", _("Confidential: my name is shown only to the HSE section")
+    ANONYMOUS = "anonymous", _("Anonymous: my identity is not stored")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    MEASURES = "measures", _("Measures")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+
+
+OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.MEASURES)
+
+
+class Severity(models.IntegerChoices):
+    """The consequence scale shared with risk assessments."""
+
+    INSIGNIFICANT = 1, _("1 insignificant")
+    MINOR = 2, _("2 minor")
+    SERIOUS = 3, _("3 serious")
+    VERY_SERIOUS = 4, _("4 very serious")
+    CATASTROPHIC = 5, _("5 catastrophic")
+
+
+def _severity(label: StrOrPromise) -> models.PositiveSmallIntegerField:  # type: ignore[type-arg]
+    return models.PositiveSmallIntegerField(label, choices=Severity.choices, null=True, blank=True)
+
+
+class Deviation(models.Model):
+    """A report of an undesired event or deviation, or an improvement suggestion, and its
+    case."""
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    occurred_at = models.DateTimeField(_("when"))
+    reported_at = models.DateTimeField(_("reported"))
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="deviations")
+    campus = models.CharField(_("campus"), max_length=20, blank=True)
+    building = models.CharField(_("building"), max_length=200, blank=True)
+    room = models.CharField(_("room"), max_length=100, blank=True)
+    location = models.CharField(_("where, in your words"), max_length=300, blank=True)
+    description = models.TextField(_("what happened"))
+    # The description as reported, kept for HSE staff when a handler redacts personal details.
+    description_original = models.TextField(blank=True)
+    immediate_action = models.TextField(_("what was done at once"), blank=True)
+    categories = models.ManyToManyField(Category, blank=True, related_name="deviations")
+
+    actual_people = _severity(_("actual consequence for people"))
+    actual_environment = _severity(_("actual consequence for the external environment"))
+    actual_material = _severity(_("actual consequence for material"))
+    potential_people = _severity(_("potential consequence for people"))
+    potential_environment = _severity(_("potential consequence for the external environment"))
+    potential_material = _severity(_("potential consequence for material"))
+
+    identity = models.CharField(_("reported"), max_length=20, choices=Identity.choices)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_deviations",
+    )
+    receipt_hash = models.CharField(max_length=128, blank=True)  # anonymous follow-up
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("case handler"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="handled_deviations",
+    )
+    deadline = models.DateField(_("closing deadline"), null=True, blank=True)
+    cause = models.TextField(_("cause analysis"), blank=True)
+    rejection_reason = models.TextField(_("reason for rejecting"), blank=True)
+    lesson = models.TextField(_("lesson learned"), blank=True)
+    lesson_shared = models.BooleanField(_("share the lesson learned"), default=False)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # When the reporter was told of the closing: claimed once per closing, cleared on closing.
+    reporter_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    imported_from = models.CharField(_("imported from"), max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(excluded_fields=["reporter", "receipt_hash"])
+
+    class Meta:
+        verbose_name = _("deviation")
+        verbose_name_plural = _("deviations")
+        ordering = ["-reported_at"]
+        indexes = [
+            models.Index(fields=["reported_at"]),
+            models.Index(fields=["unit", "reported_at"]),
+            models.Index(fields=["status", "deadline"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class Photo(models.Model):
+    deviation = models.ForeignKey(Deviation, on_delete=models.CASCADE, related_name="photos")
+    file = models.ImageField(_("photo"), upload_to="deviations/%Y/")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class InjuredKind(models.TextChoices):
+    EMPLOYEE = "employee", _("Employee")
+    STUDENT = "student", _("Student")
+    OTHER = "other", _("Other")
+
+
+class Absence(models.TextChoices):
+    NONE = "none", _("No absence")
+    LE3 = "le3", _("Absence of 3 days or less")
+    GT3 = "gt3", _("Absence of more than 3 days")
+    UNKNOWN = "unknown", _("Absence of unknown length")
+
+
+class Injury(models.Model):
+    """A personal injury, as the injury register of the Working Environment Act § 5-1 asks.
+    Only the case handler, the unit's leader and HSE staff see who was injured; each view
+    of the name is logged (`InjuryView`). Diagnosis and medical detail only with the
+    injured person's recorded consent."""
+
+    deviation = models.OneToOneField(Deviation, on_delete=models.CASCADE, related_name="injury")
+    injured_kind = models.CharField(
+        _("who was injured"), max_length=20, choices=InjuredKind.choices
+    )
+    injured_name = models.CharField(_("name of the injured"), max_length=200, blank=True)
+    work = models.CharField(_("what work was being done"), max_length=300, blank=True)
+    course_of_events = models.TextField(_("course of events"), blank=True)
+    causes = models.TextField(_("causes"), blank=True)
+    injury = models.CharField(_("the injury"), max_length=300, blank=True)
+    absence = models.CharField(_("absence"), max_length=20, choices=Absence.choices)
+    medical_treatment = models.BooleanField(_("needed medical treatment"), default=False)
+    alternative_work = models.BooleanField(_("needed alternative work"), default=False)
+    fatal = models.BooleanField(_("fatal"), default=False)
+    nav_reported = models.BooleanField(_("reported to NAV"), default=False)
+    nav_reported_on = models.DateField(_("reported to NAV on"), null=True, blank=True)
+    medical_consent = models.BooleanField(
+        _("the injured person consents to medical details being recorded"), default=False
+    )
+    medical_details = models.TextField(_("diagnosis and medical details"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("injury")
+        verbose_name_plural = _("injuries")
+
+    def __str__(self) -> str:
+        return f"{self.deviation.reference} injury"
+
+
+class InjuryView(models.Model):
+    """Who saw an injured person's details, when."""
+
+    injury = models.ForeignKey(Injury, on_delete=models.CASCADE, related_name="views")
+    viewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    viewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("view of injury details")
+        verbose_name_plural = _("views of injury details")
+        ordering = ["-viewed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.injury_id} {self.viewed_at:%Y-%m-%d %H:%M}"

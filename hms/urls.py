@@ -6,6 +6,8 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("units/", include("units.urls")),
+    path("reporting/", include("reporting.urls")),
+    path("deviations/", include("deviations.urls")),
     path("accounts/", include("allauth.urls")),
     path("language/", views.switch_language, name="switch_language"),
     path("healthz/", views.healthz, name="healthz"),

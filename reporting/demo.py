@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import random
+from dataclasses import dataclass
 
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from units.models import Role, RoleAssignment
 from units.selectors import reporting_units
 
+from .answer_codes import codes_for
 from .appendix_2024 import APPENDIX
 from .imports import responses_import
-from .models import Questionnaire, Response
+from .models import (
+    Answer,
+    Question,
+    Questionnaire,
+    ReportingRound,
+    Response,
+)
 from .questionnaire_2024 import QUESTIONNAIRE_2023_CHANGES, QUESTIONS_2024, SECTIONS
-from .services import questionnaire_create_from_specs
+from .responses import TOGETHER_KEY, response_confirm, response_start, response_submit
+from .rounds import round_open
+from .services import questionnaire_copy, questionnaire_create_from_specs
 
 TITLE_NB = "HMS-årsrapportering {year}"
 TITLE_EN = "Annual HSE self-report {year}"
@@ -86,3 +102,136 @@ def seed_responses() -> list[int]:
         )
         seeded.append(year)
     return seeded
+
+
+# The rounds as they ran: the 2024 round was sent 4 November and due 22 November.
+ROUND_DATES = {
+    2023: (datetime.date(2023, 11, 6), datetime.date(2023, 11, 24)),
+    2024: (datetime.date(2024, 11, 4), datetime.date(2024, 11, 22)),
+}
+IN_PROGRESS_YEAR = 2025
+TEXT_ANSWERS = (
+    "Fast punkt på ledermøtene hver måned.",
+    "Årlig gjennomgang med HMS-koordinator og kvartalsvise statusmøter.",
+    "Rapportering i HMS-utvalget og oppfølging i medarbeidersamtaler.",
+    "Delegeringene gjennomgås når noen slutter eller begynner.",
+)
+
+
+@dataclass(frozen=True)
+class RoundReport:
+    year: int
+    units: int
+    submitted: int
+    confirmed: int
+    drafts: int
+
+
+def _round_create(
+    questionnaire: Questionnaire, opens_on: datetime.date, deadline: datetime.date
+) -> ReportingRound:
+    return round_open(
+        questionnaire=questionnaire,
+        opens_on=opens_on,
+        deadline=deadline,
+        remind_days_before=3,
+        units=reporting_units(year=questionnaire.year),
+        user=None,
+    )
+
+
+def _demo_answers(
+    questions: list[Question], rng: random.Random, *, share: float
+) -> dict[tuple[str, str], str]:
+    """Answers drawn with the weights of the 2024 results, for `share` of the shown
+    questions (all of them when 1). Follow-ups only where their parents show them."""
+    weights = APPENDIX[2024]
+    given: dict[tuple[str, str], str] = {}
+    plain: dict[str, str] = {}
+    for question in questions:
+        if question.key == TOGETHER_KEY:
+            continue
+        if question.parent is not None and plain.get(question.parent.key) not in (
+            question.show_when
+        ):
+            continue
+        if share < 1 and rng.random() > share:
+            continue
+        for row in question.answer_rows:
+            if question.type == "text":
+                given[(question.key, row)] = rng.choice(TEXT_ANSWERS)
+                continue
+            if question.type == "number":
+                given[(question.key, row)] = str(rng.randint(0, 12))
+                continue
+            table = weights.get(f"{question.key}.{row}" if row else question.key)
+            codes = codes_for(question.type, question.matrix_columns)
+            counts = [max(table.get(c, 0), 0) + 1 for c in codes] if table else [1] * len(codes)
+            given[(question.key, row)] = rng.choices(codes, weights=counts)[0]
+        if not question.answer_rows[0]:
+            plain[question.key] = given.get((question.key, ""), "")
+    return given
+
+
+def seed_rounds(*, today: datetime.date | None = None) -> list[RoundReport]:
+    """The 2023 and 2024 rounds as they ran, and a 2025 round in progress: opened ten days
+    ago and due in nine, a third of its units submitted (most of them confirmed by the
+    safety rep), a third answering, the rest not started. Only rounds not there yet."""
+    today = today or timezone.localdate()
+    reports: list[RoundReport] = []
+    for year, (opens_on, deadline) in ROUND_DATES.items():
+        questionnaire = Questionnaire.objects.filter(year=year, round__isnull=True).first()
+        if questionnaire is not None:
+            # Past rounds: the daily notices leave them alone (reporting.rounds).
+            _round_create(questionnaire, opens_on, deadline)
+    if Questionnaire.objects.filter(year=IN_PROGRESS_YEAR).exists():
+        return reports
+    questionnaire = questionnaire_copy(
+        source=Questionnaire.objects.get(year=IN_PROGRESS_YEAR - 1), year=IN_PROGRESS_YEAR
+    )
+    rnd = _round_create(
+        questionnaire, today - datetime.timedelta(days=10), today + datetime.timedelta(days=9)
+    )
+    questions = list(
+        questionnaire.questions.select_related("parent").prefetch_related("rows").order_by("order")
+    )
+    by_key = {q.key: q for q in questions}
+    units = sorted(rnd.units.all(), key=lambda u: u.code)
+    people = {
+        (a.unit_id, a.role): a.user
+        for a in RoleAssignment.objects.valid_on(today)
+        .filter(unit__in=units, role__in=[Role.LEADER, Role.SAFETY_REP])
+        .select_related("user")
+    }
+    rng = random.Random(IN_PROGRESS_YEAR)
+    submitted = confirmed = drafts = 0
+    for index, unit in enumerate(units):
+        stage = index % 3  # 0: submitted, 1: answering, 2: not started
+        if stage == 2:
+            continue
+        leader = people.get((unit.pk, Role.LEADER))
+        safety = people.get((unit.pk, Role.SAFETY_REP))
+        response = response_start(questionnaire=questionnaire, unit=unit)
+        given = _demo_answers(questions, rng, share=1 if stage == 0 else 0.5)
+        rows = {(q.key, r.key): r for q in questions for r in q.rows.all()}
+        answers = []
+        for n, ((key, row), value) in enumerate(given.items()):
+            answer = Answer(
+                response=response,
+                question=by_key[key],
+                row=rows.get((key, row)),
+                value=value,
+                answered_by=safety if n % 4 == 3 and safety else leader,
+            )
+            answers.append(answer)
+        bulk_create_with_history(answers, Answer, default_user=leader)
+        if stage == 0 and leader is not None:
+            response_submit(response=response, user=leader)
+            submitted += 1
+            if safety is not None and index % 6 == 0:
+                response_confirm(response=response, user=safety)
+                confirmed += 1
+        else:
+            drafts += 1
+    reports.append(RoundReport(IN_PROGRESS_YEAR, len(units), submitted, confirmed, drafts))
+    return reports

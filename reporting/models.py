@@ -37,6 +37,8 @@ class Questionnaire(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("questionnaire")
         verbose_name_plural = _("questionnaires")
@@ -59,6 +61,8 @@ class Section(models.Model):
     order = models.PositiveSmallIntegerField(_("order"))
     title_nb = models.CharField(_("title (Norwegian)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("section")
@@ -92,6 +96,8 @@ class Question(models.Model):
     show_when = models.JSONField(_("shown when the parent's answer is"), default=list, blank=True)
     matrix_columns = models.JSONField(_("matrix columns"), default=list, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("question")
         verbose_name_plural = _("questions")
@@ -122,6 +128,8 @@ class MatrixRow(models.Model):
     text_en = models.TextField(_("text (English)"))
     retired = models.BooleanField(_("retired"), default=False)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("matrix row")
         verbose_name_plural = _("matrix rows")
@@ -132,6 +140,10 @@ class MatrixRow(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    @property
+    def text(self) -> str:
+        return self.text_en if get_language() == "en" else self.text_nb
 
 
 class ResponseStatus(models.TextChoices):
@@ -151,6 +163,24 @@ class Response(models.Model):
         _("status"), max_length=20, choices=ResponseStatus.choices, default=ResponseStatus.DRAFT
     )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The safety rep confirms what the leader submitted.
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     imported_from = models.CharField(_("imported from"), max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -165,6 +195,10 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.questionnaire.year} {self.unit.code}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ResponseStatus.DRAFT
 
 
 class Answer(models.Model):
@@ -207,3 +241,175 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question.key}={self.value}"
+
+    @property
+    def who(self) -> str:
+        """The name of the person who gave the answer ("" when imported)."""
+        user = self.answered_by
+        return (user.full_name or user.email) if user is not None else ""
+
+
+class Reopening(models.Model):
+    """HSE staff reopened a submitted response; the reason is kept."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="reopenings")
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reopened_at = models.DateTimeField(_("reopened"), auto_now_add=True)
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        verbose_name = _("reopening")
+        verbose_name_plural = _("reopenings")
+        ordering = ["-reopened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.response} reopened {self.reopened_at:%Y-%m-%d}"
+
+
+class AttachmentKind(models.TextChoices):
+    HSE_GOALS = "hse_goals", _("HSE goals")
+    ACTION_PLAN = "action_plan", _("HSE action plan")
+    OTHER = "other", _("Other")
+
+
+class Attachment(models.Model):
+    """A document uploaded with a response: the unit's HSE goals, its action plan."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=20, choices=AttachmentKind.choices)
+    file = models.FileField(_("file"), upload_to="attachments/%Y/")
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReportingRound(models.Model):
+    """The round of one year's self-report: which units answer, from when, by when.
+    Each unit's leader and safety rep get the invitation on the opening date and
+    reminders `remind_days_before` days before the deadline and on the day after it."""
+
+    questionnaire = models.OneToOneField(
+        Questionnaire, on_delete=models.PROTECT, related_name="round"
+    )
+    opens_on = models.DateField(_("opening date"))
+    deadline = models.DateField(_("deadline"))
+    remind_days_before = models.PositiveSmallIntegerField(
+        _("reminder, days before the deadline"), default=3
+    )
+    units = models.ManyToManyField("units.Unit", related_name="reporting_rounds")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(m2m_fields=[units])
+
+    class Meta:
+        verbose_name = _("reporting round")
+        verbose_name_plural = _("reporting rounds")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(deadline__gte=models.F("opens_on")),
+                name="round_deadline_not_before_opening",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire.year}"
+
+
+class NoticeKind(models.TextChoices):
+    INVITATION = "invitation", _("Invitation")
+    REMINDER = "reminder", _("Reminder before the deadline")
+    OVERDUE = "overdue", _("Reminder after the deadline")
+
+
+class RoundNotice(models.Model):
+    """An e-mail sent to one unit in a round; at most one of each kind, so a task that
+    runs twice sends nothing twice."""
+
+    round = models.ForeignKey(ReportingRound, on_delete=models.CASCADE, related_name="notices")
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
+    recipients = models.TextField(_("recipients"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        constraints = [
+            models.UniqueConstraint(fields=["round", "unit", "kind"], name="one_notice_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.unit_id} {self.kind}"
+
+
+class KeyFigureKind(models.TextChoices):
+    HOURS_WORKED = "hours_worked", _("Hours worked")
+
+
+class KeyFigureImport(models.Model):
+    """One imported file of yearly key figures: where it came from and who imported it."""
+
+    kind = models.CharField(_("kind"), max_length=40, choices=KeyFigureKind.choices)
+    source = models.CharField(_("file"), max_length=300)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_at = models.DateTimeField(_("imported"), auto_now_add=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+
+    class Meta:
+        verbose_name = _("key figure import")
+        verbose_name_plural = _("key figure imports")
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source}"
+
+
+class KeyFigure(models.Model):
+    """A yearly figure from outside (hours worked, ...), for all of NTNU (`unit` empty) or
+    a unit, with the import it came from."""
+
+    kind = models.CharField(_("kind"), max_length=40, choices=KeyFigureKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    unit = models.ForeignKey(
+        "units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
+    source = models.ForeignKey(KeyFigureImport, on_delete=models.PROTECT, related_name="figures")
+
+    class Meta:
+        verbose_name = _("key figure")
+        verbose_name_plural = _("key figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "year"],
+                condition=models.Q(unit__isnull=True),
+                name="one_ntnu_figure_per_kind_and_year",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "year", "unit"],
+                condition=models.Q(unit__isnull=False),
+                name="one_unit_figure_per_kind_and_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.value}"

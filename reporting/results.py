@@ -74,15 +74,26 @@ def _tally(
         per_response[response_id][(key, row_keys.get(row_id, ""))] = value
     tally: Tally = defaultdict(Counter)
     for given in per_response.values():
-        plain = {key: value for (key, row), value in given.items() if not row}
-        for question in shown_questions(questions, plain):
-            if question.type in UNCOUNTED_TYPES:
-                continue
-            for row in question.answer_rows:
-                answer = given.get((question.key, row))
-                if answer:
-                    tally[(question.key, row)][answer] += 1
+        for place, answer in counted_answers(questions, given).items():
+            tally[place][answer] += 1
     return questions, tally
+
+
+def counted_answers(
+    questions: list[Question], given: dict[tuple[str, str], str]
+) -> dict[tuple[str, str], str]:
+    """The answers of one response that count: (question key, row key or "") -> answer,
+    for the questions shown given its answers, of counted types, answered."""
+    plain = {key: value for (key, row), value in given.items() if not row}
+    counted: dict[tuple[str, str], str] = {}
+    for question in shown_questions(questions, plain):
+        if question.type in UNCOUNTED_TYPES:
+            continue
+        for row in question.answer_rows:
+            answer = given.get((question.key, row))
+            if answer:
+                counted[(question.key, row)] = answer
+    return counted
 
 
 def _percent(count: int, base: int) -> Decimal | None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-from .models import Question
+from django.utils.translation import get_language
+
+from .answer_codes import BY_CODE, CODES, Code
+from .models import Answer, MatrixRow, Question, Response, ResponseStatus, Section
 
 
 def shown_questions(questions: Iterable[Question], answers: Mapping[str, str]) -> list[Question]:
@@ -24,3 +28,121 @@ def shown_questions(questions: Iterable[Question], answers: Mapping[str, str]) -
         shown.append(question)
         shown_ids.add(question.pk)
     return shown
+
+
+@dataclass
+class AnswerCell:
+    """One place an answer is given: a question, or one row of a matrix question."""
+
+    question: Question
+    row: MatrixRow | None
+    options: list[Code]
+    answer: Answer | None = None
+    previous: str | None = None  # last year's answer code or text, where there is one
+
+    @property
+    def row_key(self) -> str:
+        return self.row.key if self.row is not None else ""
+
+    @property
+    def version(self) -> int:
+        return self.answer.version if self.answer is not None else 0
+
+    @property
+    def value(self) -> str:
+        return self.answer.value if self.answer is not None else ""
+
+    @property
+    def previous_label(self) -> str:
+        return answer_label(self.previous)
+
+    @property
+    def label(self) -> str:
+        return answer_label(self.value)
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        english = get_language() == "en"
+        return [(c.code, c.label_en if english else c.label_nb) for c in self.options]
+
+    @property
+    def dom_id(self) -> str:
+        return f"a-{self.question.key}" + (f"-{self.row.key}" if self.row is not None else "")
+
+
+@dataclass
+class QuestionBlock:
+    question: Question
+    cells: list[AnswerCell]
+    depth: int  # 0 for a main question, 1 for its follow-up, 2 for a follow-up's follow-up
+    shown: bool
+    section: Section | None = None  # set on the first question of a section
+
+    @property
+    def parent_key(self) -> str:
+        return self.question.parent.key if self.question.parent is not None else ""
+
+
+def answer_label(value: str | None) -> str:
+    """The label of an answer code in the current language; free text as it is; "" for
+    no answer."""
+    if not value:
+        return ""
+    code = BY_CODE.get(value)
+    if code is None:
+        return value
+    return code.label_en if get_language() == "en" else code.label_nb
+
+
+def response_blocks(response: Response) -> list[QuestionBlock]:
+    """The response form: each question of the questionnaire with its answer(s), who gave
+    them and when, last year's answer by the same unit, and whether it is shown now.
+    Four queries: questions with sections and parents, matrix rows, answers with who gave
+    them, last year's answers."""
+    questions = list(
+        response.questionnaire.questions.select_related("section", "parent")
+        .prefetch_related("rows")
+        .order_by("order")
+    )
+    given: dict[tuple[int, int | None], Answer] = {
+        (a.question_id, a.row_id): a for a in response.answers.select_related("answered_by")
+    }
+    previous = dict(
+        (((key, row or "")), value)
+        for key, row, value in Answer.objects.filter(
+            response__unit_id=response.unit_id,
+            response__questionnaire__year=response.questionnaire.year - 1,
+            response__status=ResponseStatus.SUBMITTED,
+        ).values_list("question__key", "row__key", "value")
+    )
+    plain = {q.key: given[(q.pk, None)].value for q in questions if (q.pk, None) in given}
+    shown_ids = {q.pk for q in shown_questions(questions, plain)}
+    depth: dict[int, int] = {}
+    blocks: list[QuestionBlock] = []
+    section_id: int | None = None
+    for question in questions:
+        depth[question.pk] = 0 if question.parent_id is None else depth[question.parent_id] + 1
+        options = list(CODES.get(question.type, ()))
+        if question.type == "matrix":
+            options = [BY_CODE[c] for c in question.matrix_columns]
+        rows: list[MatrixRow | None] = [None]
+        if question.type == "matrix":
+            rows = [r for r in question.rows.all() if not r.retired]
+        cells = [
+            AnswerCell(
+                question=question,
+                row=row,
+                options=options,
+                answer=given.get((question.pk, row.pk if row else None)),
+                previous=previous.get((question.key, row.key if row else "")),
+            )
+            for row in rows
+        ]
+        block = QuestionBlock(
+            question=question, cells=cells, depth=depth[question.pk], shown=question.pk in shown_ids
+        )
+        if question.section_id != section_id:
+            block.section = question.section
+            section_id = question.section_id
+        blocks.append(block)
+    return blocks

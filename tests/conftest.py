@@ -47,11 +47,13 @@ def _required_services(django_db_setup, django_db_blocker) -> None:
         return
     with django_db_blocker.unblock():
         assert connection.vendor == "postgresql", (
-            "HMS_REQUIRE_SERVICES=1 but the tests do not run on PostgreSQL: set DATABASE_URL")
+            "HMS_REQUIRE_SERVICES=1 but the tests do not run on PostgreSQL: set DATABASE_URL"
+        )
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     assert redis_reachable(settings.CELERY_BROKER_URL), (
-        "HMS_REQUIRE_SERVICES=1 but Redis is not reachable: set CELERY_BROKER_URL")
+        "HMS_REQUIRE_SERVICES=1 but Redis is not reachable: set CELERY_BROKER_URL"
+    )
 
 
 @dataclass
@@ -95,7 +97,13 @@ def org(db) -> Org:
     hf = UnitFactory(code="hf", parent=ntnu, kind="faculty", answers_self_report=False)
     ifr = UnitFactory(code="ifr", parent=hf)
     return Org(
-        ntnu=ntnu, nv=nv, ibi=ibi, ibi_lab=ibi_lab, ikj=ikj, hf=hf, ifr=ifr,
+        ntnu=ntnu,
+        nv=nv,
+        ibi=ibi,
+        ibi_lab=ibi_lab,
+        ikj=ikj,
+        hf=hf,
+        ifr=ifr,
         leader_fac=_person("leader_fac", Role.LEADER, nv),
         hr_fac=_person("hr_fac", Role.HR_HSE_CHIEF, nv),
         lhvo_fac=_person("lhvo_fac", Role.LOCAL_CHIEF_SAFETY_REP, nv),
@@ -120,3 +128,14 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def english(client):
+    """English for this test: for code run outside a request (services raise their messages
+    in the active language) and for the test client's requests (the language cookie)."""
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield

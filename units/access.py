@@ -52,6 +52,12 @@ class Purpose(enum.StrEnum):
     READ_DEVIATIONS = "read_deviations"
     HANDLE_DEVIATIONS = "handle_deviations"
     MANAGE_RISK = "manage_risk"  # risk assessments, HSE rounds, action plans
+    # the self-report itself: questionnaires, rounds, imports, reopening responses
+    MANAGE_SELF_REPORT = "manage_self_report"
+    # deviation statistics and the injury register without names
+    READ_DEVIATION_STATISTICS = "read_deviation_statistics"
+    # who was injured (besides the case's handler)
+    READ_INJURED = "read_injured"
 
 
 class Reach(enum.Enum):
@@ -123,6 +129,24 @@ RULES: dict[Purpose, dict[str, Reach]] = {
         R.LEADER: SUBTREE,
         R.HR_HSE_CHIEF: SUBTREE,
         R.HSE_COORDINATOR: SUBTREE,
+        R.HSE_STAFF: ALL,
+    },
+    Purpose.MANAGE_SELF_REPORT: {
+        R.HSE_STAFF: ALL,
+    },
+    Purpose.READ_DEVIATION_STATISTICS: {
+        R.LEADER: SUBTREE,
+        R.HR_HSE_CHIEF: SUBTREE,
+        R.HSE_COORDINATOR: SUBTREE,
+        R.LOCAL_CHIEF_SAFETY_REP: SUBTREE,
+        R.SAFETY_REP: UNIT,
+        R.DEPUTY_SAFETY_REP: UNIT,
+        R.HSE_STAFF: ALL,
+        R.CHIEF_SAFETY_REP: ALL,
+        R.AMU_MEMBER: ALL,
+    },
+    Purpose.READ_INJURED: {
+        R.LEADER: UNIT,
         R.HSE_STAFF: ALL,
     },
 }
@@ -254,12 +278,13 @@ def scope_for_request(request: HttpRequest) -> Scope:
 def unit_for_user(request: HttpRequest, code: str, purpose: Purpose = Purpose.READ_UNIT) -> Unit:
     """The unit `code` if the current user may reach it for `purpose`.
 
-    404 to whoever may not read the unit at all (they need not learn it exists);
+    404 to whoever may neither read the unit nor act on it for `purpose` (they need not
+    learn it exists; AMU members read every unit's results without reading its page);
     403 (`PermissionDenied`) to whoever may read it but not act on it for `purpose`.
     """
     scope = scope_for_request(request)
     unit = Unit.objects.select_related("parent", "safety_area__main_area").filter(code=code).first()
-    if unit is None or not scope.can(Purpose.READ_UNIT, unit):
+    if unit is None or not (scope.can(Purpose.READ_UNIT, unit) or scope.can(purpose, unit)):
         raise Http404
     if not scope.can(purpose, unit):
         raise PermissionDenied

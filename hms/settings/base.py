@@ -7,6 +7,7 @@ Every value that differs between machines is read from the environment through
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -260,3 +261,32 @@ AXES_VERBOSE = False
 # Fewer leader–safety-rep meetings than this in a year is flagged on the unit page
 # ("19 points" of systematic HSE work, point 5).
 HMS_MIN_SAFETY_MEETINGS_PER_YEAR = 4
+
+# --- E-mail ----------------------------------------------------------------------------
+# EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:password@smtp.example.org:587;
+# by default mail is written to the console.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HMS NTNU <hms@example.org>")
+# The address links in e-mails point to (no trailing slash).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# --- The annual self-report -------------------------------------------------------------
+# Attachments to a response (HSE goals, action plan): these types, up to this size.
+HMS_ATTACHMENT_MAX_BYTES = env.int("HMS_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+HMS_ATTACHMENT_EXTENSIONS = ["pdf", "docx", "xlsx", "png", "jpg", "jpeg"]
+# Below this share a unit "falls short" on a share-band question in the feedback.
+HMS_FEEDBACK_MIN_SHARE = 75
+# Invitations and reminders of open reporting rounds, sent by Celery beat each morning.
+CELERY_BEAT_SCHEDULE = {
+    "self-report-notices": {
+        "task": "reporting.tasks.round_notices_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # Overdue deviation cases, to their handlers (and leaders when long overdue), Mondays.
+    "deviation-overdue-reminders": {
+        "task": "deviations.case_tasks.overdue_reminders_task",
+        "schedule": crontab(hour=7, minute=15, day_of_week="mon"),
+    },
+}
+# Task modules beside each app's tasks.py that the worker must load.
+CELERY_IMPORTS = ["deviations.case_tasks"]

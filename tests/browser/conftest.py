@@ -25,8 +25,12 @@ def browser():
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM,
-                args=["--headless", "--no-sandbox", "--disable-gpu",
-                      "--disable-background-networking"],
+                args=[
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                ],
             )
             yield browser
             browser.close()
@@ -49,8 +53,9 @@ def page_at(browser, live_server):
         # bypass_csp only so the test can inject axe-core; the pages keep their CSP.
         context = browser.new_context(viewport=viewport, locale="nb-NO", bypass_csp=True)
         if language:
-            context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language,
-                                  "url": live_server.url}])
+            context.add_cookies(
+                [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+            )
         contexts.append(context)
         return context.new_page()
 
@@ -76,6 +81,8 @@ def accessibility_violations(page) -> list[str]:
         """async () => await axe.run(document, {runOnly: {type: 'tag',
             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
     )
-    return [f"{v['id']} ({v['impact']}): {v['help']} – "
-            + "; ".join(n["target"][0] for n in v["nodes"][:3])
-            for v in result["violations"]]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} – "
+        + "; ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in result["violations"]
+    ]

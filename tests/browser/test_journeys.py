@@ -13,8 +13,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def sign_in(page, live_server, email, password="demo"):
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("E-post" if page.locator("html").get_attribute("lang") == "nb"
-                      else "Email").fill(email)
+    page.get_by_label(
+        "E-post" if page.locator("html").get_attribute("lang") == "nb" else "Email"
+    ).fill(email)
     page.locator("input[name=password]").fill(password)
     page.locator("form[action='/accounts/login/'] button[type=submit]").click()
 
@@ -40,24 +41,38 @@ def test_sign_in_page(page_at, live_server, language, viewport, db):
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_leader_signs_in_and_sees_the_unit_page(page_at, live_server, org, language, viewport):
     year = timezone.localdate().year
-    services.goal_create(unit=org.ibi, year=year, title="Alle kjenner avviksrutinen",
-                         actor=org.leader_a)
-    services.meeting_create(unit=org.ibi, date=datetime.date(year, 1, 20),
-                            participants=[org.leader_a, org.safety_a],
-                            topics="Gjennomgang av avvik", actor=org.leader_a)
-    services.delegation_create(unit=org.ibi, task="Saksbehandling av HMS-avvik",
-                               delegated_to=org.coordinator_a, delegated_by=org.leader_a,
-                               valid_from=datetime.date(year, 1, 1), valid_to=None,
-                               actor=org.leader_a)
+    services.goal_create(
+        unit=org.ibi, year=year, title="Alle kjenner avviksrutinen", actor=org.leader_a
+    )
+    services.meeting_create(
+        unit=org.ibi,
+        date=datetime.date(year, 1, 20),
+        participants=[org.leader_a, org.safety_a],
+        topics="Gjennomgang av avvik",
+        actor=org.leader_a,
+    )
+    services.delegation_create(
+        unit=org.ibi,
+        task="Saksbehandling av HMS-avvik",
+        delegated_to=org.coordinator_a,
+        delegated_by=org.leader_a,
+        valid_from=datetime.date(year, 1, 1),
+        valid_to=None,
+        actor=org.leader_a,
+    )
     page = page_at(viewport, language)
     sign_in(page, live_server, org.leader_a.email)
     page.wait_for_url(f"{live_server.url}/")
     # the user's unit is one click away
-    page.get_by_role("link", name=org.ibi.name_nb if language == "nb" else org.ibi.name_en)\
-        .first.click()
+    page.get_by_role(
+        "link", name=org.ibi.name_nb if language == "nb" else org.ibi.name_en
+    ).first.click()
     page.wait_for_url(f"{live_server.url}/units/ibi/")
-    assert page.get_by_role("heading", level=1).inner_text().startswith(
-        org.ibi.name_nb if language == "nb" else org.ibi.name_en)
+    assert (
+        page.get_by_role("heading", level=1)
+        .inner_text()
+        .startswith(org.ibi.name_nb if language == "nb" else org.ibi.name_en)
+    )
     warning = page.get_by_role("status")
     assert ("Bare 1 møte" if language == "nb" else "Only 1 meeting") in warning.inner_text()
     name = "desktop" if viewport == DESKTOP else "phone"
@@ -90,15 +105,21 @@ def test_safety_rep_records_a_meeting(page_at, live_server, org):
 def test_hse_staff_overview_and_unit_list(page_at, live_server, org, language):
     year = timezone.localdate().year
     for month in (1, 2, 3, 4):
-        services.meeting_create(unit=org.ibi, date=datetime.date(year, month, 5),
-                                participants=[org.leader_a], topics="x", actor=org.leader_a)
+        services.meeting_create(
+            unit=org.ibi,
+            date=datetime.date(year, month, 5),
+            participants=[org.leader_a],
+            topics="x",
+            actor=org.leader_a,
+        )
     page = page_at(DESKTOP, language)
     sign_in(page, live_server, org.hse_staff.email)
     page.wait_for_url(f"{live_server.url}/")
     shot(page, f"overview-hse-staff-{language}")
     assert accessibility_violations(page) == []
-    page.get_by_role("link", name="Alle enheter du kan se" if language == "nb"
-                     else "All units you can see").click()
+    page.get_by_role(
+        "link", name="Alle enheter du kan se" if language == "nb" else "All units you can see"
+    ).click()
     page.wait_for_url(f"{live_server.url}/units/")
     share = page.locator("#meeting-share").inner_text()
     assert ("33,3" if language == "nb" else "33.3") in share

@@ -26,11 +26,13 @@ def production_env(**extra: str) -> dict[str, str]:
     # tests set
     dropped = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "hms.settings.production",
-        "SECRET_KEY": "a-production-secret-" + "x" * 50,
-        "ALLOWED_HOSTS": "hms.example.org",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "hms.settings.production",
+            "SECRET_KEY": "a-production-secret-" + "x" * 50,
+            "ALLOWED_HOSTS": "hms.example.org",
+        }
+    )
     env.update(extra)
     return env
 
@@ -38,7 +40,11 @@ def production_env(**extra: str) -> dict[str, str]:
 def test_production_settings_pass_check_deploy():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE, env=production_env(), capture_output=True, text=True, timeout=120,
+        cwd=BASE,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -46,8 +52,14 @@ def test_production_settings_pass_check_deploy():
 def test_production_refuses_to_start_without_a_secret_key():
     env = production_env()
     del env["SECRET_KEY"]
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=BASE, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 
@@ -101,8 +113,10 @@ def test_readme_opens_with_the_two_commands():
 def test_celery_runs_in_oslo_time_and_eagerly_without_a_broker():
     assert settings.CELERY_TIMEZONE == "Europe/Oslo"
     assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
-    assert (settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-            > settings.CELERY_TASK_TIME_LIMIT)
+    assert (
+        settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+        > settings.CELERY_TASK_TIME_LIMIT
+    )
     assert (not settings.CELERY_BROKER_URL) == settings.CELERY_TASK_ALWAYS_EAGER
 
 

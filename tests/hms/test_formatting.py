@@ -38,7 +38,8 @@ def test_share_rounding_is_within_half_a_tenth(count, base):
 def test_dates_per_language(language, expected):
     with translation.override(language):
         rendered = Template('{{ day|date:"SHORT_DATE_FORMAT" }}').render(
-            Context({"day": datetime.date(2026, 11, 23)}))
+            Context({"day": datetime.date(2026, 11, 23)})
+        )
     assert rendered == expected
 
 

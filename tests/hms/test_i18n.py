@@ -101,6 +101,8 @@ TAG_OR_VAR = re.compile(r"{%.*?%}|{{.*?}}|{#.*?#}", re.S)
 TRANSLATED_BLOCK = re.compile(r"{%\s*blocktranslate.*?{%\s*endblocktranslate\s*%}", re.S)
 # Words that are the same in both languages or are names.
 ALLOWED = {"NTNU", "HSE", "←", "→", "–", "·", "×", "%", ":", ",", "(", ")"}
+# File formats, the injury rates' names, a CSV column name and the receipt code's shape.
+ALLOWED |= {"CSV", "XLSX", "H1", "H2", "unit_code", "ABCD-EFGH-JKMN"}
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(settings.BASE_DIR)))

@@ -36,14 +36,32 @@ def test_database_is_postgresql_through_psycopg3():
 
 @pytest.fixture
 def worker():
-    need(bool(settings.CELERY_BROKER_URL) and redis_reachable(settings.CELERY_BROKER_URL),
-         "Redis (CELERY_BROKER_URL)")
+    need(
+        bool(settings.CELERY_BROKER_URL) and redis_reachable(settings.CELERY_BROKER_URL),
+        "Redis (CELERY_BROKER_URL)",
+    )
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hms.settings.test"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hms", "worker", "--pool=solo", "-Q", queue,
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-        cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "hms",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield queue

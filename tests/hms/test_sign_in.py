@@ -17,15 +17,17 @@ def person(db):
 
 
 def test_local_sign_in_with_email_and_password(client, person):
-    response = client.post(reverse("account_login"),
-                           {"login": "kari@example.org", "password": "demo"})
+    response = client.post(
+        reverse("account_login"), {"login": "kari@example.org", "password": "demo"}
+    )
     assert response.status_code == 302
     assert client.get(reverse("home")).context["user"] == person
 
 
 def test_wrong_password_gives_a_message_and_no_session(client, person):
-    response = client.post(reverse("account_login"),
-                           {"login": "kari@example.org", "password": "wrong"})
+    response = client.post(
+        reverse("account_login"), {"login": "kari@example.org", "password": "wrong"}
+    )
     assert response.status_code == 200
     assert "alert" in response.content.decode()
     assert client.get(reverse("home")).status_code == 302
@@ -35,16 +37,23 @@ def test_repeated_failures_lock_the_login(client, person, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(reverse("account_login"), {"login": "kari@example.org", "password": "x"})
     # even the right password is refused now
-    response = client.post(reverse("account_login"),
-                           {"login": "kari@example.org", "password": "demo"})
+    response = client.post(
+        reverse("account_login"), {"login": "kari@example.org", "password": "demo"}
+    )
     assert response.status_code == 429
     assert "Innlogging sperret" in response.content.decode()
     assert client.get(reverse("home")).status_code == 302
 
 
 def test_local_sign_up_is_closed(client, db):
-    response = client.post(reverse("account_signup"), {
-        "email": "new@example.org", "password1": "a-Long-pass-123", "password2": "a-Long-pass-123"})
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new@example.org",
+            "password1": "a-Long-pass-123",
+            "password2": "a-Long-pass-123",
+        },
+    )
     assert not User.objects.filter(email="new@example.org").exists()
     assert response.status_code in (200, 403)
 
@@ -67,9 +76,14 @@ def request():
 def feide_app(db):
     from allauth.socialaccount.models import SocialApp
 
-    return SocialApp.objects.create(provider="openid_connect", provider_id="feide", name="Feide",
-                                    client_id="x", secret="y",
-                                    settings={"server_url": "https://auth.dataporten.no"})
+    return SocialApp.objects.create(
+        provider="openid_connect",
+        provider_id="feide",
+        name="Feide",
+        client_id="x",
+        secret="y",
+        settings={"server_url": "https://auth.dataporten.no"},
+    )
 
 
 def test_a_known_feide_id_connects_to_its_user(person, feide_app):
@@ -110,15 +124,26 @@ def test_oidc_provider_is_configured_from_the_environment(tmp_path):
 
     from django.conf import settings
 
-    code = ("from django.conf import settings; "
-            "app = settings.SOCIALACCOUNT_PROVIDERS['openid_connect']['APPS'][0]; "
-            "print(app['client_id'], app['settings']['server_url'])")
-    env = {**os.environ, "OIDC_CLIENT_ID": "hms-client", "OIDC_CLIENT_SECRET": "s3cret",
-           "OIDC_SERVER_URL": "https://auth.dataporten.no",
-           "DJANGO_SETTINGS_MODULE": "hms.settings.test"}
-    out = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code],
-                         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True,
-                         timeout=60)
+    code = (
+        "from django.conf import settings; "
+        "app = settings.SOCIALACCOUNT_PROVIDERS['openid_connect']['APPS'][0]; "
+        "print(app['client_id'], app['settings']['server_url'])"
+    )
+    env = {
+        **os.environ,
+        "OIDC_CLIENT_ID": "hms-client",
+        "OIDC_CLIENT_SECRET": "s3cret",
+        "OIDC_SERVER_URL": "https://auth.dataporten.no",
+        "DJANGO_SETTINGS_MODULE": "hms.settings.test",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.stdout.split() == ["hms-client", "https://auth.dataporten.no"], out.stderr
 
 

@@ -60,6 +60,23 @@ EXPECTED: dict[tuple[str, Purpose], set[str] | str] = {
     ("lhvo_fac", P.READ_UNIT): SUBTREE_NV,
     ("lhvo_fac", P.READ_RESULTS): SUBTREE_NV,
     ("lhvo_fac", P.READ_DEVIATIONS): SUBTREE_NV,
+    # deviation statistics follow the results; who was injured: the unit's own leader
+    **{
+        (person, P.READ_DEVIATION_STATISTICS): codes
+        for person, codes in [
+            ("leader_a", SUBTREE_IBI),
+            ("leader_fac", SUBTREE_NV),
+            ("coordinator_a", SUBTREE_IBI),
+            ("hr_fac", SUBTREE_NV),
+            ("lhvo_fac", SUBTREE_NV),
+            ("safety_a", {"ibi"}),
+            ("deputy_a", {"ibi"}),
+            ("chief_safety", ALL),
+            ("amu", ALL),
+        ]
+    },
+    ("leader_a", P.READ_INJURED): {"ibi"},
+    ("leader_fac", P.READ_INJURED): {"nv"},
     # global roles
     **{("hse_staff", p): ALL for p in Purpose if p != P.ANSWER_SELF_REPORT},
     ("chief_safety", P.READ_UNIT): ALL,
@@ -67,15 +84,40 @@ EXPECTED: dict[tuple[str, Purpose], set[str] | str] = {
     ("chief_safety", P.READ_DEVIATIONS): ALL,
     ("amu", P.READ_RESULTS): ALL,
 }
-PEOPLE = ["leader_a", "leader_fac", "safety_a", "deputy_a", "coordinator_a", "hr_fac",
-          "lhvo_fac", "leader_b", "hse_staff", "chief_safety", "amu", "outsider"]
+PEOPLE = [
+    "leader_a",
+    "leader_fac",
+    "safety_a",
+    "deputy_a",
+    "coordinator_a",
+    "hr_fac",
+    "lhvo_fac",
+    "leader_b",
+    "hse_staff",
+    "chief_safety",
+    "amu",
+    "outsider",
+]
 
 
 def expected_codes(person: str, purpose: Purpose, all_codes: set[str]) -> set[str]:
     if person == "leader_b":  # a second institute leader: only their own institute
-        return {"ikj"} if purpose in {P.ANSWER_SELF_REPORT} or purpose in {
-            P.READ_UNIT, P.MANAGE_HSE_WORK, P.RECORD_SAFETY_MEETING, P.READ_RESULTS,
-            P.READ_DEVIATIONS, P.HANDLE_DEVIATIONS, P.MANAGE_RISK} else set()
+        return (
+            {"ikj"}
+            if purpose in {P.ANSWER_SELF_REPORT, P.READ_INJURED}
+            or purpose
+            in {
+                P.READ_UNIT,
+                P.MANAGE_HSE_WORK,
+                P.RECORD_SAFETY_MEETING,
+                P.READ_RESULTS,
+                P.READ_DEVIATIONS,
+                P.HANDLE_DEVIATIONS,
+                P.MANAGE_RISK,
+                P.READ_DEVIATION_STATISTICS,
+            }
+            else set()
+        )
     value = EXPECTED.get((person, purpose), set())
     return all_codes if value == ALL else set(value)
 
@@ -98,10 +140,15 @@ def test_scope_matrix(org, person, purpose):
 def test_a_role_outside_its_period_gives_nothing(org):
     # given: a leader whose role ended last year and one whose role starts next year
     today = datetime.date.today()
-    past = RoleFactory(role=Role.LEADER, unit=org.ifr, valid_from=datetime.date(2016, 1, 1),
-                       valid_to=today - datetime.timedelta(days=1)).user
-    future = RoleFactory(role=Role.LEADER, unit=org.ifr,
-                         valid_from=today + datetime.timedelta(days=1)).user
+    past = RoleFactory(
+        role=Role.LEADER,
+        unit=org.ifr,
+        valid_from=datetime.date(2016, 1, 1),
+        valid_to=today - datetime.timedelta(days=1),
+    ).user
+    future = RoleFactory(
+        role=Role.LEADER, unit=org.ifr, valid_from=today + datetime.timedelta(days=1)
+    ).user
     # then
     assert not scope_for(past).can(P.READ_UNIT, org.ifr)
     assert not scope_for(future).can(P.READ_UNIT, org.ifr)

@@ -40,8 +40,11 @@ def test_reporting_units_per_year(seeded):
 def test_every_reporting_unit_has_leader_safety_rep_and_coordinator(seeded):
     units = Unit.objects.filter(answers_self_report=True, valid_to__isnull=True)
     for role in (Role.LEADER, Role.SAFETY_REP, Role.HSE_COORDINATOR):
-        covered = set(RoleAssignment.objects.filter(role=role, unit__in=units)
-                      .values_list("unit_id", flat=True))
+        covered = set(
+            RoleAssignment.objects.filter(role=role, unit__in=units).values_list(
+                "unit_id", flat=True
+            )
+        )
         assert covered == set(units.values_list("id", flat=True)), role
     assert {2, 3, 4} <= set(Unit.objects.values_list("level", flat=True))
     assert set(Unit.objects.values_list("campus", flat=True)) == {"trondheim", "gjovik", "alesund"}
@@ -49,10 +52,17 @@ def test_every_reporting_unit_has_leader_safety_rep_and_coordinator(seeded):
 
 @pytest.mark.django_db
 def test_demo_logins_work_with_password_demo(seeded):
-    for email in ("hse.staff@example.org", "amu.member@example.org", "chief.safety@example.org",
-                  "leader.nv-ikj@example.org", "safety.nv-ikj@example.org",
-                  "coordinator.nv-ikj@example.org", "hrhse.nv@example.org",
-                  "lhvo.nv@example.org", "employee@example.org"):
+    for email in (
+        "hse.staff@example.org",
+        "amu.member@example.org",
+        "chief.safety@example.org",
+        "leader.nv-ikj@example.org",
+        "safety.nv-ikj@example.org",
+        "coordinator.nv-ikj@example.org",
+        "hrhse.nv@example.org",
+        "lhvo.nv@example.org",
+        "employee@example.org",
+    ):
         request = RequestFactory().post("/accounts/login/")
         assert authenticate(request, email=email, password="demo") is not None, email
     assert not User.objects.exclude(email__endswith="@example.org").exists()
@@ -64,20 +74,33 @@ def test_demo_has_activity_and_some_units_below_four_meetings(seeded):
     from django.utils import timezone
 
     year = timezone.localdate().year
-    per_unit = [Unit.objects.get(pk=u).safety_meetings.filter(date__year=year).count()
-                for u in Unit.objects.filter(answers_self_report=True, valid_to__isnull=True)
-                .values_list("pk", flat=True)]
+    per_unit = [
+        Unit.objects.get(pk=u).safety_meetings.filter(date__year=year).count()
+        for u in Unit.objects.filter(answers_self_report=True, valid_to__isnull=True).values_list(
+            "pk", flat=True
+        )
+    ]
     assert min(per_unit) < 4 <= max(per_unit)
 
 
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent(seeded):
-    counts = (Unit.objects.count(), User.objects.count(), RoleAssignment.objects.count(),
-              HseGoal.objects.count(), SafetyMeeting.objects.count())
+    counts = (
+        Unit.objects.count(),
+        User.objects.count(),
+        RoleAssignment.objects.count(),
+        HseGoal.objects.count(),
+        SafetyMeeting.objects.count(),
+    )
     output = run("seed_demo")
     assert "0 units, 0 users and 0 role assignments created" in output
-    assert counts == (Unit.objects.count(), User.objects.count(), RoleAssignment.objects.count(),
-                      HseGoal.objects.count(), SafetyMeeting.objects.count())
+    assert counts == (
+        Unit.objects.count(),
+        User.objects.count(),
+        RoleAssignment.objects.count(),
+        HseGoal.objects.count(),
+        SafetyMeeting.objects.count(),
+    )
 
 
 @pytest.mark.django_db
@@ -99,8 +122,10 @@ def test_hse_staff_maintain_units_in_the_admin_and_others_cannot(seeded, client)
     ikj = Unit.objects.get(code="nv-ikj")
     assert client.get(reverse("admin:units_unit_change", args=[ikj.pk])).status_code == 200
     assert client.get(reverse("admin:units_unit_delete", args=[ikj.pk])).status_code == 403
-    client.force_login(User.objects.get(email="leader.nv-ikj@example.org"),
-                       backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(
+        User.objects.get(email="leader.nv-ikj@example.org"),
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
     assert client.get(reverse("admin:units_unit_changelist")).status_code == 302
 
 
@@ -111,5 +136,9 @@ def test_demo_self_report_results_equal_the_2024_report(seeded):
     rows = {(r.question, r.row, r.option): r for r in results(year=2024)}
     row = rows["q02", "", "yes"]
     assert (row.count, str(row.percent), row.prev_count, str(row.prev_percent)) == (
-        52, "71.2", 54, "73.0")
+        52,
+        "71.2",
+        54,
+        "73.0",
+    )
     assert sum(r.count for k, r in rows.items() if k[0] == "q01") == 73

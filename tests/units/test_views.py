@@ -12,8 +12,9 @@ from units.models import HseGoal, Role, SafetyMeeting, TaskDelegation
 
 
 def goal_for(unit, actor):
-    return services.goal_create(unit=unit, year=timezone.localdate().year, title="Old goal",
-                                actor=actor)
+    return services.goal_create(
+        unit=unit, year=timezone.localdate().year, title="Old goal", actor=actor
+    )
 
 
 # (url name, kwargs builder, person, expected status)
@@ -41,15 +42,31 @@ ACCESS = [
     ("units:record_new", lambda o: {"code": "ibi", "kind": "meetings"}, "leader_b", 404),
     ("units:record_new", lambda o: {"code": "ibi", "kind": "meetings"}, "safety_a", 200),
     ("units:record_new", lambda o: {"code": "ibi", "kind": "meetings"}, "hse_staff", 200),
-    ("units:record_edit", lambda o: {"code": "ibi", "kind": "goals",
-                                     "pk": goal_for(o.ibi, o.leader_a).pk}, "outsider", 404),
-    ("units:record_edit", lambda o: {"code": "ibi", "kind": "goals",
-                                     "pk": goal_for(o.ibi, o.leader_a).pk}, "safety_a", 403),
-    ("units:record_edit", lambda o: {"code": "ibi", "kind": "goals",
-                                     "pk": goal_for(o.ibi, o.leader_a).pk}, "leader_a", 200),
+    (
+        "units:record_edit",
+        lambda o: {"code": "ibi", "kind": "goals", "pk": goal_for(o.ibi, o.leader_a).pk},
+        "outsider",
+        404,
+    ),
+    (
+        "units:record_edit",
+        lambda o: {"code": "ibi", "kind": "goals", "pk": goal_for(o.ibi, o.leader_a).pk},
+        "safety_a",
+        403,
+    ),
+    (
+        "units:record_edit",
+        lambda o: {"code": "ibi", "kind": "goals", "pk": goal_for(o.ibi, o.leader_a).pk},
+        "leader_a",
+        200,
+    ),
     # a record of another unit is not found through this unit's address
-    ("units:record_edit", lambda o: {"code": "ibi", "kind": "goals",
-                                     "pk": goal_for(o.ikj, o.leader_b).pk}, "leader_fac", 404),
+    (
+        "units:record_edit",
+        lambda o: {"code": "ibi", "kind": "goals", "pk": goal_for(o.ikj, o.leader_b).pk},
+        "leader_fac",
+        404,
+    ),
 ]
 
 
@@ -70,16 +87,26 @@ def test_anonymous_is_sent_to_sign_in(client, db, name):
 def test_unit_page_shows_people_goals_delegations_meetings(org, login):
     # given
     year = timezone.localdate().year
-    services.goal_create(unit=org.ibi, year=year, title="Alle kjenner avviksrutinen",
-                         actor=org.leader_a)
+    services.goal_create(
+        unit=org.ibi, year=year, title="Alle kjenner avviksrutinen", actor=org.leader_a
+    )
     services.goal_create(unit=org.ibi, year=year - 1, title="Last year's goal", actor=org.leader_a)
-    services.delegation_create(unit=org.ibi, task="Saksbehandling av avvik",
-                               delegated_to=org.coordinator_a, delegated_by=org.leader_a,
-                               valid_from=datetime.date(year, 1, 1), valid_to=None,
-                               actor=org.leader_a)
-    services.meeting_create(unit=org.ibi, date=datetime.date(year, 1, 15),
-                            participants=[org.leader_a, org.safety_a], topics="Avvik",
-                            actor=org.leader_a)
+    services.delegation_create(
+        unit=org.ibi,
+        task="Saksbehandling av avvik",
+        delegated_to=org.coordinator_a,
+        delegated_by=org.leader_a,
+        valid_from=datetime.date(year, 1, 1),
+        valid_to=None,
+        actor=org.leader_a,
+    )
+    services.meeting_create(
+        unit=org.ibi,
+        date=datetime.date(year, 1, 15),
+        participants=[org.leader_a, org.safety_a],
+        topics="Avvik",
+        actor=org.leader_a,
+    )
     # when
     response = login(org.safety_a).get(reverse("units:detail", args=["ibi"]))
     # then
@@ -101,8 +128,13 @@ def test_unit_page_shows_people_goals_delegations_meetings(org, login):
 def test_four_meetings_are_not_flagged(org, login):
     year = timezone.localdate().year
     for month in (1, 2, 3, 4):
-        services.meeting_create(unit=org.ibi, date=datetime.date(year, month, 1),
-                                participants=[org.leader_a], topics="x", actor=org.leader_a)
+        services.meeting_create(
+            unit=org.ibi,
+            date=datetime.date(year, month, 1),
+            participants=[org.leader_a],
+            topics="x",
+            actor=org.leader_a,
+        )
     response = login(org.leader_a).get(reverse("units:detail", args=["ibi"]))
     assert response.context["page"].meeting_count == 4
     assert not response.context["page"].too_few_meetings
@@ -120,8 +152,10 @@ def test_creating_a_goal_records_history(org, login):
     client = login(org.leader_a)
     form = client.get(reverse("units:record_new", args=["ibi", "goals"])).context["form"]
     assert form.initial["year"] == timezone.localdate().year
-    response = client.post(reverse("units:record_new", args=["ibi", "goals"]),
-                           {"year": 2026, "title": "Færre avvik i lab", "description": ""})
+    response = client.post(
+        reverse("units:record_new", args=["ibi", "goals"]),
+        {"year": 2026, "title": "Færre avvik i lab", "description": ""},
+    )
     assert response.status_code == 302
     assert "Lagret." in client.get(response["Location"]).content.decode()
     goal = HseGoal.objects.get(unit=org.ibi)
@@ -131,8 +165,10 @@ def test_creating_a_goal_records_history(org, login):
 
 def test_bad_input_keeps_what_was_typed_and_saves_nothing(org, login):
     client = login(org.leader_a)
-    response = client.post(reverse("units:record_new", args=["ibi", "goals"]),
-                           {"year": "19", "title": "", "description": "Mitt utkast"})
+    response = client.post(
+        reverse("units:record_new", args=["ibi", "goals"]),
+        {"year": "19", "title": "", "description": "Mitt utkast"},
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "Mitt utkast" in html
@@ -143,8 +179,12 @@ def test_bad_input_keeps_what_was_typed_and_saves_nothing(org, login):
 def test_validation_messages_are_in_the_users_language(org, login):
     client = login(org.leader_a)
     url = reverse("units:record_new", args=["ibi", "delegations"])
-    data = {"task": "Stoffkartotek", "delegated_to": "nobody@example.org",
-            "valid_from": "2026-02-01", "valid_to": "2026-01-01"}
+    data = {
+        "task": "Stoffkartotek",
+        "delegated_to": "nobody@example.org",
+        "valid_from": "2026-02-01",
+        "valid_to": "2026-01-01",
+    }
     nb = client.post(url, data, HTTP_ACCEPT_LANGUAGE="nb").content.decode()
     assert "Ingen med denne e-postadressen har en konto." in nb
     assert "Sluttdatoen må være lik eller etter startdatoen." in nb
@@ -157,8 +197,13 @@ def test_validation_messages_are_in_the_users_language(org, login):
 def test_delegating_a_task(org, login):
     response = login(org.leader_a).post(
         reverse("units:record_new", args=["ibi", "delegations"]),
-        {"task": "Stoffkartotek", "delegated_to": "Coordinator_A@example.org",
-         "valid_from": "2026-01-01", "valid_to": ""})
+        {
+            "task": "Stoffkartotek",
+            "delegated_to": "Coordinator_A@example.org",
+            "valid_from": "2026-01-01",
+            "valid_to": "",
+        },
+    )
     assert response.status_code == 302
     delegation = TaskDelegation.objects.get()
     assert (delegation.delegated_to, delegation.delegated_by) == (org.coordinator_a, org.leader_a)
@@ -169,15 +214,27 @@ def test_recording_a_meeting_offers_the_units_people(org, login):
     url = reverse("units:record_new", args=["ibi", "meetings"])
     form = client.get(url).context["form"]
     assert set(form.fields["participants"].queryset) == {
-        org.leader_a, org.safety_a, org.deputy_a, org.coordinator_a}
-    response = client.post(url, {"date": "2026-03-01", "participants": [org.leader_a.pk,
-                                 org.safety_a.pk], "topics": "Risikovurdering", "minutes": ""})
+        org.leader_a,
+        org.safety_a,
+        org.deputy_a,
+        org.coordinator_a,
+    }
+    response = client.post(
+        url,
+        {
+            "date": "2026-03-01",
+            "participants": [org.leader_a.pk, org.safety_a.pk],
+            "topics": "Risikovurdering",
+            "minutes": "",
+        },
+    )
     assert response.status_code == 302
     meeting = SafetyMeeting.objects.get()
     assert set(meeting.participants.all()) == {org.leader_a, org.safety_a}
     # someone from another unit cannot be a participant
-    response = client.post(url, {"date": "2026-03-01", "participants": [org.leader_b.pk],
-                                 "topics": "x"})
+    response = client.post(
+        url, {"date": "2026-03-01", "participants": [org.leader_b.pk], "topics": "x"}
+    )
     assert response.status_code == 400
 
 
@@ -188,11 +245,18 @@ def test_two_people_editing_one_goal_do_not_overwrite_each_other(org, login):
     leader = login(org.leader_a)
     assert leader.get(url).context["form"].initial["version"] == 1
     # the coordinator saves first
-    services.goal_update(goal=goal, expected_version=1, year=goal.year, title="Coordinator's",
-                         description="", actor=org.coordinator_a)
+    services.goal_update(
+        goal=goal,
+        expected_version=1,
+        year=goal.year,
+        title="Coordinator's",
+        description="",
+        actor=org.coordinator_a,
+    )
     # when the leader saves on top of version 1
-    response = leader.post(url, {"version": 1, "year": goal.year, "title": "Leader's",
-                                 "description": ""})
+    response = leader.post(
+        url, {"version": 1, "year": goal.year, "title": "Leader's", "description": ""}
+    )
     # then: 409, the coordinator's value shown, the leader's text kept, nothing overwritten
     assert response.status_code == 409
     html = response.content.decode()
@@ -200,13 +264,17 @@ def test_two_people_editing_one_goal_do_not_overwrite_each_other(org, login):
     goal.refresh_from_db()
     assert (goal.title, goal.version) == ("Coordinator's", 2)
     # saving again knowingly replaces it
-    response = leader.post(url, {"version": 2, "year": goal.year, "title": "Leader's",
-                                 "description": ""})
+    response = leader.post(
+        url, {"version": 2, "year": goal.year, "title": "Leader's", "description": ""}
+    )
     assert response.status_code == 302
     goal.refresh_from_db()
     assert (goal.title, goal.version) == ("Leader's", 3)
     assert [h.history_user for h in goal.history.order_by("history_date")] == [
-        org.leader_a, org.coordinator_a, org.leader_a]
+        org.leader_a,
+        org.coordinator_a,
+        org.leader_a,
+    ]
 
 
 def test_unit_list_shows_the_tree_the_user_may_see(org, login):
@@ -221,8 +289,9 @@ def test_unit_list_filters_and_hides_closed_units(org, login):
     client = login(org.hse_staff)
     codes = [u.code for u in client.get(reverse("units:list")).context["units"]]
     assert "ibi-lab" not in codes and "ifr" in codes
-    codes = [u.code for u in client.get(reverse("units:list"), {"show_closed": "true"})
-             .context["units"]]
+    codes = [
+        u.code for u in client.get(reverse("units:list"), {"show_closed": "true"}).context["units"]
+    ]
     assert "ibi-lab" in codes
     codes = [u.code for u in client.get(reverse("units:list"), {"q": "IKJ"}).context["units"]]
     assert codes == ["ikj"]
@@ -231,8 +300,13 @@ def test_unit_list_filters_and_hides_closed_units(org, login):
 def test_unit_list_share_of_units_with_enough_meetings(org, login):
     year = timezone.localdate().year
     for month in (1, 2, 3, 4):
-        services.meeting_create(unit=org.ibi, date=datetime.date(year, month, 1),
-                                participants=[org.leader_a], topics="x", actor=org.leader_a)
+        services.meeting_create(
+            unit=org.ibi,
+            date=datetime.date(year, month, 1),
+            participants=[org.leader_a],
+            topics="x",
+            actor=org.leader_a,
+        )
     client = login(org.hse_staff)
     response = client.get(reverse("units:list"))
     # ibi, ikj, ifr answer the self-report; ibi has four meetings: 1 of 3 = 33,3 %
@@ -250,8 +324,13 @@ def _grow(org, n):
         leader = RoleFactory(unit=unit, role=Role.LEADER).user
         RoleFactory(unit=unit, role=Role.SAFETY_REP)
         services.goal_create(unit=unit, year=year, title="g", actor=leader)
-        services.meeting_create(unit=unit, date=datetime.date(year, 1, 2), participants=[leader],
-                                topics="t", actor=leader)
+        services.meeting_create(
+            unit=unit,
+            date=datetime.date(year, 1, 2),
+            participants=[leader],
+            topics="t",
+            actor=leader,
+        )
 
 
 def _grow_unit(org, n):
@@ -260,12 +339,22 @@ def _grow_unit(org, n):
         person = UserFactory()
         RoleFactory(unit=org.ibi, role=Role.DEPUTY_SAFETY_REP, user=person)
         services.goal_create(unit=org.ibi, year=year, title=f"g{i}", actor=org.leader_a)
-        services.meeting_create(unit=org.ibi, date=datetime.date(year, 1, 1 + i),
-                                participants=[org.leader_a, person], topics="t",
-                                actor=org.leader_a)
-        services.delegation_create(unit=org.ibi, task=f"t{i}", delegated_to=person,
-                                   delegated_by=org.leader_a, valid_from=datetime.date(year, 1, 1),
-                                   valid_to=None, actor=org.leader_a)
+        services.meeting_create(
+            unit=org.ibi,
+            date=datetime.date(year, 1, 1 + i),
+            participants=[org.leader_a, person],
+            topics="t",
+            actor=org.leader_a,
+        )
+        services.delegation_create(
+            unit=org.ibi,
+            task=f"t{i}",
+            delegated_to=person,
+            delegated_by=org.leader_a,
+            valid_from=datetime.date(year, 1, 1),
+            valid_to=None,
+            actor=org.leader_a,
+        )
 
 
 # Queries of the unit list: session, user, assignments, unit tree, units with meeting counts.
@@ -296,8 +385,11 @@ def test_unit_page_query_count_does_not_grow(org, login, django_assert_num_queri
 @pytest.mark.parametrize("extra", [0, 10])
 def test_home_query_count_does_not_grow(org, login, django_assert_num_queries, extra):
     for i in range(extra):
-        RoleFactory(user=org.leader_fac, role=Role.HSE_COORDINATOR,
-                    unit=UnitFactory(code=f"more-{i}", parent=org.nv))
+        RoleFactory(
+            user=org.leader_fac,
+            role=Role.HSE_COORDINATOR,
+            unit=UnitFactory(code=f"more-{i}", parent=org.nv),
+        )
     client = login(org.leader_fac)
     # session, user, assignments, unit tree (navigation), own units with meeting counts
     with django_assert_num_queries(5):
@@ -309,6 +401,8 @@ def test_navigation_puts_the_users_units_one_click_away(org, login):
     html = login(org.leader_a).get(reverse("home")).content.decode()
     assert f'class="dropdown-item" href="{reverse("units:detail", args=["ibi"])}"' in html
     assert f'href="{reverse("units:list")}"' in html
-    # someone without roles gets neither
+    # someone without roles gets neither, but can still report a deviation
     html = login(org.outsider).get(reverse("home")).content.decode()
-    assert "dropdown-item" not in html and f'href="{reverse("units:list")}"' not in html
+    assert 'href="/units/' not in html and f'href="{reverse("units:list")}"' not in html
+    assert f'href="{reverse("deviations:new")}"' in html
+    assert f'href="{reverse("deviations:list")}"' not in html

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from deviations import demo as deviations_demo
 from reporting import demo as reporting_demo
 from units import demo as units_demo
 
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         )
         years = reporting_demo.seed_questionnaires()
         self.stdout.write(f"Questionnaires created for: {', '.join(map(str, years)) or 'none'}.")
+        schemes = deviations_demo.seed_categories()
+        self.stdout.write(f"Deviation category schemes: {schemes.old.name}; {schemes.new.name}.")
         if bare:
             self.stdout.write("Bare: no activity created.")
             return
@@ -35,6 +38,19 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Self-report responses created for: {', '.join(map(str, responses)) or 'none'}."
         )
+        for r in reporting_demo.seed_rounds():
+            self.stdout.write(
+                f"Self-report round {r.year} in progress: {r.units} units, {r.submitted} "
+                f"submitted ({r.confirmed} confirmed), {r.drafts} answering."
+            )
+        deviations = deviations_demo.seed_deviations()
+        if deviations.years:
+            self.stdout.write(
+                f"Deviations: {deviations.deviations} reports with {deviations.injuries} "
+                f"injuries created for {deviations.years[0]}–{deviations.years[-1]}."
+            )
+        else:
+            self.stdout.write("Deviations: already seeded.")
         work = units_demo.seed_hse_work()
         self.stdout.write(
             f"HSE work: {work.goals} goals, {work.delegations} delegations, "

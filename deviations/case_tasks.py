@@ -1,0 +1,13 @@
+"""Tasks of case handling. (`deviations/tasks.py` holds the reporting side's tasks.)"""
+
+from celery import shared_task
+from django.utils import timezone
+
+from .cases import overdue_reminders_send
+
+
+@shared_task(name="deviations.case_tasks.overdue_reminders_task")
+def overdue_reminders_task() -> dict[str, object]:
+    """Monday mornings (Celery beat, 07:15 Europe/Oslo): each handler's overdue cases, and
+    to each unit's leader the cases long overdue. One e-mail per person per run."""
+    return overdue_reminders_send(today=timezone.localdate()).as_dict()

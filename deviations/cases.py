@@ -1,0 +1,443 @@
+"""Writes of a deviation's case: assigning the handler (to another unit too), moving the
+status, the cause analysis, the potential consequence, categories, the closing deadline,
+the lesson learned, rejecting, closing, redacting personal details, measures, and the
+weekly reminders of overdue cases.
+
+Every write takes the case row `FOR UPDATE` through `hms.concurrency.update_versioned`: a
+save made on a stale page is refused with `ConflictError` (the case as it is now), never
+applied silently. Errors of input are `ValidationError`s keyed by form field names, raised
+before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from hms.concurrency import update_versioned
+from riskassessment.models import Measure, MeasureStatus
+from units.models import Role, RoleAssignment, Unit, User
+
+from .models import OPEN_STATUSES, Category, CategoryScheme, Deviation, Severity, Status
+
+# The unit's leader is told of a case once it is this many days past its deadline.
+LEADER_AFTER_DAYS = 14
+
+
+# -- reads the services need ------------------------------------------------------------
+
+
+def scheme_in_force(day: datetime.date) -> CategoryScheme | None:
+    """The category scheme in force on `day` (the latest one to start, if they overlap)."""
+    return (
+        CategoryScheme.objects.filter(valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def categories_for(deviation: Deviation) -> QuerySet[Category]:
+    """The categories a case may be given: those of the scheme in force on its report date."""
+    scheme = scheme_in_force(timezone.localtime(deviation.reported_at).date())
+    if scheme is None:
+        return Category.objects.none()
+    return Category.objects.filter(scheme=scheme).select_related("parent")
+
+
+def overdue_q(today: datetime.date) -> Q:
+    """Open cases whose closing deadline has passed."""
+    return Q(status__in=OPEN_STATUSES, deadline__lt=today)
+
+
+def is_overdue(deviation: Deviation, today: datetime.date) -> bool:
+    return deviation.is_open and deviation.deadline is not None and deviation.deadline < today
+
+
+# -- the case ----------------------------------------------------------------------------
+
+
+def _require_open(current: Deviation) -> None:
+    if not current.is_open:
+        raise ValidationError(
+            _("The case is %(status)s: reopen it before changing it.")
+            % {"status": current.get_status_display().lower()}
+        )
+
+
+@transaction.atomic
+def case_assign(
+    *,
+    deviation: Deviation,
+    handler: User,
+    unit: Unit,
+    expected_version: int,
+    user: User,
+) -> Deviation:
+    """Give the case to `handler`, in `unit` (another unit moves the case there)."""
+    if not handler.is_active:
+        raise ValidationError({"handler": _("That person can no longer sign in.")})
+    if unit.valid_to is not None and unit.valid_to < timezone.localdate():
+        raise ValidationError({"unit": _("That unit is closed.")})
+    return update_versioned(
+        Deviation,
+        deviation.pk,
+        expected_version=expected_version,
+        actor=user,
+        changes={"handler": handler, "unit": unit},
+    )
+
+
+# The moves `case_update` may make; closing and rejecting have services of their own.
+UPDATE_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.MEASURES)
+
+
+@transaction.atomic
+def case_update(
+    *,
+    deviation: Deviation,
+    expected_version: int,
+    user: User,
+    status: str,
+    cause: str,
+    potential_people: int | None,
+    potential_environment: int | None,
+    potential_material: int | None,
+    categories: list[Category],
+    deadline: datetime.date | None,
+    lesson: str,
+    lesson_shared: bool,
+) -> Deviation:
+    """Save the handler's fields. A closed or rejected case is reopened by giving it an
+    open status (its closing time and rejection reason are cleared)."""
+    if status not in UPDATE_STATUSES:
+        raise ValidationError({"status": _("Close or reject a case with its own button.")})
+    reported_on = timezone.localtime(deviation.reported_at).date()
+    if deadline is not None and deadline < reported_on:
+        raise ValidationError({"deadline": _("The deadline cannot be before the report date.")})
+    allowed = set(categories_for(deviation).values_list("pk", flat=True))
+    wrong = [c for c in categories if c.pk not in allowed]
+    if wrong:
+        raise ValidationError(
+            {
+                "categories": _(
+                    "%(names)s is not in the category scheme in force on the report date."
+                )
+                % {"names": ", ".join(str(c) for c in wrong)}
+            }
+        )
+    for name, value in (
+        ("potential_people", potential_people),
+        ("potential_environment", potential_environment),
+        ("potential_material", potential_material),
+    ):
+        if value is not None and value not in Severity.values:
+            raise ValidationError({name: _("Choose a consequence from 1 to 5.")})
+    if lesson_shared and not lesson.strip():
+        raise ValidationError({"lesson": _("Write the lesson learned before sharing it.")})
+    changes: dict[str, Any] = {
+        "status": status,
+        "cause": cause.strip(),
+        "potential_people": potential_people,
+        "potential_environment": potential_environment,
+        "potential_material": potential_material,
+        "deadline": deadline,
+        "lesson": lesson.strip(),
+        "lesson_shared": lesson_shared,
+        "closed_at": None,
+        "rejection_reason": "",
+    }
+    current = update_versioned(
+        Deviation, deviation.pk, expected_version=expected_version, actor=user, changes=changes
+    )
+    current.categories.set(categories)
+    return current
+
+
+@transaction.atomic
+def case_reject(
+    *, deviation: Deviation, reason: str, expected_version: int, user: User
+) -> Deviation:
+    """Reject the case, with the reason the reporter and readers are given."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for rejecting the case.")})
+    _require_open(deviation)
+    return update_versioned(
+        Deviation,
+        deviation.pk,
+        expected_version=expected_version,
+        actor=user,
+        changes={
+            "status": Status.REJECTED,
+            "rejection_reason": reason.strip(),
+            "closed_at": timezone.now(),
+        },
+    )
+
+
+def close_blockers(deviation: Deviation) -> list[str]:
+    """Why the case may not be closed yet: a category that requires a cause analysis and
+    a measure, and either is missing."""
+    demanding = [c for c in deviation.categories.all() if c.requires_cause_and_measure]
+    if not demanding:
+        return []
+    names = ", ".join(str(c) for c in demanding)
+    blockers = []
+    if not deviation.cause.strip():
+        blockers.append(
+            _("The category %(names)s requires a cause analysis before closing.") % {"names": names}
+        )
+    if not Measure.objects.filter(deviation=deviation).exists():
+        blockers.append(
+            _("The category %(names)s requires at least one measure before closing.")
+            % {"names": names}
+        )
+    return blockers
+
+
+@transaction.atomic
+def case_close(*, deviation: Deviation, expected_version: int, user: User) -> Deviation:
+    """Close the case, and tell the reporter once the close is committed."""
+    locked = Deviation.objects.select_for_update().get(pk=deviation.pk)
+    if locked.version == expected_version:
+        _require_open(locked)
+        blockers = close_blockers(locked)
+        if blockers:
+            raise ValidationError(blockers)
+    closed = update_versioned(
+        Deviation,
+        deviation.pk,
+        expected_version=expected_version,
+        actor=user,
+        changes={
+            "status": Status.CLOSED,
+            "closed_at": timezone.now(),
+            "reporter_notified_at": None,  # this closing is told anew
+        },
+    )
+    notify = _closed_notify_task()
+    if notify is not None:
+        deviation_id = closed.pk
+        transaction.on_commit(lambda: notify.delay(deviation_id))
+    return closed
+
+
+def _closed_notify_task() -> Any:
+    """`deviations.tasks.deviation_closed_notify_task`, written with reporting; None while
+    it does not exist."""
+    try:
+        from . import tasks
+    except ImportError:
+        return None
+    return getattr(tasks, "deviation_closed_notify_task", None)
+
+
+@transaction.atomic
+def case_redact(
+    *, deviation: Deviation, description: str, expected_version: int, user: User
+) -> Deviation:
+    """Replace the description with one without personal details. The first redaction
+    keeps the description as reported in `description_original`, for HSE staff only."""
+    if not description.strip():
+        raise ValidationError({"description": _("The description cannot be empty.")})
+    locked = Deviation.objects.select_for_update().get(pk=deviation.pk)
+    changes: dict[str, Any] = {"description": description.strip()}
+    if not locked.description_original:
+        changes["description_original"] = locked.description
+    return update_versioned(
+        Deviation, deviation.pk, expected_version=expected_version, actor=user, changes=changes
+    )
+
+
+# -- measures ----------------------------------------------------------------------------
+
+
+def _check_measure(*, title: str, deadline: datetime.date | None, deviation: Deviation) -> None:
+    errors: dict[str, str] = {}
+    if not title.strip():
+        errors["title"] = _("Describe the measure.")
+    reported_on = timezone.localtime(deviation.reported_at).date()
+    if deadline is not None and deadline < reported_on:
+        errors["deadline"] = _("The deadline cannot be before the report date.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def measure_add(
+    *,
+    deviation: Deviation,
+    title: str,
+    responsible: User | None,
+    deadline: datetime.date | None,
+    status: str,
+    user: User,
+) -> Measure:
+    """A corrective measure of the case, in the action plan of the case's unit."""
+    _check_measure(title=title, deadline=deadline, deviation=deviation)
+    if status not in MeasureStatus.values:
+        raise ValidationError({"status": _("Choose a status.")})
+    measure = Measure(
+        unit_id=deviation.unit_id,
+        deviation=deviation,
+        title=title.strip(),
+        responsible=responsible,
+        deadline=deadline,
+        status=status,
+    )
+    measure._history_user = user  # type: ignore[attr-defined]
+    measure.save()
+    return measure
+
+
+@transaction.atomic
+def measure_update(
+    *,
+    measure: Measure,
+    title: str,
+    responsible: User | None,
+    deadline: datetime.date | None,
+    status: str,
+    expected_version: int,
+    user: User,
+) -> Measure:
+    assert measure.deviation is not None
+    _check_measure(title=title, deadline=deadline, deviation=measure.deviation)
+    if status not in MeasureStatus.values:
+        raise ValidationError({"status": _("Choose a status.")})
+    return update_versioned(
+        Measure,
+        measure.pk,
+        expected_version=expected_version,
+        actor=user,
+        changes={
+            "title": title.strip(),
+            "responsible": responsible,
+            "deadline": deadline,
+            "status": status,
+        },
+    )
+
+
+# -- reminders of overdue cases ------------------------------------------------------------
+
+
+@dataclass
+class RemindersSent:
+    handlers: list[str] = field(default_factory=list)  # e-mail addresses
+    leaders: list[str] = field(default_factory=list)
+    cases: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"handlers": self.handlers, "leaders": self.leaders, "cases": self.cases}
+
+
+def _leaders_by_unit(unit_ids: set[int], today: datetime.date) -> dict[int, list[User]]:
+    found: dict[int, list[User]] = defaultdict(list)
+    for a in (
+        RoleAssignment.objects.valid_on(today)
+        .filter(role=Role.LEADER, unit_id__in=unit_ids)
+        .select_related("user")
+    ):
+        if a.user.is_active and a.user.email:
+            found[a.unit_id].append(a.user)  # type: ignore[index]
+    return found
+
+
+def _coordinators_by_unit(unit_ids: set[int], today: datetime.date) -> dict[int, list[User]]:
+    found: dict[int, list[User]] = defaultdict(list)
+    for a in (
+        RoleAssignment.objects.valid_on(today)
+        .filter(role=Role.HSE_COORDINATOR, unit_id__in=unit_ids)
+        .select_related("user")
+    ):
+        if a.user.is_active and a.user.email:
+            found[a.unit_id].append(a.user)  # type: ignore[index]
+    return found
+
+
+def _reminder(
+    *, person: User, cases: list[Deviation], today: datetime.date, as_leader: bool
+) -> EmailMessage:
+    with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
+        context = {
+            "person": person,
+            "as_leader": as_leader,
+            "leader_after_days": LEADER_AFTER_DAYS,
+            "rows": [
+                {
+                    "reference": d.reference,
+                    "unit": d.unit,
+                    "deadline": d.deadline,
+                    "days": (today - d.deadline).days if d.deadline else 0,
+                    "handler": d.handler,
+                    "link": settings.SITE_URL + reverse("deviations:detail", args=[d.reference]),
+                }
+                for d in cases
+            ],
+            "overdue_link": settings.SITE_URL + reverse("deviations:overdue"),
+        }
+        subject = render_to_string("deviations/cases/email/overdue_subject.txt", context)
+        body = render_to_string("deviations/cases/email/overdue_body.txt", context)
+    return EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body.strip() + "\n",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[person.email],
+    )
+
+
+def overdue_reminders_send(*, today: datetime.date) -> RemindersSent:
+    """E-mail each handler the list of their overdue cases (the unit's HSE coordinators
+    stand in for a case without a handler), and each unit's leader the cases more than
+    `LEADER_AFTER_DAYS` days overdue. One e-mail per person per run: Celery beat runs it
+    on Monday mornings."""
+    cases = list(
+        Deviation.objects.filter(overdue_q(today))
+        .select_related("unit", "handler")
+        .order_by("deadline", "reference")
+    )
+    result = RemindersSent(cases=len(cases))
+    if not cases:
+        return result
+    unit_ids = {d.unit_id for d in cases}
+    coordinators = _coordinators_by_unit(
+        {d.unit_id for d in cases if d.handler is None or not d.handler.is_active}, today
+    )
+    late = today - datetime.timedelta(days=LEADER_AFTER_DAYS)
+    leaders = _leaders_by_unit(
+        {d.unit_id for d in cases if d.deadline and d.deadline < late} & unit_ids, today
+    )
+    to_handlers: dict[int, tuple[User, list[Deviation]]] = {}
+    to_leaders: dict[int, tuple[User, list[Deviation]]] = {}
+    for d in cases:
+        handlers = (
+            [d.handler]
+            if d.handler is not None and d.handler.is_active and d.handler.email
+            else coordinators.get(d.unit_id, [])
+        )
+        for person in handlers:
+            to_handlers.setdefault(person.pk, (person, []))[1].append(d)
+        if d.deadline is not None and d.deadline < late:
+            for person in leaders.get(d.unit_id, []):
+                to_leaders.setdefault(person.pk, (person, []))[1].append(d)
+    messages = [
+        _reminder(person=p, cases=c, today=today, as_leader=False) for p, c in to_handlers.values()
+    ] + [_reminder(person=p, cases=c, today=today, as_leader=True) for p, c in to_leaders.values()]
+    for message in messages:
+        message.send()
+    result.handlers = sorted(p.email for p, _c in to_handlers.values())
+    result.leaders = sorted(p.email for p, _c in to_leaders.values())
+    return result

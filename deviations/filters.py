@@ -1,0 +1,125 @@
+"""The filters of the case list, its export and the overdue list: kind, status, unit with
+the units below it, period, category, potential severity, overdue only, and text search.
+
+The filter narrows a queryset it is given (`visible_deviations` of the user); it never
+widens what a user may see.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from units.access import subtree_ids, unit_children
+from units.models import Unit
+
+from .cases import overdue_q
+from .models import Category, Deviation, Kind, Severity, Status
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DeviationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Kind.choices, empty_label=_("All"))
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Status.choices, empty_label=_("All")
+    )
+    unit = django_filters.ModelChoiceFilter(
+        label=_("Unit, with the units below it"),
+        queryset=Unit.objects.order_by("code"),
+        to_field_name="code",
+        method="in_subtree",
+        empty_label=_("All units"),
+    )
+    reported_from = django_filters.DateFilter(
+        label=_("Reported from"), method="from_day", widget=DateInput
+    )
+    reported_to = django_filters.DateFilter(
+        label=_("Reported to"), method="to_day", widget=DateInput
+    )
+    category = django_filters.ModelChoiceFilter(
+        label=_("Category"),
+        queryset=Category.objects.select_related("scheme").order_by("scheme", "order", "code"),
+        method="in_category",
+        empty_label=_("All categories"),
+    )
+    potential = django_filters.ChoiceFilter(
+        label=_("Highest potential consequence"),
+        choices=Severity.choices,
+        method="highest_potential",
+        empty_label=_("Any"),
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue only"), method="only_overdue", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Deviation
+        fields = ["q", "kind", "status", "unit", "reported_from", "reported_to"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Category labels show their scheme, since a name may recur across schemes.
+        self.form.fields["category"].label_from_instance = lambda c: (  # type: ignore[attr-defined]
+            f"{c.scheme.name}: {c.name}"
+        )
+
+    def search(self, queryset: QuerySet[Deviation], name: str, value: str) -> QuerySet[Deviation]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(reference__icontains=value)
+            | Q(description__icontains=value)
+            | Q(location__icontains=value)
+            | Q(building__icontains=value)
+            | Q(room__icontains=value)
+        )
+
+    def in_subtree(
+        self, queryset: QuerySet[Deviation], name: str, value: Unit
+    ) -> QuerySet[Deviation]:
+        return queryset.filter(unit_id__in=subtree_ids(unit_children(), [value.pk]))
+
+    def from_day(
+        self, queryset: QuerySet[Deviation], name: str, value: datetime.date
+    ) -> QuerySet[Deviation]:
+        return queryset.filter(reported_at__date__gte=value)
+
+    def to_day(
+        self, queryset: QuerySet[Deviation], name: str, value: datetime.date
+    ) -> QuerySet[Deviation]:
+        return queryset.filter(reported_at__date__lte=value)
+
+    def in_category(
+        self, queryset: QuerySet[Deviation], name: str, value: Category
+    ) -> QuerySet[Deviation]:
+        # A main category matches its subcategories too.
+        return queryset.filter(Q(categories=value) | Q(categories__parent=value)).distinct()
+
+    def highest_potential(
+        self, queryset: QuerySet[Deviation], name: str, value: str
+    ) -> QuerySet[Deviation]:
+        zero = Value(0, output_field=IntegerField())
+        return queryset.annotate(
+            highest_potential=Greatest(
+                Coalesce("potential_people", zero),
+                Coalesce("potential_environment", zero),
+                Coalesce("potential_material", zero),
+            )
+        ).filter(highest_potential=int(value))
+
+    def only_overdue(
+        self, queryset: QuerySet[Deviation], name: str, value: bool
+    ) -> QuerySet[Deviation]:
+        return queryset.filter(overdue_q(timezone.localdate())) if value else queryset

@@ -1,0 +1,1 @@
+"""Forms of deviations, one module per page group (as in `deviations.views`)."""

@@ -1,0 +1,153 @@
+"""The report form: short, for a phone. Validation of the content (dates, categories,
+photos) is the service's; the form parses."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from units.models import Campus, Unit
+
+from ..models import Category, Identity, Kind, Severity
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:  # type: ignore[override]
+        return f"{obj.name} ({obj.label})"
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input; each is checked by the service."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def _severity_field(label: Any) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[("", _("Not stated")), *Severity.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+
+class ReportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What are you reporting?"),
+        choices=Kind.choices,
+        widget=forms.RadioSelect,
+        initial=Kind.EVENT,
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When did it happen?"),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    unit = UnitChoiceField(
+        label=_("Unit"),
+        queryset=Unit.objects.none(),
+        empty_label=_("Choose the unit"),
+        error_messages={"invalid_choice": _("Choose a unit that exists today.")},
+    )
+    campus = forms.ChoiceField(
+        label=_("Campus"), choices=[("", _("Not stated")), *Campus.choices], required=False
+    )
+    location = forms.CharField(
+        label=_("Where, in your words"),
+        max_length=300,
+        required=False,
+        help_text=_("For example: the stairs by the main entrance, lab 2 in the basement."),
+    )
+    description = forms.CharField(
+        label=_("What happened?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Say what happened.")},
+    )
+    building = forms.CharField(label=_("Building"), max_length=200, required=False)
+    room = forms.CharField(label=_("Room"), max_length=100, required=False)
+    immediate_action = forms.CharField(
+        label=_("What was done at once?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    actual_people = _severity_field(_("Consequence for people"))
+    actual_environment = _severity_field(_("Consequence for the external environment"))
+    actual_material = _severity_field(_("Consequence for material"))
+    categories = forms.ModelMultipleChoiceField(
+        label=_("Categories"),
+        queryset=Category.objects.all(),
+        required=False,
+        error_messages={
+            "invalid_choice": _("A category you chose no longer exists. Choose from the list.")
+        },
+    )
+    photos = MultipleFileField(
+        label=_("Photos"),
+        required=False,
+        help_text=_("Up to 5 photos, JPEG, PNG or WebP, at most 10 MB each."),
+    )
+    identity = forms.ChoiceField(
+        label=_("Your name"),
+        choices=Identity.choices,
+        widget=forms.RadioSelect,
+        initial=Identity.NAMED,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        units: Any,
+        own_unit: Unit | None = None,
+        now: datetime.datetime | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        now = timezone.localtime(now or timezone.now())
+        self.fields["occurred_at"].initial = now.replace(second=0, microsecond=0)
+        self.fields["occurred_at"].widget.attrs["max"] = now.strftime(DATETIME_LOCAL)
+        self.fields["photos"].widget.attrs.update({"accept": "image/*", "capture": "environment"})
+        if own_unit is not None:
+            self.fields["unit"].initial = own_unit.pk
+            self.fields["campus"].initial = own_unit.campus
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.RadioSelect):
+                continue
+            if isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select form-select-lg"
+            elif isinstance(widget, forms.FileInput):
+                widget.attrs["class"] = "form-control form-control-lg"
+            else:
+                widget.attrs["class"] = "form-control form-control-lg"
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        """Also marks the field's input invalid and ties the message to it."""
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["aria-invalid"] = "true"
+                described = f"id_{name}_error"
+                if self.fields[name].help_text:
+                    described += f" id_{name}_helptext"
+                widget.attrs["aria-describedby"] = described
+                if "class" in widget.attrs and "is-invalid" not in widget.attrs["class"]:
+                    widget.attrs["class"] += " is-invalid"

@@ -1,0 +1,83 @@
+"""The filter of the statistics page and the injury register, and the injury form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Injury
+
+FIRST_YEAR = 2000
+
+
+class StatisticsFilterForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), required=False)
+    unit = forms.CharField(label=_("Unit"), required=False, max_length=40)
+
+    def clean_year(self) -> int:
+        year = self.cleaned_data.get("year")
+        this_year = timezone.localdate().year
+        if year is None:
+            return this_year
+        if not FIRST_YEAR <= year <= this_year:
+            raise forms.ValidationError(
+                _("Choose a year from %(first)s to %(last)s.")
+                % {"first": FIRST_YEAR, "last": this_year}
+            )
+        return year
+
+    def year_or_current(self) -> int:
+        if self.is_bound and self.is_valid():
+            return int(self.cleaned_data["year"])
+        return timezone.localdate().year
+
+
+class InjuryForm(forms.ModelForm):
+    class Meta:
+        model = Injury
+        fields = [
+            "injured_kind",
+            "injured_name",
+            "work",
+            "course_of_events",
+            "causes",
+            "injury",
+            "absence",
+            "medical_treatment",
+            "alternative_work",
+            "fatal",
+            "nav_reported",
+            "nav_reported_on",
+            "medical_consent",
+            "medical_details",
+        ]
+        widgets = {
+            "course_of_events": forms.Textarea(attrs={"rows": 3}),
+            "causes": forms.Textarea(attrs={"rows": 3}),
+            "medical_details": forms.Textarea(attrs={"rows": 3}),
+            "nav_reported_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if not isinstance(field.widget, forms.CheckboxInput | forms.Select):
+                field.widget.attrs.setdefault("class", "form-control")
+        if not self.instance.medical_consent:
+            # never shown without the injured person's consent
+            self.initial["medical_details"] = ""
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if (data.get("medical_details") or "").strip() and not data.get("medical_consent"):
+            self.add_error(
+                "medical_details",
+                _("Record medical details only with the injured person's consent."),
+            )
+        on = data.get("nav_reported_on")
+        if on and not data.get("nav_reported"):
+            self.add_error("nav_reported_on", _("Tick “reported to NAV” to give its date."))
+        if on and on > timezone.localdate():
+            self.add_error("nav_reported_on", _("The date cannot be in the future."))
+        return data

@@ -1,0 +1,33 @@
+"""manage.py import_deviations FILE.csv"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from deviations.imports import COLUMNS, DeviationImportError, deviations_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import reports from the old deviation system (CSV with the columns "
+        + ", ".join(COLUMNS)
+        + "). All or nothing: bad rows are reported by line number."
+    )
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("file")
+
+    def handle(self, *args, file: str, **options):  # type: ignore[no-untyped-def]
+        path = Path(file)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as e:
+            raise CommandError(f"cannot read {file}: {e}") from e
+        try:
+            result = deviations_import(text=text, source=path.name)
+        except DeviationImportError as e:
+            raise CommandError("nothing imported:\n" + "\n".join(e.errors)) from e
+        self.stdout.write(
+            f"Imported {result.deviations} report(s) ({result.injuries} with an injury, "
+            f"{result.categorised} categorised) from {path.name}."
+        )

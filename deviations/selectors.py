@@ -1,0 +1,72 @@
+"""Reads of deviations, and who may see which.
+
+`visible_deviations` is the one place that decides which reports a user may see; every
+list, page, export and statistic of named cases goes through it (statistics without names
+use `Purpose.READ_DEVIATION_STATISTICS`). A user sees:
+
+- the reports of the units their roles reach for `Purpose.READ_DEVIATIONS` (the safety rep
+  their unit, leaders, HR/HSE chiefs and coordinators their unit and below, HSE staff and
+  the chief safety rep all);
+- the cases they handle, wherever the case belongs;
+- the reports they made themselves (named or confidential; anonymous reports are followed
+  with the receipt code only).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from units.access import Purpose, Scope, scope_for_request
+
+from .models import Deviation, Identity
+
+
+def visible_deviations(scope: Scope) -> QuerySet[Deviation]:
+    """The reports the scope's user may see."""
+    ids = scope.unit_ids(Purpose.READ_DEVIATIONS)
+    qs = Deviation.objects.all()
+    if ids is None:
+        return qs
+    if scope.user_id is None:
+        return qs.none()
+    return qs.filter(
+        Q(unit_id__in=ids) | Q(handler_id=scope.user_id) | Q(reporter_id=scope.user_id)
+    )
+
+
+def can_handle(scope: Scope, deviation: Deviation) -> bool:
+    """The case's handler, and whoever handles deviations for its unit."""
+    return (scope.user_id is not None and deviation.handler_id == scope.user_id) or scope.can(
+        Purpose.HANDLE_DEVIATIONS, deviation.unit_id
+    )
+
+
+def reporter_shown_to(scope: Scope, deviation: Deviation) -> bool:
+    """Whether the reporter's name may be shown: a named reporter to everyone who sees the
+    case, a confidential one only to HSE staff (and themselves), an anonymous one never."""
+    if deviation.identity == Identity.NAMED:
+        return True
+    if deviation.identity == Identity.CONFIDENTIAL:
+        return scope.reaches_all(Purpose.MANAGE_SELF_REPORT) or (
+            scope.user_id is not None and deviation.reporter_id == scope.user_id
+        )
+    return False
+
+
+def deviation_for_user(request: HttpRequest, reference: str, *, write: bool = False) -> Deviation:
+    """The report `reference` if the current user may see it: 404 to whoever may not (they
+    need not learn it exists), 403 to whoever may see but not handle it (`write`)."""
+    scope = scope_for_request(request)
+    deviation = (
+        visible_deviations(scope)
+        .select_related("unit", "handler", "reporter")
+        .filter(reference=reference)
+        .first()
+    )
+    if deviation is None:
+        raise Http404
+    if write and not can_handle(scope, deviation):
+        raise PermissionDenied
+    return deviation

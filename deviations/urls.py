@@ -1,0 +1,11 @@
+from django.urls import URLPattern
+
+from .views import cases, report, statistics
+
+app_name = "deviations"
+
+urlpatterns: list[URLPattern] = [
+    *report.urlpatterns,
+    *cases.urlpatterns,
+    *statistics.urlpatterns,
+]

@@ -1,0 +1,643 @@
+"""The case list, a case and its handling, overdue cases, and exports.
+
+Every page reads through `visible_deviations` / `deviation_for_user`: 404 to whoever may not
+see a case, 403 to whoever may see it but not handle it. Handling forms post to their own
+addresses and, on an error, render the case page again with that form bound (400), or with
+the other person's values beside it on a stale save (409).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+import tablib
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, URLPattern, path, re_path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from hms.concurrency import ConflictError
+from riskassessment.models import Measure
+from units.access import Purpose, Scope, scope_for_request
+
+from .. import cases as services
+from ..filters import DeviationFilter
+from ..forms.cases import (
+    AssignForm,
+    CloseForm,
+    MeasureForm,
+    RedactForm,
+    RejectForm,
+    UpdateForm,
+)
+from ..models import Deviation, Injury, InjuryView, Status
+from ..selectors import can_handle, deviation_for_user, reporter_shown_to, visible_deviations
+
+PAGE_SIZE = 50
+# A cell starting with one of these is read as a formula by spreadsheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A value for a spreadsheet cell: text that a spreadsheet would run as a formula is
+    prefixed with an apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def deviations_dataset(
+    deviations: list[Deviation],
+    *,
+    injured_shown: Callable[[Deviation], bool],
+    reporter_shown: Callable[[Deviation], bool],
+) -> tuple[tablib.Dataset, list[Injury]]:
+    """The rows of an export, and the injuries whose injured person's name is in it."""
+    headers = [
+        _("Reference"),
+        _("Kind"),
+        _("Reported"),
+        _("When"),
+        _("Unit"),
+        _("Status"),
+        _("Case handler"),
+        _("Closing deadline"),
+        _("Closed"),
+        _("Categories"),
+        _("Potential consequence for people"),
+        _("Potential consequence for the external environment"),
+        _("Potential consequence for material"),
+        _("Reporter"),
+        _("What happened"),
+        _("Cause analysis"),
+        _("Lesson learned"),
+        _("Injury"),
+        _("Name of the injured"),
+    ]
+    dataset = tablib.Dataset(headers=headers, title=str(_("Deviations")))
+    named: list[Injury] = []
+    for d in deviations:
+        injury = getattr(d, "injury", None) if _has_injury(d) else None
+        injured_name = ""
+        if injury is not None and injury.injured_name and injured_shown(d):
+            injured_name = injury.injured_name
+            named.append(injury)
+        reporter = ""
+        if d.reporter is not None and reporter_shown(d):
+            reporter = d.reporter.full_name or d.reporter.email
+        row = [
+            d.reference,
+            d.get_kind_display(),
+            d.reported_at,
+            d.occurred_at,
+            d.unit.code,
+            d.get_status_display(),
+            d.handler.full_name if d.handler else "",
+            d.deadline,
+            d.closed_at,
+            "; ".join(c.name for c in d.categories.all()),
+            d.potential_people,
+            d.potential_environment,
+            d.potential_material,
+            reporter,
+            d.description,
+            d.cause,
+            d.lesson,
+            _("yes") if injury is not None else _("no"),
+            injured_name,
+        ]
+        dataset.append([_cell(v) for v in row])
+    return dataset, named
+
+
+def _has_injury(deviation: Deviation) -> bool:
+    try:
+        deviation.injury  # noqa: B018
+    except Injury.DoesNotExist:
+        return False
+    return True
+
+
+def _filtered(
+    request: HttpRequest, qs: QuerySet[Deviation]
+) -> tuple[DeviationFilter, QuerySet[Deviation]]:
+    deviation_filter = DeviationFilter(request.GET or None, queryset=qs)
+    return deviation_filter, (deviation_filter.qs if deviation_filter.is_bound else qs)
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    """The cases the user may see, filtered, 50 a page."""
+    scope = scope_for_request(request)
+    qs = visible_deviations(scope).select_related("unit", "handler")
+    deviation_filter, rows = _filtered(request, qs)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "deviations/cases/list.html",
+        {
+            "filter": deviation_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _may_see_injured(scope: Scope) -> Any:
+    """Whether the user may see who was injured in a case: its handler, the leader of its
+    unit (`Purpose.READ_INJURED`), HSE staff."""
+    ids = scope.unit_ids(Purpose.READ_INJURED)
+
+    def check(deviation: Deviation) -> bool:
+        if ids is None:
+            return True
+        return deviation.unit_id in ids or (
+            scope.user_id is not None and deviation.handler_id == scope.user_id
+        )
+
+    return check
+
+
+@login_required
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filtered list as CSV or XLSX. Injured persons' names only for those who may see
+    them; each name exported is logged as a view of the injury."""
+    scope = scope_for_request(request)
+    qs = (
+        visible_deviations(scope)
+        .select_related("unit", "handler", "reporter", "injury")
+        .prefetch_related("categories")
+    )
+    _filter, rows = _filtered(request, qs)
+    deviations = list(rows)
+    may_see = _may_see_injured(scope)
+    dataset, named_injuries = deviations_dataset(
+        deviations,
+        injured_shown=may_see,
+        reporter_shown=lambda d: reporter_shown_to(scope, d),
+    )
+    if named_injuries:
+        InjuryView.objects.bulk_create(
+            InjuryView(injury=injury, viewed_by_id=scope.user_id) for injury in named_injuries
+        )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "xlsx":
+        content: bytes | str = dataset.export("xlsx")
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content = "\ufeff" + dataset.export("csv")
+        content_type = "text/csv; charset=utf-8"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="deviations-{stamp}.{fmt}"'
+    return response
+
+
+@login_required
+def overdue(request: HttpRequest) -> HttpResponse:
+    """Open cases past their closing deadline that the user handles or leads."""
+    scope = scope_for_request(request)
+    today = timezone.localdate()
+    handle_ids = scope.unit_ids(Purpose.HANDLE_DEVIATIONS)
+    qs = visible_deviations(scope).filter(services.overdue_q(today))
+    if handle_ids is not None:
+        if not handle_ids and not Deviation.objects.filter(handler_id=scope.user_id).exists():
+            raise PermissionDenied
+        qs = qs.filter(Q(unit_id__in=handle_ids) | Q(handler_id=scope.user_id))
+    rows = list(qs.select_related("unit", "handler").order_by("deadline", "reference"))
+    for row in rows:
+        row.days_overdue = (today - row.deadline).days  # type: ignore[attr-defined,operator]
+    return render(
+        request,
+        "deviations/cases/overdue.html",
+        {"rows": rows, "today": today, "leader_after_days": services.LEADER_AFTER_DAYS},
+    )
+
+
+# -- a case ---------------------------------------------------------------------------------
+
+
+def _reverse_or_none(name: str, *args: Any) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _status_history(deviation: Deviation, scope: Scope) -> list[dict[str, Any]]:
+    """The case's status changes, oldest first, with who made them (never the reporter of
+    a report whose reporter may not be shown)."""
+    hide_reporter = not reporter_shown_to(scope, deviation)
+    changes = []
+    previous = None
+    for record in deviation.history.select_related("history_user").order_by("history_date"):
+        if record.status != previous:
+            who = record.history_user
+            if who is not None and hide_reporter and who.pk == deviation.reporter_id:
+                who = None
+            changes.append(
+                {
+                    "status": Status(record.status).label,
+                    "when": record.history_date,
+                    "who": who,
+                }
+            )
+            previous = record.status
+    return changes
+
+
+def _initial_forms(deviation: Deviation) -> dict[str, Form]:
+    version = {"version": deviation.version}
+    return {
+        "assign_form": AssignForm(
+            initial={
+                **version,
+                "handler": deviation.handler.email if deviation.handler else "",
+                "unit": deviation.unit.code,
+            },
+            prefix="assign",
+        ),
+        "update_form": UpdateForm(
+            initial=UpdateForm.initial_for(deviation), deviation=deviation, prefix="update"
+        ),
+        "reject_form": RejectForm(initial=version, prefix="reject"),
+        "close_form": CloseForm(initial=version, prefix="close"),
+        "redact_form": RedactForm(
+            initial={**version, "description": deviation.description}, prefix="redact"
+        ),
+        "measure_form": MeasureForm(prefix="measure"),
+    }
+
+
+def _render_case(
+    request: HttpRequest, deviation: Deviation, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    scope = scope_for_request(request)
+    handles = can_handle(scope, deviation)
+    is_hse = scope.reaches_all(Purpose.MANAGE_SELF_REPORT)
+    photos = [
+        {"photo": p, "url": _reverse_or_none("deviations:photo", deviation.reference, p.pk)}
+        for p in deviation.photos.all()
+    ]
+    measures = list(
+        Measure.objects.filter(deviation=deviation)
+        .select_related("responsible")
+        .order_by("deadline", "pk")
+    )
+    has_injury = Injury.objects.filter(deviation=deviation).exists()
+    today = timezone.localdate()
+    context: dict[str, Any] = {
+        "deviation": deviation,
+        "categories": list(deviation.categories.select_related("parent")),
+        "handles": handles,
+        "is_hse": is_hse,
+        "reporter_shown": reporter_shown_to(scope, deviation),
+        "photos": photos,
+        "measures": measures,
+        "history": _status_history(deviation, scope),
+        "has_injury": has_injury,
+        "injury_url": _reverse_or_none("deviations:injury", deviation.reference)
+        if has_injury
+        else None,
+        "overdue": services.is_overdue(deviation, today),
+        "today": today,
+    }
+    if handles:
+        context |= _initial_forms(deviation)
+        context["measure_forms"] = [
+            (
+                m,
+                f"measure-{m.pk}",
+                _("Measure: %(title)s") % {"title": m.title[:40]},
+                MeasureForm(
+                    initial={
+                        "version": m.version,
+                        "title": m.title,
+                        "responsible": m.responsible.email if m.responsible else "",
+                        "deadline": m.deadline,
+                        "status": m.status,
+                    },
+                    prefix=f"measure-{m.pk}",
+                ),
+            )
+            for m in measures
+        ]
+        context["close_blockers"] = services.close_blockers(deviation) if deviation.is_open else []
+    context |= extra
+    if "measure_forms" in context and "bound_measure" in extra:
+        bound = extra["bound_measure"]
+        context["measure_forms"] = [
+            (m, key, title, bound[1] if m.pk == bound[0].pk else f)
+            for m, key, title, f in context["measure_forms"]
+        ]
+    return render(request, "deviations/cases/detail.html", context, status=status)
+
+
+@login_required
+def detail(request: HttpRequest, reference: str) -> HttpResponse:
+    deviation = deviation_for_user(request, reference)
+    return _render_case(request, deviation)
+
+
+def _display(value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    return str(value)
+
+
+def _conflict_values(current: Any, names: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    rows = []
+    for name, label in names:
+        getter = getattr(current, f"get_{name}_display", None)
+        value = (
+            getter() if getter and getattr(current, name) is not None else getattr(current, name)
+        )
+        rows.append((label, _display(value)))
+    return rows
+
+
+def _handle(
+    request: HttpRequest,
+    reference: str,
+    *,
+    form_class: type[Form],
+    form_key: str,
+    prefix: str,
+    save: Any,
+    conflict_fields: list[tuple[str, str]],
+    done: str,
+    form_kwargs: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """One handling form: validate, call the service, or render the case again with the
+    form bound (400), or with the other person's values on a stale save (409)."""
+    deviation = deviation_for_user(request, reference, write=True)
+    kwargs = form_kwargs(deviation) if callable(form_kwargs) else (form_kwargs or {})
+    form = form_class(request.POST, prefix=prefix, **kwargs)
+    if not form.is_valid():
+        return _render_case(request, deviation, status=400, **{form_key: form, "open_form": prefix})
+    try:
+        save(deviation, form.cleaned_data, request.user)
+    except ConflictError as error:
+        post = request.POST.copy()
+        post[f"{prefix}-version"] = str(error.current.version)  # type: ignore[attr-defined]
+        form = form_class(post, prefix=prefix, **kwargs)
+        form.is_valid()
+        current = deviation_for_user(request, reference)
+        return _render_case(
+            request,
+            current,
+            status=409,
+            **{
+                form_key: form,
+                "open_form": prefix,
+                "conflict": _conflict_values(error.current, conflict_fields),
+            },
+        )
+    except ValidationError as error:
+        _add_errors(form, error)
+        return _render_case(request, deviation, status=400, **{form_key: form, "open_form": prefix})
+    messages.success(request, done)
+    return redirect("deviations:detail", reference=deviation.reference)
+
+
+def _add_errors(form: Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@require_POST
+@login_required
+def assign(request: HttpRequest, reference: str) -> HttpResponse:
+    return _handle(
+        request,
+        reference,
+        form_class=AssignForm,
+        form_key="assign_form",
+        prefix="assign",
+        save=lambda d, data, user: services.case_assign(
+            deviation=d,
+            handler=data["handler"],
+            unit=data["unit"],
+            expected_version=data["version"],
+            user=user,
+        ),
+        conflict_fields=[("handler", _("Case handler")), ("unit", _("Unit"))],
+        done=_("The case is assigned."),
+    )
+
+
+CASE_FIELDS: list[tuple[str, Any]] = [
+    ("status", gettext_lazy("Status")),
+    ("cause", gettext_lazy("Cause analysis")),
+    ("potential_people", gettext_lazy("Potential consequence for people")),
+    ("potential_environment", gettext_lazy("Potential consequence for the external environment")),
+    ("potential_material", gettext_lazy("Potential consequence for material")),
+    ("deadline", gettext_lazy("Closing deadline")),
+    ("lesson", gettext_lazy("Lesson learned")),
+    ("lesson_shared", gettext_lazy("Share the lesson learned")),
+]
+
+
+@require_POST
+@login_required
+def update(request: HttpRequest, reference: str) -> HttpResponse:
+    return _handle(
+        request,
+        reference,
+        form_class=UpdateForm,
+        form_key="update_form",
+        prefix="update",
+        form_kwargs=lambda d: {"deviation": d},  # type: ignore[arg-type]
+        save=lambda d, data, user: services.case_update(
+            deviation=d,
+            expected_version=data["version"],
+            user=user,
+            status=data["status"],
+            cause=data["cause"],
+            potential_people=data["potential_people"],
+            potential_environment=data["potential_environment"],
+            potential_material=data["potential_material"],
+            categories=list(data["categories"]),
+            deadline=data["deadline"],
+            lesson=data["lesson"],
+            lesson_shared=data["lesson_shared"],
+        ),
+        conflict_fields=CASE_FIELDS,
+        done=_("The case is saved."),
+    )
+
+
+@require_POST
+@login_required
+def reject(request: HttpRequest, reference: str) -> HttpResponse:
+    return _handle(
+        request,
+        reference,
+        form_class=RejectForm,
+        form_key="reject_form",
+        prefix="reject",
+        save=lambda d, data, user: services.case_reject(
+            deviation=d, reason=data["reason"], expected_version=data["version"], user=user
+        ),
+        conflict_fields=[("status", _("Status")), ("rejection_reason", _("Reason for rejecting"))],
+        done=_("The case is rejected."),
+    )
+
+
+@require_POST
+@login_required
+def close(request: HttpRequest, reference: str) -> HttpResponse:
+    return _handle(
+        request,
+        reference,
+        form_class=CloseForm,
+        form_key="close_form",
+        prefix="close",
+        save=lambda d, data, user: services.case_close(
+            deviation=d, expected_version=data["version"], user=user
+        ),
+        conflict_fields=CASE_FIELDS,
+        done=_("The case is closed."),
+    )
+
+
+@require_POST
+@login_required
+def redact(request: HttpRequest, reference: str) -> HttpResponse:
+    return _handle(
+        request,
+        reference,
+        form_class=RedactForm,
+        form_key="redact_form",
+        prefix="redact",
+        save=lambda d, data, user: services.case_redact(
+            deviation=d,
+            description=data["description"],
+            expected_version=data["version"],
+            user=user,
+        ),
+        conflict_fields=[("description", _("What happened"))],
+        done=_("The description is redacted."),
+    )
+
+
+@require_POST
+@login_required
+def measure_new(request: HttpRequest, reference: str) -> HttpResponse:
+    return _handle(
+        request,
+        reference,
+        form_class=MeasureForm,
+        form_key="measure_form",
+        prefix="measure",
+        save=lambda d, data, user: services.measure_add(
+            deviation=d,
+            title=data["title"],
+            responsible=data["responsible"],
+            deadline=data["deadline"],
+            status=data["status"],
+            user=user,
+        ),
+        conflict_fields=[],
+        done=_("The measure is added."),
+    )
+
+
+@require_POST
+@login_required
+def measure_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    deviation = deviation_for_user(request, reference, write=True)
+    measure = Measure.objects.filter(deviation=deviation, pk=pk).first()
+    if measure is None:
+        raise Http404
+    measure.deviation = deviation
+    prefix = f"measure-{measure.pk}"
+    form = MeasureForm(request.POST, prefix=prefix)
+    status = 400
+    extra: dict[str, Any] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.measure_update(
+                measure=measure,
+                title=data["title"],
+                responsible=data["responsible"],
+                deadline=data["deadline"],
+                status=data["status"],
+                expected_version=data["version"] or 0,
+                user=request.user,  # type: ignore[arg-type]
+            )
+        except ConflictError as error:
+            post = request.POST.copy()
+            post[f"{prefix}-version"] = str(error.current.version)  # type: ignore[attr-defined]
+            form = MeasureForm(post, prefix=prefix)
+            form.is_valid()
+            status = 409
+            extra["conflict"] = _conflict_values(
+                error.current,
+                [
+                    ("title", _("Measure")),
+                    ("responsible", _("Responsible")),
+                    ("deadline", _("Deadline")),
+                    ("status", _("Status")),
+                ],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The measure is saved."))
+            return redirect("deviations:detail", reference=deviation.reference)
+    return _render_case(
+        request,
+        deviation,
+        status=status,
+        bound_measure=(measure, form),
+        open_form=prefix,
+        **extra,
+    )
+
+
+REFERENCE = r"(?P<reference>[A-Za-z0-9-]*[0-9][A-Za-z0-9-]*)"
+
+# A reference holds a digit, so that the words of other deviation pages
+# (`/deviations/statistics/`) are never taken for one.
+urlpatterns: list[URLPattern] = [
+    path("", case_list, name="list"),
+    re_path(r"^export\.(?P<fmt>csv|xlsx)$", export, name="export"),
+    path("overdue/", overdue, name="overdue"),
+    re_path(rf"^{REFERENCE}/$", detail, name="detail"),
+    re_path(rf"^{REFERENCE}/assign/$", assign, name="assign"),
+    re_path(rf"^{REFERENCE}/update/$", update, name="update"),
+    re_path(rf"^{REFERENCE}/reject/$", reject, name="reject"),
+    re_path(rf"^{REFERENCE}/close/$", close, name="close"),
+    re_path(rf"^{REFERENCE}/redact/$", redact, name="redact"),
+    re_path(rf"^{REFERENCE}/measures/new/$", measure_new, name="measure_new"),
+    re_path(rf"^{REFERENCE}/measures/(?P<pk>[0-9]+)/$", measure_edit, name="measure_edit"),
+]

@@ -1,0 +1,189 @@
+"""Reporting: the report form (made for a phone), the thank-you page, the reporter's own
+reports, the receipt-code lookup of anonymous reports, and the photos of a case.
+
+An anonymous report leaves nothing behind that ties it to the person: its thank-you page
+(with the receipt code, shown once) is the answer to the POST itself, not a redirect to a
+page that would have to remember the code; no message is put in the session.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from units.access import scope_for_request
+from units.models import Unit
+
+from ..forms.report import ReportForm
+from ..models import Category, Deviation, Identity
+from ..selectors import deviation_for_user, visible_deviations
+from ..services import categories_in_force, deviation_receipt_lookup, deviation_report
+
+
+@dataclass
+class CategoryGroup:
+    main: Category
+    choices: list[Category]
+
+
+def _category_groups(categories: list[Category]) -> list[CategoryGroup]:
+    """Subcategories under their main category; a main category without subcategories is
+    a choice of its own."""
+    groups: dict[int, CategoryGroup] = {}
+    for category in categories:
+        if category.parent_id is None:
+            groups.setdefault(category.pk, CategoryGroup(main=category, choices=[]))
+    for category in categories:
+        if category.parent_id is not None and category.parent_id in groups:
+            groups[category.parent_id].choices.append(category)
+    for group in groups.values():
+        if not group.choices:
+            group.choices.append(group.main)
+    return list(groups.values())
+
+
+def _valid_units() -> QuerySet[Unit]:
+    return Unit.objects.valid_on(timezone.localdate()).order_by("level", "name_nb")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest) -> HttpResponse:
+    scope = scope_for_request(request)
+    today = timezone.localdate()
+    own = [u for u in scope.own_units if u.is_valid_on(today)]
+    form = ReportForm(
+        request.POST or None,
+        request.FILES or None,
+        units=_valid_units(),
+        own_unit=own[0] if own else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            deviation, code = deviation_report(
+                user=request.user,  # type: ignore[arg-type]
+                kind=data["kind"],
+                occurred_at=data["occurred_at"],
+                unit=data["unit"],
+                campus=data["campus"],
+                building=data["building"],
+                room=data["room"],
+                location=data["location"],
+                description=data["description"],
+                immediate_action=data["immediate_action"],
+                categories=data["categories"],
+                actual_people=data["actual_people"],
+                actual_environment=data["actual_environment"],
+                actual_material=data["actual_material"],
+                identity=data["identity"],
+                photos=data["photos"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if code is not None:
+                return render(
+                    request,
+                    "deviations/report/thanks.html",
+                    {"deviation": deviation, "receipt_code": code},
+                )
+            return redirect("deviations:thanks", reference=deviation.reference)
+    chosen = {str(v) for v in (form["categories"].value() or [])}
+    return render(
+        request,
+        "deviations/report/new.html",
+        {
+            "form": form,
+            "category_groups": _category_groups(categories_in_force(today)),
+            "chosen_categories": chosen,
+            "has_own_unit": bool(own),
+            "open_details": form.is_bound
+            and any(
+                form[name].value()
+                for name in (
+                    "building",
+                    "room",
+                    "immediate_action",
+                    "actual_people",
+                    "actual_environment",
+                    "actual_material",
+                    "categories",
+                )
+            ),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def report_thanks(request: HttpRequest, reference: str) -> HttpResponse:
+    deviation = deviation_for_user(request, reference)
+    if deviation.reporter_id != request.user.pk:
+        raise Http404
+    return render(request, "deviations/report/thanks.html", {"deviation": deviation})
+
+
+@login_required
+def report_mine(request: HttpRequest) -> HttpResponse:
+    scope = scope_for_request(request)
+    deviations = (
+        visible_deviations(scope)
+        .filter(reporter_id=request.user.pk)
+        .exclude(identity=Identity.ANONYMOUS)
+        .select_related("unit")
+        .order_by("-reported_at")
+    )
+    return render(request, "deviations/report/mine.html", {"deviations": list(deviations)})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_receipt(request: HttpRequest) -> HttpResponse:
+    """The code comes by POST, so it stays out of addresses, history and access logs."""
+    deviation: Deviation | None = None
+    not_found = False
+    code = ""
+    if request.method == "POST":
+        code = request.POST.get("code", "").strip()[:40]
+        deviation = deviation_receipt_lookup(code=code)
+        not_found = deviation is None
+    return render(
+        request,
+        "deviations/report/receipt.html",
+        {"deviation": deviation, "not_found": not_found, "code": code},
+        status=404 if not_found else 200,
+    )
+
+
+@login_required
+def report_photo(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+    deviation = deviation_for_user(request, reference)
+    photo = deviation.photos.filter(pk=pk).first()
+    if photo is None or not photo.file:
+        raise Http404
+    content_type = mimetypes.guess_type(photo.file.name)[0] or "application/octet-stream"
+    response = FileResponse(photo.file.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("new/", report_new, name="new"),
+    path("new/thanks/<str:reference>/", report_thanks, name="thanks"),
+    path("mine/", report_mine, name="mine"),
+    path("receipt/", report_receipt, name="receipt"),
+    path("<str:reference>/photos/<int:pk>/", report_photo, name="photo"),
+]

@@ -1,0 +1,523 @@
+"""The questionnaire editor of HSE staff: writes (sections, questions, matrix rows) and the
+reads of the editor pages.
+
+Every write runs in one transaction and ends with `questionnaire_validate`, which runs
+`services.questionnaire_check` and the editor's own checks; when they fail the
+transaction is rolled back and the `ValidationError` reaches the form. Errors about one
+field are keyed by the form's field names.
+
+Orders are positions: 1 is the first section, question or matrix row. A section, question
+or row saved at a position goes there and the others move up or down; after each change
+the questions are numbered 1, 2, 3… with the questions of each section together, in the
+order of the sections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from units.models import User
+
+from .answer_codes import BY_CODE, Code, codes_for
+from .models import (
+    Answer,
+    MatrixRow,
+    Question,
+    Questionnaire,
+    QuestionType,
+    Response,
+    Section,
+)
+from .services import questionnaire_check, questionnaire_copy
+
+# The codes a matrix column may have, in the order the editor offers them.
+MATRIX_COLUMN_CODES: tuple[str, ...] = ("yes", "dont_know", "not_applicable", "no")
+# Question types without answer codes: nothing can be shown on their answer.
+_NO_CODES = {QuestionType.TEXT, QuestionType.NUMBER, QuestionType.MATRIX}
+
+
+# What has an order: positions 1, 2, 3…
+_Ordered = TypeVar("_Ordered", Question, Section, MatrixRow)
+
+
+class RowText(NamedTuple):
+    """A matrix row given with a new matrix question."""
+
+    key: str
+    text_nb: str
+    text_en: str
+
+
+# --- Checks ---------------------------------------------------------------------------
+
+
+def questionnaire_validate(questionnaire: Questionnaire) -> None:
+    """`questionnaire_check`, and what the editor must also keep true: a follow-up does
+    not hang on a matrix, free text or number; a matrix keeps at least one active row and
+    has no repeated columns; only a matrix has columns or rows; a condition does not repeat
+    a code. All errors are raised together."""
+    errors: list[str] = []
+    try:
+        questionnaire_check(questionnaire)
+    except ValidationError as error:
+        errors += error.messages
+    questions = list(questionnaire.questions.prefetch_related("rows"))
+    by_id = {q.pk: q for q in questions}
+    for question in questions:
+        parent = by_id.get(question.parent_id) if question.parent_id else None
+        if parent is not None and parent.type in _NO_CODES:
+            errors.append(
+                _("%(key)s: a follow-up can only depend on a question answered with codes.")
+                % {"key": question.key}
+            )
+        if len(set(question.show_when)) != len(question.show_when):
+            errors.append(_("%(key)s: a condition repeats a code.") % {"key": question.key})
+        rows = list(question.rows.all())
+        if question.type == QuestionType.MATRIX:
+            if len(set(question.matrix_columns)) != len(question.matrix_columns):
+                errors.append(_("%(key)s: a matrix column repeats.") % {"key": question.key})
+            if rows and all(r.retired for r in rows):
+                errors.append(
+                    _("%(key)s: a matrix needs at least one row that is not retired.")
+                    % {"key": question.key}
+                )
+        elif question.matrix_columns or rows:
+            errors.append(
+                _("%(key)s: only a matrix question has columns and rows.") % {"key": question.key}
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _placed(items: list[_Ordered], moved: _Ordered | None, position: int | None) -> list[_Ordered]:
+    """`items` (in their order) with `moved` put at `position` (1 = first)."""
+    if moved is None or position is None:
+        return items
+    rest = [i for i in items if i.pk != moved.pk]
+    rest.insert(max(0, min(position - 1, len(rest))), moved)
+    return rest
+
+
+def _number(items: list[_Ordered]) -> None:
+    """Orders 1, 2, 3… in the order of `items`; saves those that changed."""
+    changed = []
+    for position, item in enumerate(items, start=1):
+        if item.order != position:
+            item.order = position
+            changed.append(item)
+    if changed:
+        type(changed[0])._default_manager.bulk_update(changed, ["order"])
+
+
+def _renumber_questions(
+    questionnaire: Questionnaire, *, moved: Question | None = None, position: int | None = None
+) -> None:
+    """Number the questions 1, 2, 3…: `moved` at `position`, then each section's
+    questions together, in the order of the sections."""
+    questions = sorted(
+        questionnaire.questions.select_related("section"), key=lambda q: (q.order, q.pk)
+    )
+    questions = _placed(questions, moved, position)
+    last = 1 + max((q.section.order for q in questions if q.section is not None), default=0)
+    questions.sort(key=lambda q: q.section.order if q.section is not None else last)  # stable
+    _number(questions)
+
+
+def _renumber_sections(
+    questionnaire: Questionnaire, *, moved: Section | None = None, position: int | None = None
+) -> None:
+    sections = sorted(questionnaire.sections.all(), key=lambda s: (s.order, s.pk))
+    _number(_placed(sections, moved, position))
+
+
+def _key_in_earlier_year(questionnaire: Questionnaire, key: str) -> bool:
+    return Question.objects.filter(questionnaire__year__lt=questionnaire.year, key=key).exists()
+
+
+def question_key_locked(question: Question) -> bool:
+    """A key is fixed once the question has answers or is in an earlier year's
+    questionnaire: keys stay stable across years."""
+    return question.answers.exists() or _key_in_earlier_year(question.questionnaire, question.key)
+
+
+def matrix_row_key_locked(row: MatrixRow) -> bool:
+    return (
+        row.answers.exists()
+        or MatrixRow.objects.filter(
+            question__questionnaire__year__lt=row.question.questionnaire.year,
+            question__key=row.question.key,
+            key=row.key,
+        ).exists()
+    )
+
+
+# --- Questionnaires -------------------------------------------------------------------
+
+
+@transaction.atomic
+def questionnaire_start(
+    *, source: Questionnaire, year: int, actor: User | None = None
+) -> Questionnaire:
+    """A new year as a copy of `source` (`questionnaire_copy`), its titles naming the new
+    year where the source's named the source year."""
+    copy = questionnaire_copy(source=source, year=year, actor=actor)
+    copy.title_nb = source.title_nb.replace(str(source.year), str(year))
+    copy.title_en = source.title_en.replace(str(source.year), str(year))
+    copy.save(update_fields=["title_nb", "title_en"])
+    return copy
+
+
+@transaction.atomic
+def questionnaire_rename(*, questionnaire: Questionnaire, title_nb: str, title_en: str) -> None:
+    if not title_nb.strip() or not title_en.strip():
+        raise ValidationError(_("A questionnaire needs a title in both languages."))
+    questionnaire.title_nb = title_nb.strip()
+    questionnaire.title_en = title_en.strip()
+    questionnaire.save(update_fields=["title_nb", "title_en"])
+
+
+# --- Sections -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def section_save(
+    *,
+    questionnaire: Questionnaire,
+    section: Section | None = None,
+    order: int,
+    title_nb: str,
+    title_en: str,
+) -> Section:
+    """Add a section, or change one; `order` is its position (1 = first). The questions
+    move with their sections."""
+    if not title_nb.strip() or not title_en.strip():
+        raise ValidationError(_("A section needs a title in both languages."))
+    if section is None:
+        section = Section(questionnaire=questionnaire)
+    elif section.questionnaire_id != questionnaire.pk:
+        raise ValidationError(_("This section belongs to another year."))
+    if section.pk is None:
+        section.order = 0
+    section.title_nb = title_nb.strip()
+    section.title_en = title_en.strip()
+    section.save()
+    _renumber_sections(questionnaire, moved=section, position=order)
+    _renumber_questions(questionnaire)
+    questionnaire_validate(questionnaire)
+    section.refresh_from_db(fields=["order"])
+    return section
+
+
+@transaction.atomic
+def section_remove(*, section: Section) -> None:
+    """Remove an empty section."""
+    if section.questions.exists():
+        raise ValidationError(_("Move or remove the questions of this section first."))
+    questionnaire = section.questionnaire
+    section.delete()
+    _renumber_sections(questionnaire)
+
+
+# --- Questions ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def question_save(
+    *,
+    questionnaire: Questionnaire,
+    question: Question | None = None,
+    key: str,
+    number: str,
+    section: Section,
+    order: int,
+    type: str,
+    text_nb: str,
+    text_en: str,
+    help_nb: str = "",
+    help_en: str = "",
+    required: bool = True,
+    parent: Question | None = None,
+    show_when: Sequence[str] = (),
+    matrix_columns: Sequence[str] = (),
+    new_rows: Sequence[RowText] = (),
+) -> Question:
+    """Add a question to `questionnaire`, or change one of its questions.
+
+    Refused: a key taken in this year, a changed key once the question has answers or is
+    in an earlier year, a changed type or a dropped answer code once it has answers, a
+    section or parent of another year; and whatever `questionnaire_validate` refuses
+    (a follow-up before its parent, a condition with codes its parent does not have, a
+    matrix without rows...). `new_rows` are added to a matrix question."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    key = key.strip()
+    if section.questionnaire_id != questionnaire.pk:
+        refuse("section", _("The section belongs to another year."))
+    if parent is not None:
+        if parent.questionnaire_id != questionnaire.pk:
+            refuse("parent", _("The parent question belongs to another year."))
+        elif question is not None and parent.pk == question.pk:
+            refuse("parent", _("A question cannot be its own parent."))
+    if type not in QuestionType.values:
+        refuse("type", _("Unknown question type."))
+    others = questionnaire.questions.filter(key=key)
+    if question is not None:
+        others = others.exclude(pk=question.pk)
+    if others.exists():
+        refuse(
+            "key", _("Another question of %(year)s has this key.") % {"year": questionnaire.year}
+        )
+    if question is not None:
+        if question.questionnaire_id != questionnaire.pk:
+            raise ValidationError(_("This question belongs to another year."))
+        if key != question.key and question_key_locked(question):
+            refuse(
+                "key",
+                _(
+                    "The key cannot change: the question has answers or is in an earlier "
+                    "year's questionnaire, and keys stay stable across years."
+                ),
+            )
+        if question.answers.exists():
+            old_codes = set(codes_for(question.type, question.matrix_columns))
+            new_codes = (
+                set(codes_for(type, list(matrix_columns))) if not errors.get("type") else set()
+            )
+            if type != question.type:
+                refuse("type", _("The type cannot change: the question already has answers."))
+            elif not old_codes <= new_codes:
+                refuse(
+                    "matrix_columns",
+                    _(
+                        "Answer codes in use cannot be removed: the question already has "
+                        "answers (%(codes)s)."
+                    )
+                    % {"codes": ", ".join(sorted(old_codes - new_codes))},
+                )
+    if errors:
+        raise ValidationError(errors)
+
+    if question is None:
+        question = Question(questionnaire=questionnaire)
+    question.key = key
+    question.number = number.strip()
+    question.section = section
+    if question.pk is None:
+        question.order = 0
+    question.type = type
+    question.text_nb = text_nb.strip()
+    question.text_en = text_en.strip()
+    question.help_nb = help_nb.strip()
+    question.help_en = help_en.strip()
+    question.required = required
+    question.parent = parent
+    question.show_when = list(show_when) if parent is not None else []
+    question.matrix_columns = list(matrix_columns) if type == QuestionType.MATRIX else []
+    question.save()
+    if type != QuestionType.MATRIX:
+        # rows of a question that is no longer a matrix (it has no answers: see above)
+        question.rows.all().delete()
+    else:
+        next_order = 1 + max((r.order for r in question.rows.all()), default=0)
+        taken = set(question.rows.values_list("key", flat=True))
+        for i, row in enumerate(new_rows):
+            if row.key in taken:
+                raise ValidationError(
+                    {"new_rows": [_("The row key %(key)s repeats.") % {"key": row.key}]}
+                )
+            taken.add(row.key)
+            MatrixRow.objects.create(
+                question=question,
+                key=row.key,
+                order=next_order + i,
+                text_nb=row.text_nb,
+                text_en=row.text_en,
+            )
+    _renumber_questions(questionnaire, moved=question, position=order)
+    questionnaire_validate(questionnaire)
+    question.refresh_from_db(fields=["order"])
+    return question
+
+
+@transaction.atomic
+def question_remove(*, question: Question) -> None:
+    """Take a question out of its year's questionnaire. Refused when it has answers in
+    that year or follow-ups; earlier years keep their own copy of it and its answers."""
+    if question.answers.exists():
+        raise ValidationError(
+            _("%(key)s has answers in %(year)s and cannot be removed from that year.")
+            % {"key": question.key, "year": question.questionnaire.year}
+        )
+    follow_ups = list(question.follow_ups.values_list("key", flat=True))
+    if follow_ups:
+        raise ValidationError(
+            _("Remove or move its follow-ups first: %(keys)s.") % {"keys": ", ".join(follow_ups)}
+        )
+    questionnaire = question.questionnaire
+    question.rows.all().delete()
+    question.delete()
+    _renumber_questions(questionnaire)
+    questionnaire_validate(questionnaire)
+
+
+# --- Matrix rows ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def matrix_row_save(
+    *,
+    question: Question,
+    row: MatrixRow | None = None,
+    key: str,
+    order: int,
+    text_nb: str,
+    text_en: str,
+) -> MatrixRow:
+    """Add a row to a matrix question, or change one; `order` is its position (1 = first).
+    A row's key is fixed once it has answers or is in an earlier year."""
+    key = key.strip()
+    if question.type != QuestionType.MATRIX:
+        raise ValidationError(_("Only a matrix question has rows."))
+    if row is not None and row.question_id != question.pk:
+        raise ValidationError(_("This row belongs to another question."))
+    others = question.rows.filter(key=key)
+    if row is not None:
+        others = others.exclude(pk=row.pk)
+    if others.exists():
+        raise ValidationError({"key": [_("Another row of this question has this key.")]})
+    if row is not None and key != row.key and matrix_row_key_locked(row):
+        raise ValidationError(
+            {
+                "key": [
+                    _(
+                        "The key cannot change: the row has answers or is in an earlier "
+                        "year's questionnaire."
+                    )
+                ]
+            }
+        )
+    if row is None:
+        row = MatrixRow(question=question)
+    row.key = key
+    if row.pk is None:
+        row.order = 0
+    row.text_nb = text_nb.strip()
+    row.text_en = text_en.strip()
+    row.save()
+    rows = sorted(question.rows.all(), key=lambda r: (r.order, r.pk))
+    _number(_placed(rows, row, order))
+    questionnaire_validate(question.questionnaire)
+    row.refresh_from_db(fields=["order"])
+    return row
+
+
+@transaction.atomic
+def matrix_row_retire(*, row: MatrixRow, retired: bool) -> MatrixRow:
+    """Retire a row (it stays in this year, marked, so its history can be shown; a copy to
+    the next year leaves it out), or bring it back."""
+    row.retired = retired
+    row.save(update_fields=["retired"])
+    questionnaire_validate(row.question.questionnaire)
+    return row
+
+
+# --- Reads ----------------------------------------------------------------------------
+
+
+def _count(model: type, **filters: OuterRef) -> Coalesce:
+    counted = (
+        model._default_manager.filter(**filters)  # type: ignore[attr-defined]
+        .order_by()
+        .values(*filters.keys())
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def questionnaire_years() -> QuerySet[Questionnaire]:
+    """Every year's questionnaire, newest first, with its numbers of questions, sections
+    and responses. One query."""
+    return Questionnaire.objects.annotate(
+        question_count=_count(Question, questionnaire=OuterRef("pk")),
+        section_count=_count(Section, questionnaire=OuterRef("pk")),
+        response_count=_count(Response, questionnaire=OuterRef("pk")),
+    ).order_by("-year")
+
+
+@dataclass
+class QuestionLine:
+    question: Question
+    position: int  # 1 for the first question of the questionnaire
+    depth: int
+    answer_count: int
+
+    @property
+    def rows(self) -> list[MatrixRow]:
+        return list(self.question.rows.all())
+
+
+@dataclass
+class SectionBlock:
+    section: Section | None
+    lines: list[QuestionLine] = field(default_factory=list)
+
+
+def questionnaire_outline(questionnaire: Questionnaire) -> list[SectionBlock]:
+    """The questionnaire as HSE staff edit it: its sections in order, each with its
+    questions in order, a follow-up's depth below its parent, each question's number of
+    answers and its matrix rows. Three queries: sections, questions with their parents and
+    answer counts, matrix rows."""
+    blocks = {s.pk: SectionBlock(s) for s in questionnaire.sections.order_by("order")}
+    no_section = SectionBlock(None)
+    questions = (
+        questionnaire.questions.select_related("parent")
+        .prefetch_related("rows")
+        .annotate(answer_count=_count(Answer, question=OuterRef("pk")))
+        .order_by("order")
+    )
+    depth: dict[int, int] = {}
+    for position, question in enumerate(questions, start=1):
+        parent_depth = depth.get(question.parent_id) if question.parent_id else None
+        depth[question.pk] = 0 if parent_depth is None else parent_depth + 1
+        block = blocks.get(question.section_id or 0, no_section)
+        block.lines.append(
+            QuestionLine(question, position, depth[question.pk], question.answer_count)  # type: ignore[attr-defined]
+        )
+    return list(blocks.values()) + ([no_section] if no_section.lines else [])
+
+
+@dataclass
+class ImportColumn:
+    name: str
+    question: Question
+    row: MatrixRow | None
+    options: list[Code]  # the answer codes accepted, with their Norwegian labels
+
+
+def import_columns(questionnaire: Questionnaire) -> list[ImportColumn]:
+    """The columns of an import file for `questionnaire` after `unit_code`: one per
+    question, one per matrix row that is not retired. Two queries."""
+    columns = []
+    for question in questionnaire.questions.prefetch_related("rows").order_by("order"):
+        codes = [BY_CODE[c] for c in codes_for(question.type, question.matrix_columns)]
+        if question.type == QuestionType.MATRIX:
+            columns += [
+                ImportColumn(f"{question.key}.{r.key}", question, r, codes)
+                for r in question.rows.all()
+                if not r.retired
+            ]
+        else:
+            columns.append(ImportColumn(question.key, question, None, codes))
+    return columns

@@ -1,0 +1,42 @@
+"""manage.py import_key_figures KIND FILE.csv [--user EMAIL] [--replace]"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from reporting.key_figures import KeyFigureImportError, key_figures_import
+from units.models import User
+
+
+class Command(BaseCommand):
+    help = (
+        "Import yearly key figures for NTNU from a CSV file (kind hours_worked: columns "
+        "year,hours; decimal comma or point). All or nothing."
+    )
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("kind")
+        parser.add_argument("file")
+        parser.add_argument("--user", help="e-mail of the person importing")
+        parser.add_argument(
+            "--replace", action="store_true", help="replace the figures of years already there"
+        )
+
+    def handle(self, *args, kind: str, file: str, user=None, replace=False, **options):  # type: ignore[no-untyped-def]
+        importer = None
+        if user:
+            importer = User.objects.filter(email__iexact=user).first()
+            if importer is None:
+                raise CommandError(f"no user with e-mail {user}")
+        path = Path(file)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as e:
+            raise CommandError(f"cannot read {file}: {e}") from e
+        try:
+            batch = key_figures_import(
+                kind=kind, text=text, source=path.name, user=importer, replace=replace
+            )
+        except KeyFigureImportError as e:
+            raise CommandError("nothing imported:\n" + "\n".join(e.errors)) from e
+        self.stdout.write(f"Imported {batch.rows} {kind} figure(s) from {path.name}.")

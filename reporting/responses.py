@@ -1,0 +1,339 @@
+"""Writes of a unit's self-report response: answers saved one at a time as they are given,
+submission by the leader, confirmation by the safety rep, reopening by HSE staff, and
+attachments.
+
+Saving an answer takes the response row `FOR UPDATE`, so two people answering the same
+response are serialised on that row for the few milliseconds a save takes; the answer's
+`version` tells whether the person saving saw the latest value. A stale save is refused
+with the value it would have overwritten (`AnswerConflict`), never applied silently.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from units.models import Role, RoleAssignment, Unit, User
+
+from .answer_codes import codes_for
+from .models import (
+    Answer,
+    Attachment,
+    MatrixRow,
+    Question,
+    Questionnaire,
+    Reopening,
+    Response,
+    ResponseStatus,
+)
+from .selectors import shown_questions
+
+# "Is the form filled in by the unit's leader and safety rep together?" is not typed: it is
+# answered from the record of who answered, submitted and confirmed.
+TOGETHER_KEY = "q01"
+TEXT_MAX_LENGTH = 5000
+SAFETY_ROLES = (Role.SAFETY_REP, Role.DEPUTY_SAFETY_REP)
+
+
+class AnswerConflict(Exception):
+    """Somebody else saved this answer after the person saving last saw it. `current` is
+    their answer (None when they removed it)."""
+
+    def __init__(self, current: Answer | None) -> None:
+        super().__init__("the answer was changed by someone else")
+        self.current = current
+
+
+class ResponseLocked(Exception):
+    """The response is submitted and read-only."""
+
+
+@dataclass(frozen=True)
+class MissingAnswer:
+    question: Question
+    row: MatrixRow | None = None
+
+
+def response_start(*, questionnaire: Questionnaire, unit: Unit) -> Response:
+    """The unit's response to `questionnaire`, created as a draft if it is not there."""
+    response, _created = Response.objects.get_or_create(questionnaire=questionnaire, unit=unit)
+    return response
+
+
+def _clean_value(question: Question, value: str) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    if question.type == "text":
+        if len(value) > TEXT_MAX_LENGTH:
+            raise ValidationError(
+                _("The answer is too long: at most %(max)d characters.") % {"max": TEXT_MAX_LENGTH}
+            )
+        return value
+    if question.type == "number":
+        try:
+            number = Decimal(value.replace(",", ".").replace(" ", "").replace("\u00a0", ""))
+        except InvalidOperation:
+            raise ValidationError(_("Enter a number, such as 12 or 3,5.")) from None
+        if not number.is_finite() or number < 0:
+            raise ValidationError(_("Enter a number of zero or more."))
+        return str(number.normalize()) if number != number.to_integral() else str(int(number))
+    if value not in codes_for(question.type, question.matrix_columns):
+        raise ValidationError(_("That is not one of this question's answers."))
+    return value
+
+
+def _plain_answers(response: Response) -> dict[str, str]:
+    """key -> value of the response's answers outside matrices."""
+    return dict(response.answers.filter(row__isnull=True).values_list("question__key", "value"))
+
+
+def _questions(questionnaire: Questionnaire) -> list[Question]:
+    return list(questionnaire.questions.prefetch_related("rows").order_by("order"))
+
+
+def answer_save(
+    *,
+    response: Response,
+    question: Question,
+    row_key: str,
+    value: str,
+    seen_version: int,
+    user: User,
+) -> Answer | None:
+    """Save one answer (a matrix row's answer when `row_key` is given) as `user`.
+
+    `seen_version` is the version of the answer the user last saw (0: no answer). An empty
+    value removes the answer. Returns the answer as saved (None when removed).
+
+    Raises `ValidationError` for a value outside the question's codes, an unknown row, a
+    follow-up whose parent's answer hides it, or the typed-not question q01;
+    `ResponseLocked` when the response is submitted; `AnswerConflict` when the answer
+    moved on since `seen_version`.
+    """
+    if question.questionnaire_id != response.questionnaire_id:
+        raise ValidationError(_("That question is not in this questionnaire."))
+    if question.key == TOGETHER_KEY:
+        raise ValidationError(
+            _("This question is answered from the record of who answered and confirmed.")
+        )
+    row = None
+    if question.type == "matrix":
+        row = next((r for r in question.rows.all() if r.key == row_key and not r.retired), None)
+        if row is None:
+            raise ValidationError(_("That row is not in this question."))
+    elif row_key:
+        raise ValidationError(_("That row is not in this question."))
+    cleaned = _clean_value(question, value)
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=response.pk)
+        if locked.status != ResponseStatus.DRAFT:
+            raise ResponseLocked
+        if question.parent_id is not None:
+            questions = _questions(locked.questionnaire)
+            shown = shown_questions(questions, _plain_answers(locked))
+            if question.pk not in {q.pk for q in shown}:
+                raise ValidationError(
+                    _("This follow-up is hidden by the answer to the question it follows.")
+                )
+        current = Answer.objects.filter(response=locked, question=question, row=row).first()
+        current_version = current.version if current else 0
+        if current_version != seen_version:
+            if current is not None and current.value == cleaned:
+                return current  # both gave the same answer: nothing to refuse
+            raise AnswerConflict(current)
+        if not cleaned:
+            if current is not None:
+                current._history_user = user  # type: ignore[attr-defined]
+                current.delete()
+            return None
+        if current is None:
+            answer = Answer(response=locked, question=question, row=row)
+            answer.value, answer.answered_by = cleaned, user
+            answer._history_user = user  # type: ignore[attr-defined]
+            answer.save()
+            return answer
+        if current.value == cleaned:
+            return current
+        current.value, current.answered_by = cleaned, user
+        current.version += 1
+        current._history_user = user  # type: ignore[attr-defined]
+        current.save(update_fields=["value", "answered_by", "answered_at", "version"])
+        return current
+
+
+def missing_answers(response: Response) -> list[MissingAnswer]:
+    """The required questions (and matrix rows) shown but not answered, in order.
+    q01 is never missing: it is answered on submission."""
+    questions = _questions(response.questionnaire)
+    given = {
+        (key, row or "") for key, row in response.answers.values_list("question__key", "row__key")
+    }
+    plain = _plain_answers(response)
+    missing: list[MissingAnswer] = []
+    for question in shown_questions(questions, plain):
+        if not question.required or question.key == TOGETHER_KEY:
+            continue
+        if question.type == "matrix":
+            for row in question.rows.all():
+                if not row.retired and (question.key, row.key) not in given:
+                    missing.append(MissingAnswer(question, row))
+        elif (question.key, "") not in given:
+            missing.append(MissingAnswer(question))
+    return missing
+
+
+def _is_safety_rep(user_ids: set[int], unit: Unit, day: datetime.date) -> bool:
+    return (
+        RoleAssignment.objects.valid_on(day)
+        .filter(unit=unit, role__in=SAFETY_ROLES, user_id__in=user_ids)
+        .exists()
+    )
+
+
+def _answer_together(response: Response, value: str, user: User) -> None:
+    question = response.questionnaire.questions.filter(key=TOGETHER_KEY).first()
+    if question is None:
+        return
+    answer, created = Answer.objects.get_or_create(
+        response=response, question=question, row=None, defaults={"value": value}
+    )
+    answer.value, answer.answered_by = value, user
+    answer._history_user = user  # type: ignore[attr-defined]
+    if not created:
+        answer.version += 1
+    answer.save()
+
+
+def response_submit(*, response: Response, user: User) -> Response:
+    """The leader submits the response. Refused with the list of missing required answers.
+    q01 ("filled in together") is answered yes when a safety rep of the unit gave answers,
+    else no until the safety rep confirms."""
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=response.pk)
+        if locked.status != ResponseStatus.DRAFT:
+            raise ResponseLocked
+        missing = missing_answers(locked)
+        if missing:
+            raise ValidationError(
+                _("%(count)d required answers are missing.") % {"count": len(missing)},
+                code="missing",
+                params={"missing": missing},
+            )
+        answerers = set(
+            locked.answers.exclude(answered_by=None).values_list("answered_by_id", flat=True)
+        )
+        together = _is_safety_rep(answerers, locked.unit, timezone.localdate())
+        _answer_together(locked, "yes" if together else "no", user)
+        locked.status = ResponseStatus.SUBMITTED
+        locked.submitted_at, locked.submitted_by = timezone.now(), user
+        locked.confirmed_at = locked.confirmed_by = None
+        locked.version += 1
+        locked._history_user = user  # type: ignore[attr-defined]
+        locked.save(
+            update_fields=[
+                "status",
+                "submitted_at",
+                "submitted_by",
+                "confirmed_at",
+                "confirmed_by",
+                "version",
+            ]
+        )
+        return locked
+
+
+def response_confirm(*, response: Response, user: User) -> Response:
+    """The safety rep confirms the submitted response; q01 is then yes."""
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=response.pk)
+        if locked.status != ResponseStatus.SUBMITTED:
+            raise ValidationError(_("Only a submitted response can be confirmed."))
+        if locked.confirmed_at is not None:
+            raise ValidationError(_("The response is already confirmed."))
+        _answer_together(locked, "yes", user)
+        locked.confirmed_at, locked.confirmed_by = timezone.now(), user
+        locked.version += 1
+        locked._history_user = user  # type: ignore[attr-defined]
+        locked.save(update_fields=["confirmed_at", "confirmed_by", "version"])
+        return locked
+
+
+def response_reopen(*, response: Response, reason: str, user: User) -> Response:
+    """HSE staff reopen a submitted response so the unit can change it; the reason is kept."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Give a reason for reopening the response."))
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=response.pk)
+        if locked.status != ResponseStatus.SUBMITTED:
+            raise ValidationError(_("Only a submitted response can be reopened."))
+        Reopening.objects.create(response=locked, reopened_by=user, reason=reason)
+        locked.status = ResponseStatus.DRAFT
+        locked.confirmed_at = locked.confirmed_by = None
+        locked.version += 1
+        locked._history_user = user  # type: ignore[attr-defined]
+        locked.save(update_fields=["status", "confirmed_at", "confirmed_by", "version"])
+        return locked
+
+
+# The first bytes of each accepted type: a renamed executable is refused.
+SIGNATURES = {
+    "pdf": (b"%PDF-",),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+}
+
+
+def attachment_add(
+    *, response: Response, kind: str, upload: UploadedFile, user: User
+) -> Attachment:
+    """Attach a document (PDF, DOCX, XLSX or an image, up to the size limit)."""
+    name = PurePath(upload.name or "").name[:200]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in settings.HMS_ATTACHMENT_EXTENSIONS:
+        raise ValidationError(
+            _("Only these file types can be attached: %(types)s.")
+            % {"types": ", ".join(t.upper() for t in settings.HMS_ATTACHMENT_EXTENSIONS)}
+        )
+    size = upload.size or 0
+    if size > settings.HMS_ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            _("The file is too large: at most %(max)d MB.")
+            % {"max": settings.HMS_ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+        )
+    if size == 0:
+        raise ValidationError(_("The file is empty."))
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(SIGNATURES.get(extension, (b"",))):
+        raise ValidationError(_("The file's content does not match its type."))
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=response.pk)
+        if locked.status != ResponseStatus.DRAFT:
+            raise ResponseLocked
+        attachment = Attachment(response=locked, kind=kind, name=name, size=size, uploaded_by=user)
+        attachment.file.save(name, upload, save=False)
+        attachment.save()
+        return attachment
+
+
+def attachment_remove(*, attachment: Attachment, user: User) -> None:
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=attachment.response_id)
+        if locked.status != ResponseStatus.DRAFT:
+            raise ResponseLocked
+        attachment.file.delete(save=False)
+        attachment.delete()

@@ -1,0 +1,415 @@
+"""The self-report form a unit's leader and safety rep answer together.
+
+Every answer is saved as it is given: each question (each matrix row) is a small form that
+htmx posts on change. A save answers with the new status and version of that answer only,
+out of band, so typing elsewhere is never disturbed; a stale save answers 409 with the
+other person's answer in place of the form, and the refused answer shown beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from units.access import Purpose, scope_for_request, unit_for_user
+from units.models import Role, Unit
+
+from .. import responses as services
+from ..forms.answering import AttachmentForm, ReopenForm
+from ..models import (
+    Attachment,
+    Question,
+    Questionnaire,
+    ReportingRound,
+    Response,
+)
+from ..selectors import AnswerCell, answer_label, response_blocks
+
+
+def login_required_htmx(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """`login_required`, except that an htmx request from an expired session gets 401
+    (the page says the answer is not saved) instead of a redirect to the login page,
+    which htmx would follow and swap into the form."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and getattr(request, "htmx", False):
+            return HttpResponse(status=401)
+        return login_required(view)(request, *args, **kwargs)
+
+    return wrapper
+
+
+@dataclass
+class ResponseAccess:
+    """What the current user may do with one unit's response of one year."""
+
+    questionnaire: Questionnaire
+    unit: Unit
+    response: Response | None
+    round: ReportingRound | None
+    can_answer: bool  # a leader or safety rep of the unit, while the response is a draft
+    is_leader: bool
+    is_safety_rep: bool
+    can_reopen: bool
+
+    @property
+    def editable(self) -> bool:
+        return self.can_answer and self.response is not None and self.response.is_draft
+
+
+def response_for_user(request: HttpRequest, year: int, code: str) -> ResponseAccess:
+    """The unit's response of `year` as the current user may see it: 404 to whoever may
+    not read the unit; a draft is started when a leader or safety rep of a unit in an
+    opened round opens it."""
+    unit = unit_for_user(request, code, Purpose.READ_UNIT)
+    questionnaire = get_object_or_404(Questionnaire, year=year)
+    scope = scope_for_request(request)
+    roles = {a.role for a in scope.assignments if a.unit_id == unit.pk}
+    can_answer = scope.can(Purpose.ANSWER_SELF_REPORT, unit)
+    response = (
+        Response.objects.select_related("submitted_by", "confirmed_by")
+        .filter(questionnaire=questionnaire, unit=unit)
+        .first()
+    )
+    round_ = ReportingRound.objects.filter(questionnaire=questionnaire, units=unit).first()
+    if (
+        response is None
+        and can_answer
+        and round_ is not None
+        and round_.opens_on <= timezone.localdate()
+    ):
+        response = services.response_start(questionnaire=questionnaire, unit=unit)
+    return ResponseAccess(
+        questionnaire=questionnaire,
+        unit=unit,
+        response=response,
+        round=round_,
+        can_answer=can_answer,
+        is_leader=Role.LEADER in roles,
+        is_safety_rep=bool(roles & set(services.SAFETY_ROLES)),
+        can_reopen=scope.reaches_all(Purpose.MANAGE_SELF_REPORT),
+    )
+
+
+def _editable_response(request: HttpRequest, year: int, code: str) -> ResponseAccess:
+    """The response for a write: one query for the response with its questionnaire and
+    unit, on top of the scope. 404 to whoever may not read the unit (or when there is no
+    response yet), 403 to whoever may read but not answer."""
+    scope = scope_for_request(request)
+    response = (
+        Response.objects.select_related("questionnaire", "unit")
+        .filter(questionnaire__year=year, unit__code=code)
+        .first()
+    )
+    if response is None or not scope.can(Purpose.READ_UNIT, response.unit):
+        raise Http404
+    if not scope.can(Purpose.ANSWER_SELF_REPORT, response.unit):
+        raise PermissionDenied
+    roles = {a.role for a in scope.assignments if a.unit_id == response.unit_id}
+    return ResponseAccess(
+        questionnaire=response.questionnaire,
+        unit=response.unit,
+        response=response,
+        round=None,
+        can_answer=True,
+        is_leader=Role.LEADER in roles,
+        is_safety_rep=bool(roles & set(services.SAFETY_ROLES)),
+        can_reopen=scope.reaches_all(Purpose.MANAGE_SELF_REPORT),
+    )
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The self-report: the responses the user answers, by year, and where to go next."""
+    scope = scope_for_request(request)
+    answerable = [u for u in scope.own_units if scope.can(Purpose.ANSWER_SELF_REPORT, u)]
+    rounds = list(
+        ReportingRound.objects.select_related("questionnaire").order_by("-questionnaire__year")
+    )
+    in_round = set(
+        ReportingRound.units.through.objects.filter(unit__in=answerable).values_list(
+            "reportinground_id", "unit_id"
+        )
+    )
+    responses = {
+        (r.questionnaire_id, r.unit_id): r for r in Response.objects.filter(unit__in=answerable)
+    }
+    rows = [
+        {"round": rnd, "unit": unit, "response": responses.get((rnd.questionnaire_id, unit.pk))}
+        for rnd in rounds
+        for unit in answerable
+        if (rnd.pk, unit.pk) in in_round
+    ]
+    years = list(Questionnaire.objects.values_list("year", flat=True))
+    return render(
+        request,
+        "reporting/answering/index.html",
+        {
+            "rows": rows,
+            "years": years,
+            "rounds": rounds,
+            "today": timezone.localdate(),
+            "reads_all_results": scope.reaches_all(Purpose.READ_RESULTS),
+            "result_units": [u for u in scope.own_units if scope.can(Purpose.READ_RESULTS, u)],
+            "round_years": [r.questionnaire.year for r in rounds],
+            "manages": scope.reaches_all(Purpose.MANAGE_SELF_REPORT),
+        },
+    )
+
+
+def _page_context(request: HttpRequest, access: ResponseAccess, **extra: Any) -> dict[str, Any]:
+    response = access.response
+    if access.round is None and response is not None:  # a write's lighter lookup
+        access.round = ReportingRound.objects.filter(
+            questionnaire=access.questionnaire, units=access.unit
+        ).first()
+    context: dict[str, Any] = {
+        "access": access,
+        "year": access.questionnaire.year,
+        "today": timezone.localdate(),
+        "together_key": services.TOGETHER_KEY,
+        "max_upload": settings.HMS_ATTACHMENT_MAX_BYTES,
+    }
+    if response is not None:
+        context |= {
+            "response": response,
+            "blocks": response_blocks(response),
+            "attachments": list(response.attachments.select_related("uploaded_by")),
+            "reopenings": list(response.reopenings.select_related("reopened_by")),
+            "attachment_form": AttachmentForm(),
+            "reopen_form": ReopenForm(),
+        }
+    return context | extra
+
+
+@login_required
+def response_page(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    access = response_for_user(request, year, code)
+    return render(request, "reporting/answering/response.html", _page_context(request, access))
+
+
+def _cell_for(response: Response, question: Question, row_key: str) -> AnswerCell:
+    """The cell as it is saved now, for the 409 and 422 answers."""
+    block = next(b for b in response_blocks(response) if b.question.pk == question.pk)
+    return next(c for c in block.cells if c.row_key == row_key)
+
+
+def _swapped_cell(request: HttpRequest, context: dict[str, Any], *, status: int) -> HttpResponse:
+    """The whole answer form, to replace the one on the page (a refused save)."""
+    answer = render(request, "reporting/answering/_cell.html", context, status=status)
+    answer["HX-Reswap"] = "outerHTML"
+    return answer
+
+
+@require_POST
+@login_required_htmx
+def answer_save(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    access = _editable_response(request, year, code)
+    response = access.response
+    assert response is not None
+    question = (
+        Question.objects.filter(
+            questionnaire=access.questionnaire, key=request.POST.get("question")
+        )
+        .prefetch_related("rows")
+        .first()
+    )
+    if question is None:
+        return HttpResponse(_("That question is not in this questionnaire."), status=422)
+    row_key = request.POST.get("row", "")
+    value = request.POST.get("value", "")
+    try:
+        seen_version = int(request.POST.get("version", "0"))
+    except ValueError:
+        seen_version = 0
+    context: dict[str, Any] = {"access": access, "year": year, "response": response}
+    try:
+        answer = services.answer_save(
+            response=response,
+            question=question,
+            row_key=row_key,
+            value=value,
+            seen_version=seen_version,
+            user=request.user,  # type: ignore[arg-type]
+        )
+    except services.ResponseLocked:
+        locked = _("The response has been submitted and can no longer be changed.")
+        if request.htmx:  # type: ignore[attr-defined]
+            return HttpResponse(locked, status=409, headers={"HX-Reswap": "none"})
+        messages.warning(request, locked)
+        return redirect("reporting:response", year, code)
+    except services.AnswerConflict as conflict:
+        cell = _cell_for(response, question, row_key)
+        context |= {
+            "cell": cell,
+            "conflict": conflict.current,
+            "conflict_shown": True,
+            "mine": answer_label(value) or _("(no answer)"),
+        }
+        return _swapped_cell(request, context, status=409)
+    except ValidationError as error:
+        cell = _cell_for(response, question, row_key)
+        context |= {"cell": cell, "error": " ".join(error.messages)}
+        return _swapped_cell(request, context, status=422)
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect(f"{reverse('reporting:response', args=[year, code])}#{question.key}")
+    cell = AnswerCell(question=question, row=None, options=[], answer=answer)
+    cell.row = next((r for r in question.rows.all() if r.key == row_key), None)
+    return render(request, "reporting/answering/_saved.html", context | {"cell": cell})
+
+
+@require_POST
+@login_required
+def response_submit(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    access = _editable_response(request, year, code)
+    if not access.is_leader:
+        raise PermissionDenied
+    assert access.response is not None
+    try:
+        services.response_submit(response=access.response, user=request.user)  # type: ignore[arg-type]
+    except services.ResponseLocked:
+        messages.info(request, _("The response was already submitted."))
+    except ValidationError as error:
+        missing = (error.params or {}).get("missing", [])
+        return render(
+            request,
+            "reporting/answering/response.html",
+            _page_context(request, access, missing=missing),
+            status=422,
+        )
+    else:
+        messages.success(
+            request,
+            _("The response is submitted. The safety representative can now confirm it."),
+        )
+    return redirect("reporting:response", year, code)
+
+
+@require_POST
+@login_required
+def response_confirm(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    access = response_for_user(request, year, code)
+    if access.response is None:
+        raise Http404
+    if not (access.can_answer and access.is_safety_rep):
+        raise PermissionDenied
+    try:
+        services.response_confirm(response=access.response, user=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("You have confirmed the response. Thank you!"))
+    return redirect("reporting:response", year, code)
+
+
+@require_POST
+@login_required
+def response_reopen(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    access = response_for_user(request, year, code)
+    if access.response is None:
+        raise Http404
+    if not access.can_reopen:
+        raise PermissionDenied
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.response_reopen(
+                response=access.response,
+                reason=form.cleaned_data["reason"],
+                user=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+    if form.errors:
+        return render(
+            request,
+            "reporting/answering/response.html",
+            _page_context(request, access, reopen_form=form),
+            status=422,
+        )
+    messages.success(request, _("The response is reopened. The unit can change it again."))
+    return redirect("reporting:response", year, code)
+
+
+@require_POST
+@login_required
+def attachment_upload(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    access = _editable_response(request, year, code)
+    assert access.response is not None
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.attachment_add(
+                response=access.response,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                user=request.user,  # type: ignore[arg-type]
+            )
+        except services.ResponseLocked:
+            form.add_error(None, _("The response has been submitted and can no longer be changed."))
+        except ValidationError as error:
+            form.add_error("file", error)
+    if form.errors:
+        return render(
+            request,
+            "reporting/answering/response.html",
+            _page_context(request, access, attachment_form=form),
+            status=422,
+        )
+    messages.success(request, _("The file is attached."))
+    return redirect(f"{reverse('reporting:response', args=[year, code])}#attachments")
+
+
+def _attachment(access: ResponseAccess, pk: int) -> Attachment:
+    if access.response is None:
+        raise Http404
+    return get_object_or_404(Attachment, pk=pk, response=access.response)
+
+
+@require_POST
+@login_required
+def attachment_delete(request: HttpRequest, year: int, code: str, pk: int) -> HttpResponse:
+    access = _editable_response(request, year, code)
+    attachment = _attachment(access, pk)
+    try:
+        services.attachment_remove(attachment=attachment, user=request.user)  # type: ignore[arg-type]
+    except services.ResponseLocked:
+        messages.error(request, _("The response has been submitted and can no longer be changed."))
+    else:
+        messages.success(request, _("The file is removed."))
+    return redirect(f"{reverse('reporting:response', args=[year, code])}#attachments")
+
+
+@login_required
+def attachment_download(request: HttpRequest, year: int, code: str, pk: int) -> FileResponse:
+    access = response_for_user(request, year, code)
+    attachment = _attachment(access, pk)
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+
+
+UNIT = "<int:year>/units/<slug:code>/"
+urlpatterns = [
+    path("", index, name="index"),
+    path(UNIT, response_page, name="response"),
+    path(f"{UNIT}answer/", answer_save, name="answer_save"),
+    path(f"{UNIT}submit/", response_submit, name="response_submit"),
+    path(f"{UNIT}confirm/", response_confirm, name="response_confirm"),
+    path(f"{UNIT}reopen/", response_reopen, name="response_reopen"),
+    path(f"{UNIT}attachments/", attachment_upload, name="attachment_upload"),
+    path(f"{UNIT}attachments/<int:pk>/", attachment_download, name="attachment_download"),
+    path(f"{UNIT}attachments/<int:pk>/delete/", attachment_delete, name="attachment_delete"),
+]

@@ -1,0 +1,537 @@
+"""Questionnaires built and edited by HSE staff, and the import of earlier years'
+responses. Every page here is for HSE staff only (`Purpose.MANAGE_SELF_REPORT`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from units.access import Purpose, scope_for_request
+
+from .. import editor
+from ..answer_codes import BY_CODE
+from ..forms.editor import (
+    CopyForm,
+    MatrixRowForm,
+    QuestionForm,
+    ResponsesImportForm,
+    SectionForm,
+    TitleForm,
+    matrix_row_initial,
+)
+from ..imports import ImportFailed, responses_import
+from ..models import MatrixRow, Question, Questionnaire, QuestionType, Response, Section
+
+# --- Access ---------------------------------------------------------------------------
+
+
+def _require_hse_staff(request: HttpRequest) -> None:
+    if not scope_for_request(request).reaches_all(Purpose.MANAGE_SELF_REPORT):
+        raise PermissionDenied
+
+
+def questionnaire_for_user(request: HttpRequest, year: int) -> Questionnaire:
+    """The questionnaire of `year` for HSE staff; 403 to anyone else, 404 if there is none."""
+    _require_hse_staff(request)
+    questionnaire = Questionnaire.objects.select_related("copied_from").filter(year=year).first()
+    if questionnaire is None:
+        raise Http404
+    return questionnaire
+
+
+def section_for_user(request: HttpRequest, year: int, pk: int) -> Section:
+    _require_hse_staff(request)
+    section = (
+        Section.objects.select_related("questionnaire")
+        .filter(questionnaire__year=year, pk=pk)
+        .first()
+    )
+    if section is None:
+        raise Http404
+    return section
+
+
+def question_for_user(request: HttpRequest, year: int, pk: int) -> Question:
+    _require_hse_staff(request)
+    question = (
+        Question.objects.select_related("questionnaire", "section", "parent")
+        .filter(questionnaire__year=year, pk=pk)
+        .first()
+    )
+    if question is None:
+        raise Http404
+    return question
+
+
+def matrix_row_for_user(request: HttpRequest, year: int, question_pk: int, pk: int) -> MatrixRow:
+    _require_hse_staff(request)
+    row = (
+        MatrixRow.objects.select_related("question__questionnaire")
+        .filter(question__questionnaire__year=year, question_id=question_pk, pk=pk)
+        .first()
+    )
+    if row is None:
+        raise Http404
+    return row
+
+
+def _outline_url(year: int, anchor: str = "") -> str:
+    url = reverse("reporting:questionnaire_edit", kwargs={"year": year})
+    return f"{url}#{anchor}" if anchor else url
+
+
+# --- The years ------------------------------------------------------------------------
+
+
+@login_required
+def questionnaires(request: HttpRequest) -> HttpResponse:
+    """The questionnaires of all years; POST starts the next year as a copy of the last."""
+    _require_hse_staff(request)
+    if request.method == "POST":
+        form = CopyForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a year between 2000 and 2100."))
+            return redirect("reporting:questionnaires")
+        year = form.cleaned_data["year"]
+        source = Questionnaire.objects.filter(year__lt=year).order_by("-year").first()
+        if source is None:
+            messages.error(request, _("There is no earlier questionnaire to copy."))
+            return redirect("reporting:questionnaires")
+        try:
+            editor.questionnaire_start(source=source, year=year, actor=request.user)  # type: ignore[arg-type]
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect("reporting:questionnaires")
+        messages.success(
+            request,
+            _("The %(year)s questionnaire starts as a copy of %(source)s.")
+            % {"year": year, "source": source.year},
+        )
+        return redirect("reporting:questionnaire_edit", year=year)
+    years = list(editor.questionnaire_years())
+    return render(
+        request,
+        "reporting/editor/questionnaires.html",
+        {
+            "years": years,
+            "last": years[0] if years else None,
+            "next_year": years[0].year + 1 if years else None,
+        },
+    )
+
+
+@login_required
+def questionnaire_edit(request: HttpRequest, year: int) -> HttpResponse:
+    questionnaire = questionnaire_for_user(request, year)
+    return render(
+        request,
+        "reporting/editor/questionnaire.html",
+        {
+            "questionnaire": questionnaire,
+            "blocks": editor.questionnaire_outline(questionnaire),
+            "codes": BY_CODE,
+        },
+    )
+
+
+@login_required
+def questionnaire_title(request: HttpRequest, year: int) -> HttpResponse:
+    questionnaire = questionnaire_for_user(request, year)
+    status = 200
+    if request.method == "POST":
+        form = TitleForm(request.POST)
+        if form.is_valid():
+            try:
+                editor.questionnaire_rename(questionnaire=questionnaire, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(_outline_url(year))
+        else:
+            status = 400
+    else:
+        form = TitleForm(
+            initial={"title_nb": questionnaire.title_nb, "title_en": questionnaire.title_en}
+        )
+    return render(
+        request,
+        "reporting/editor/form.html",
+        {"questionnaire": questionnaire, "form": form, "title": _("Title"), "remove_url": ""},
+        status=status,
+    )
+
+
+# --- Sections -------------------------------------------------------------------------
+
+
+@login_required
+def section_edit(request: HttpRequest, year: int, pk: int | None = None) -> HttpResponse:
+    if pk is None:
+        questionnaire = questionnaire_for_user(request, year)
+        section = None
+        initial: dict[str, object] = {"order": questionnaire.sections.count() + 1}
+    else:
+        section = section_for_user(request, year, pk)
+        questionnaire = section.questionnaire
+        initial = {
+            "order": questionnaire.sections.filter(order__lt=section.order).count() + 1,
+            "title_nb": section.title_nb,
+            "title_en": section.title_en,
+        }
+    status = 200
+    if request.method == "POST":
+        form = SectionForm(request.POST, initial=initial)
+        if form.is_valid():
+            try:
+                saved = editor.section_save(
+                    questionnaire=questionnaire, section=section, **form.cleaned_data
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(_outline_url(year, f"section-{saved.pk}"))
+        else:
+            status = 400
+    else:
+        form = SectionForm(initial=initial)
+    return render(
+        request,
+        "reporting/editor/form.html",
+        {
+            "questionnaire": questionnaire,
+            "form": form,
+            "title": _("New section") if section is None else _("Edit section"),
+            "remove_url": (
+                reverse("reporting:section_remove", kwargs={"year": year, "pk": section.pk})
+                if section is not None
+                else ""
+            ),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def section_remove(request: HttpRequest, year: int, pk: int) -> HttpResponse:
+    section = section_for_user(request, year, pk)
+    try:
+        editor.section_remove(section=section)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The section is removed."))
+    return redirect(_outline_url(year))
+
+
+# --- Questions ------------------------------------------------------------------------
+
+
+def _question_initial(question: Question) -> dict:
+    position = question.questionnaire.questions.filter(order__lt=question.order).count() + 1
+    return {
+        "key": question.key,
+        "number": question.number,
+        "section": question.section_id,
+        "order": position,
+        "type": question.type,
+        "text_nb": question.text_nb,
+        "text_en": question.text_en,
+        "help_nb": question.help_nb,
+        "help_en": question.help_en,
+        "required": question.required,
+        "parent": question.parent_id,
+        "show_when": question.show_when,
+        "matrix_columns": question.matrix_columns,
+    }
+
+
+def _new_question_initial(request: HttpRequest, questionnaire: Questionnaire) -> dict:
+    """A new question goes at the end of the section it is added to (by default the last
+    section)."""
+    section = questionnaire.sections.filter(pk=request.GET.get("section") or 0).first()
+    if section is None:
+        section = questionnaire.sections.order_by("-order").first()
+    before = questionnaire.questions.all()
+    if section is not None:
+        before = before.filter(section__order__lte=section.order)
+    return {
+        "section": section.pk if section is not None else None,
+        "order": before.count() + 1,
+        "type": QuestionType.YES_NO,
+        "required": True,
+    }
+
+
+@login_required
+def question_edit(request: HttpRequest, year: int, pk: int | None = None) -> HttpResponse:
+    if pk is None:
+        questionnaire = questionnaire_for_user(request, year)
+        question = None
+        initial = _new_question_initial(request, questionnaire)
+        key_locked = False
+    else:
+        question = question_for_user(request, year, pk)
+        questionnaire = question.questionnaire
+        initial = _question_initial(question)
+        key_locked = editor.question_key_locked(question)
+    status = 200
+    if request.method == "POST":
+        form = QuestionForm(
+            request.POST,
+            initial=initial,
+            questionnaire=questionnaire,
+            question=question,
+            key_locked=key_locked,
+        )
+        if form.is_valid():
+            try:
+                saved = editor.question_save(
+                    questionnaire=questionnaire, question=question, **form.cleaned_data
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(_outline_url(year, f"q-{saved.key}"))
+        else:
+            status = 400
+    else:
+        form = QuestionForm(
+            initial=initial, questionnaire=questionnaire, question=question, key_locked=key_locked
+        )
+    return render(
+        request,
+        "reporting/editor/question_form.html",
+        {
+            "questionnaire": questionnaire,
+            "question": question,
+            "rows": list(question.rows.all()) if question is not None else [],
+            "form": form,
+            "parent_codes_json": json.dumps(form.parent_codes),
+            "key_locked": key_locked,
+            "title": _("New question")
+            if question is None
+            else _("Edit question %(key)s") % {"key": question.key},
+        },
+        status=status,
+    )
+
+
+@login_required
+def question_remove(request: HttpRequest, year: int, pk: int) -> HttpResponse:
+    question = question_for_user(request, year, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            editor.question_remove(question=question)
+        except ValidationError as refused:
+            error = refused
+        else:
+            messages.success(
+                request,
+                _("%(key)s is removed from %(year)s.") % {"key": question.key, "year": year},
+            )
+            return redirect(_outline_url(year))
+    return render(
+        request,
+        "reporting/editor/question_remove.html",
+        {
+            "questionnaire": question.questionnaire,
+            "question": question,
+            "error": error,
+            "answer_count": question.answers.count(),
+        },
+        status=400 if error else 200,
+    )
+
+
+# --- Matrix rows ----------------------------------------------------------------------
+
+
+@login_required
+def matrix_row_edit(
+    request: HttpRequest, year: int, question_pk: int, pk: int | None = None
+) -> HttpResponse:
+    if pk is None:
+        question = question_for_user(request, year, question_pk)
+        if question.type != QuestionType.MATRIX:
+            raise Http404
+        row = None
+        initial = {"order": question.rows.count() + 1}
+        key_locked = False
+    else:
+        row = matrix_row_for_user(request, year, question_pk, pk)
+        question = row.question
+        initial = {
+            **matrix_row_initial(row),
+            "order": question.rows.filter(order__lt=row.order).count() + 1,
+        }
+        key_locked = editor.matrix_row_key_locked(row)
+    status = 200
+    if request.method == "POST":
+        form = MatrixRowForm(request.POST, initial=initial, key_locked=key_locked)
+        if form.is_valid():
+            try:
+                editor.matrix_row_save(question=question, row=row, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(_outline_url(year, f"q-{question.key}"))
+        else:
+            status = 400
+    else:
+        form = MatrixRowForm(initial=initial, key_locked=key_locked)
+    title = (_("New row of %(key)s") if row is None else _("Edit row %(row)s of %(key)s")) % {
+        "key": question.key,
+        "row": row.key if row else "",
+    }
+    return render(
+        request,
+        "reporting/editor/form.html",
+        {"questionnaire": question.questionnaire, "form": form, "title": title, "remove_url": ""},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def matrix_row_retire(request: HttpRequest, year: int, question_pk: int, pk: int) -> HttpResponse:
+    row = matrix_row_for_user(request, year, question_pk, pk)
+    retired = request.POST.get("retired") == "1"
+    try:
+        editor.matrix_row_retire(row=row, retired=retired)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            (_("Row %(row)s is retired.") if retired else _("Row %(row)s is in use again."))
+            % {"row": row.key},
+        )
+    return redirect(_outline_url(year, f"q-{row.question.key}"))
+
+
+# --- Importing earlier years ----------------------------------------------------------
+
+
+@login_required
+def responses_import_page(request: HttpRequest, year: int) -> HttpResponse:
+    questionnaire = questionnaire_for_user(request, year)
+    problems = None
+    status = 200
+    if request.method == "POST":
+        form = ResponsesImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            replace = form.cleaned_data["replace"]
+            if not replace and Response.objects.filter(questionnaire=questionnaire).exists():
+                form.add_error(
+                    "replace",
+                    _(
+                        "Responses for %(year)s are already there. Tick this box to replace "
+                        "the imported ones; nothing has been imported."
+                    )
+                    % {"year": year},
+                )
+                status = 400
+            else:
+                try:
+                    count = responses_import(
+                        year=year,
+                        text=form.cleaned_data["file"],
+                        source=form.file_name,
+                        replace=replace,
+                    )
+                except ImportFailed as failed:
+                    problems = failed.problems
+                    status = 400
+                else:
+                    messages.success(
+                        request,
+                        _("%(count)s responses for %(year)s imported.")
+                        % {"count": count, "year": year},
+                    )
+                    return redirect("reporting:responses_import_page", year=year)
+        else:
+            status = 400
+    else:
+        form = ResponsesImportForm()
+    responses = Response.objects.filter(questionnaire=questionnaire)
+    return render(
+        request,
+        "reporting/editor/import.html",
+        {
+            "questionnaire": questionnaire,
+            "form": form,
+            "problems": problems,
+            "columns": editor.import_columns(questionnaire),
+            "imported_count": responses.exclude(imported_from="").count(),
+            "answered_count": responses.filter(imported_from="").count(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def responses_import_template(request: HttpRequest, year: int) -> HttpResponse:
+    """An empty import file for `year`: the header only."""
+    questionnaire = questionnaire_for_user(request, year)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(
+        ["unit_code", *(c.name for c in editor.import_columns(questionnaire))]
+    )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="responses-{year}.csv"'
+    return response
+
+
+Q = "questionnaires/<int:year>"
+
+urlpatterns: list[URLPattern] = [
+    path("questionnaires/", questionnaires, name="questionnaires"),
+    path(f"{Q}/", questionnaire_edit, name="questionnaire_edit"),
+    path(f"{Q}/title/", questionnaire_title, name="questionnaire_title"),
+    path(f"{Q}/sections/new/", section_edit, name="section_new"),
+    path(f"{Q}/sections/<int:pk>/", section_edit, name="section_edit"),
+    path(f"{Q}/sections/<int:pk>/remove/", section_remove, name="section_remove"),
+    path(f"{Q}/questions/new/", question_edit, name="question_new"),
+    path(f"{Q}/questions/<int:pk>/", question_edit, name="question_edit"),
+    path(f"{Q}/questions/<int:pk>/remove/", question_remove, name="question_remove"),
+    path(f"{Q}/questions/<int:question_pk>/rows/new/", matrix_row_edit, name="matrix_row_new"),
+    path(
+        f"{Q}/questions/<int:question_pk>/rows/<int:pk>/",
+        matrix_row_edit,
+        name="matrix_row_edit",
+    ),
+    path(
+        f"{Q}/questions/<int:question_pk>/rows/<int:pk>/retire/",
+        matrix_row_retire,
+        name="matrix_row_retire",
+    ),
+    path("<int:year>/import/", responses_import_page, name="responses_import_page"),
+    path(
+        "<int:year>/import/template.csv",
+        responses_import_template,
+        name="responses_import_template",
+    ),
+]

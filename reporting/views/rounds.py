@@ -1,0 +1,220 @@
+"""The reporting round: HSE staff open it and change it; the response rates per level-2
+unit update themselves while the round runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from hms.concurrency import ConflictError
+from units.access import Purpose, Scope, scope_for_request, unit_for_user
+from units.models import Unit
+from units.selectors import reporting_units
+
+from .. import rounds
+from ..forms.rounds import RoundForm
+from ..models import Questionnaire, ReportingRound
+
+
+def _questionnaire(year: int) -> Questionnaire:
+    questionnaire = rounds.round_for_year(year=year)
+    if questionnaire is None:
+        raise Http404
+    return questionnaire
+
+
+def _require_manager(request: HttpRequest) -> Scope:
+    scope = scope_for_request(request)
+    if not scope.reaches_all(Purpose.MANAGE_SELF_REPORT):
+        raise PermissionDenied
+    return scope
+
+
+def _round_values(reporting_round: ReportingRound, units: list[Unit]) -> dict[str, Any]:
+    return {
+        "opens_on": reporting_round.opens_on,
+        "deadline": reporting_round.deadline,
+        "remind_days_before": reporting_round.remind_days_before,
+        "units": [u.pk for u in units],
+        "version": reporting_round.version,
+    }
+
+
+def _conflict_values(form: RoundForm, current: ReportingRound) -> list[tuple[str, str]]:
+    """What the other person saved, as (label, text) in the form's order."""
+    return [
+        (str(form.fields["opens_on"].label), date_format(current.opens_on, "SHORT_DATE_FORMAT")),
+        (str(form.fields["deadline"].label), date_format(current.deadline, "SHORT_DATE_FORMAT")),
+        (str(form.fields["remind_days_before"].label), str(current.remind_days_before)),
+        (
+            str(form.fields["units"].label),
+            ", ".join(u.label for u in current.units.order_by("code")),
+        ),
+    ]
+
+
+@login_required
+def round_edit(request: HttpRequest, year: int) -> HttpResponse:
+    """Open the round of `year`, or change it."""
+    _require_manager(request)
+    questionnaire = _questionnaire(year)
+    reporting_round = rounds.round_of(questionnaire)
+    offered = list(reporting_units(year=year))
+    groups = rounds.units_by_level2(offered)
+    if reporting_round is not None:
+        in_round = list(reporting_round.units.all())
+        initial = _round_values(reporting_round, in_round)
+        offered_ids = {u.pk for u in offered}
+        dropped = [u for u in in_round if u.pk not in offered_ids]
+    else:
+        initial = {"remind_days_before": 3, "units": [u.pk for u in offered]}
+        dropped = []
+    status = 200
+    conflict = None
+    if request.method == "POST":
+        form = RoundForm(request.POST, year=year, groups=groups)
+        if form.is_valid():
+            data = form.cleaned_data
+            values = {
+                "opens_on": data["opens_on"],
+                "deadline": data["deadline"],
+                "remind_days_before": data["remind_days_before"],
+                "units": list(data["units"]),
+                "user": request.user,
+            }
+            try:
+                if reporting_round is None:
+                    rounds.round_open(questionnaire=questionnaire, **values)
+                else:
+                    rounds.round_update(
+                        reporting_round=reporting_round,
+                        expected_version=data.get("version") or 0,
+                        **values,
+                    )
+            except ConflictError as error:
+                # Keep what this person chose; show what the other person saved; the next
+                # save knowingly replaces it.
+                current = error.current
+                assert isinstance(current, ReportingRound)
+                conflict = _conflict_values(form, current)
+                post = request.POST.copy()
+                post["version"] = str(current.version)
+                form = RoundForm(post, year=year, groups=groups)
+                form.is_valid()
+                status = 409
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 400
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("reporting:round_edit", year=year)
+        else:
+            status = 400
+    else:
+        form = RoundForm(initial=initial, year=year, groups=groups)
+    return render(
+        request,
+        "reporting/rounds/round_edit.html",
+        {
+            "year": year,
+            "questionnaire": questionnaire,
+            "round": reporting_round,
+            "form": form,
+            "conflict": conflict,
+            "dropped": dropped,
+            "notice_counts": (
+                rounds.notice_counts(reporting_round=reporting_round) if reporting_round else []
+            ),
+        },
+        status=status,
+    )
+
+
+def _render_polled(
+    request: HttpRequest, page: str, partial: str, context: dict[str, Any]
+) -> HttpResponse:
+    """The whole page, or only the part htmx polls for."""
+    context["updated_at"] = timezone.localtime()
+    response = render(request, partial if request.htmx else page, context)  # type: ignore[attr-defined]
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+def round_progress(request: HttpRequest, year: int) -> HttpResponse:
+    """Response rates per level-2 unit: all of them (and NTNU) for those who read every
+    unit's results, otherwise the level-2 units the person reads the results of."""
+    scope = scope_for_request(request)
+    level2_ids: frozenset[int] | None = None
+    if not scope.reaches_all(Purpose.READ_RESULTS):
+        level2_ids = frozenset(
+            scope.units(Purpose.READ_RESULTS).filter(level=2).values_list("id", flat=True)
+        )
+        if not level2_ids:
+            raise PermissionDenied
+    questionnaire = _questionnaire(year)
+    reporting_round = rounds.round_of(questionnaire)
+    progress = (
+        rounds.round_progress(reporting_round=reporting_round, level2_ids=level2_ids)
+        if reporting_round is not None
+        else None
+    )
+    return _render_polled(
+        request,
+        "reporting/rounds/progress.html",
+        "reporting/rounds/_progress.html",
+        {
+            "year": year,
+            "questionnaire": questionnaire,
+            "round": reporting_round,
+            "progress": progress,
+            "can_manage": scope.reaches_all(Purpose.MANAGE_SELF_REPORT),
+        },
+    )
+
+
+@login_required
+def round_progress_unit(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    """One level-2 unit's units in the round: status, leader, safety reps, last notice."""
+    head: Unit = unit_for_user(request, code, Purpose.READ_RESULTS)
+    if head.level != 2:
+        raise Http404
+    questionnaire = _questionnaire(year)
+    reporting_round = rounds.round_of(questionnaire)
+    if reporting_round is None:
+        raise Http404
+    return _render_polled(
+        request,
+        "reporting/rounds/progress_unit.html",
+        "reporting/rounds/_progress_unit.html",
+        {
+            "year": year,
+            "questionnaire": questionnaire,
+            "round": reporting_round,
+            "head": head,
+            "progress": rounds.round_progress_unit(
+                reporting_round=reporting_round, head=head, today=timezone.localdate()
+            ),
+        },
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("<int:year>/round/", round_edit, name="round_edit"),
+    path("<int:year>/round/progress/", round_progress, name="round_progress"),
+    path(
+        "<int:year>/round/progress/<slug:code>/",
+        round_progress_unit,
+        name="round_progress_unit",
+    ),
+]

@@ -1,0 +1,24 @@
+// Reporting a deviation: a search box that narrows the unit list, and focus on the
+// error summary after a failed send.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-filters]").forEach(function (search) {
+    var select = document.getElementById(search.getAttribute("data-filters"));
+    if (!select) { return; }
+    search.hidden = false;
+    search.addEventListener("input", function () {
+      var needle = search.value.trim().toLowerCase();
+      var firstMatch = null;
+      Array.prototype.forEach.call(select.options, function (option) {
+        var match = !option.value || !needle || option.text.toLowerCase().indexOf(needle) !== -1;
+        option.hidden = !match;
+        if (match && option.value && firstMatch === null) { firstMatch = option; }
+      });
+      if (needle && firstMatch && (!select.value || select.options[select.selectedIndex].hidden)) {
+        firstMatch.selected = true;
+      }
+    });
+  });
+  var errors = document.getElementById("report-errors");
+  if (errors) { errors.focus(); }
+})();

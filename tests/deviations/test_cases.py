@@ -1,0 +1,653 @@
+"""Case handling of deviations: services, the permission matrix, the case list and its
+filters, the case page and its forms, exports, overdue lists and reminders."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import itertools
+
+import openpyxl
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from deviations import cases
+from deviations.models import (
+    Category,
+    CategoryScheme,
+    Deviation,
+    Identity,
+    Injury,
+    InjuryView,
+    Status,
+)
+from hms.concurrency import ConflictError
+from riskassessment.models import Measure
+from tests.factories import UserFactory
+
+_numbers = itertools.count(1)
+
+
+def make_case(unit, *, reporter=None, identity=Identity.NAMED, **fields) -> Deviation:
+    now = timezone.now()
+    defaults = {
+        "reference": f"AV-2026-{next(_numbers):05d}",
+        "kind": "event",
+        "occurred_at": now - datetime.timedelta(hours=2),
+        "reported_at": now - datetime.timedelta(hours=1),
+        "description": "A shelf fell in the lab.",
+    }
+    deviation = Deviation(
+        unit=unit,
+        reporter=reporter if identity != Identity.ANONYMOUS else None,
+        identity=identity,
+        **(defaults | fields),
+    )
+    if reporter is not None and identity != Identity.ANONYMOUS:
+        deviation._history_user = reporter
+    deviation.save()
+    return deviation
+
+
+@pytest.fixture
+def reporter(db):
+    return UserFactory(email="reporter@example.org", full_name="Rita Reporter")
+
+
+@pytest.fixture
+def scheme(db):
+    scheme = CategoryScheme.objects.create(
+        name="2024 H2", valid_from=datetime.date(2024, 7, 1), valid_to=None
+    )
+    fire = Category.objects.create(
+        scheme=scheme, code="fire", name_nb="Brann", name_en="Fire", requires_cause_and_measure=True
+    )
+    Category.objects.create(
+        scheme=scheme, code="fire-spill", parent=fire, name_nb="Utslipp", name_en="Spill"
+    )
+    Category.objects.create(scheme=scheme, code="building", name_nb="Bygg", name_en="Building")
+    old = CategoryScheme.objects.create(
+        name="old", valid_from=datetime.date(2016, 1, 1), valid_to=datetime.date(2024, 6, 30)
+    )
+    Category.objects.create(scheme=old, code="fire", name_nb="Gammel brann", name_en="Old fire")
+    return scheme
+
+
+@pytest.fixture
+def case(org, reporter):
+    return make_case(org.ibi, reporter=reporter)
+
+
+def update_args(deviation, **changes):
+    args = {
+        "deviation": deviation,
+        "expected_version": deviation.version,
+        "status": Status.IN_PROGRESS,
+        "cause": "",
+        "potential_people": None,
+        "potential_environment": None,
+        "potential_material": None,
+        "categories": [],
+        "deadline": None,
+        "lesson": "",
+        "lesson_shared": False,
+    }
+    return args | changes
+
+
+# -- services ---------------------------------------------------------------------------
+
+
+def test_assign_to_another_unit_moves_the_case(org, case):
+    assigned = cases.case_assign(
+        deviation=case,
+        handler=org.leader_b,
+        unit=org.ikj,
+        expected_version=case.version,
+        user=org.coordinator_a,
+    )
+    case.refresh_from_db()
+    assert (case.handler, case.unit, case.version) == (org.leader_b, org.ikj, 2)
+    assert assigned.history.first().history_user == org.coordinator_a
+
+
+def test_a_stale_save_is_refused_and_changes_nothing(org, case):
+    cases.case_update(**update_args(case, cause="First cause"), user=org.coordinator_a)
+    with pytest.raises(ConflictError) as error:
+        cases.case_update(**update_args(case, cause="Second cause"), user=org.leader_a)
+    assert error.value.current.cause == "First cause"
+    case.refresh_from_db()
+    assert (case.cause, case.version) == ("First cause", 2)
+
+
+def test_update_sets_the_handlers_fields(org, case, scheme):
+    fire = Category.objects.get(scheme=scheme, code="fire")
+    deadline = timezone.localdate() + datetime.timedelta(days=30)
+    cases.case_update(
+        **update_args(
+            case,
+            status=Status.MEASURES,
+            cause="Loose bolts",
+            potential_people=4,
+            potential_material=2,
+            categories=[fire],
+            deadline=deadline,
+            lesson="Check the bolts",
+            lesson_shared=True,
+        ),
+        user=org.coordinator_a,
+    )
+    case.refresh_from_db()
+    assert (case.status, case.cause, case.potential_people, case.potential_environment) == (
+        Status.MEASURES,
+        "Loose bolts",
+        4,
+        None,
+    )
+    assert (case.deadline, case.lesson_shared) == (deadline, True)
+    assert list(case.categories.all()) == [fire]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"status": Status.CLOSED}, "status"),
+        ({"potential_people": 7}, "potential_people"),
+        ({"deadline": datetime.date(2000, 1, 1)}, "deadline"),
+        ({"lesson_shared": True}, "lesson"),
+    ],
+)
+def test_update_refuses_bad_input(org, case, changes, field):
+    with pytest.raises(ValidationError) as error:
+        cases.case_update(**update_args(case, cause="kept?", **changes), user=org.coordinator_a)
+    assert field in error.value.error_dict
+    case.refresh_from_db()
+    assert (case.cause, case.version) == ("", 1)
+
+
+def test_a_category_of_an_expired_scheme_is_refused(org, case, scheme):
+    expired = Category.objects.get(name_en="Old fire")
+    with pytest.raises(ValidationError) as error:
+        cases.case_update(**update_args(case, categories=[expired]), user=org.coordinator_a)
+    assert "categories" in error.value.error_dict
+    assert case.categories.count() == 0
+
+
+def test_closing_needs_cause_and_measure_where_the_category_requires_it(
+    org, case, scheme, django_capture_on_commit_callbacks
+):
+    fire = Category.objects.get(scheme=scheme, code="fire")
+    case = cases.case_update(**update_args(case, categories=[fire]), user=org.coordinator_a)
+    with pytest.raises(ValidationError) as error:
+        cases.case_close(deviation=case, expected_version=case.version, user=org.coordinator_a)
+    assert len(error.value.messages) == 2  # the cause and the measure are both missing
+    case.refresh_from_db()
+    assert (case.status, case.closed_at) == (Status.IN_PROGRESS, None)
+
+    case = cases.case_update(
+        **update_args(case, categories=[fire], cause="Smoking"), user=org.coordinator_a
+    )
+    with pytest.raises(ValidationError) as error:
+        cases.case_close(deviation=case, expected_version=case.version, user=org.coordinator_a)
+    assert len(error.value.messages) == 1  # only the measure is missing now
+
+    cases.measure_add(
+        deviation=case,
+        title="Sign",
+        responsible=None,
+        deadline=None,
+        status="planned",
+        user=org.coordinator_a,
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        closed = cases.case_close(
+            deviation=case, expected_version=case.version, user=org.coordinator_a
+        )
+    assert closed.status == Status.CLOSED and closed.closed_at is not None
+
+
+def test_closing_enqueues_the_reporters_notice_after_commit(
+    org, case, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+
+    class FakeTask:
+        @staticmethod
+        def delay(deviation_id):
+            sent.append(deviation_id)
+
+    monkeypatch.setattr(cases, "_closed_notify_task", lambda: FakeTask)
+    with django_capture_on_commit_callbacks(execute=True):
+        cases.case_close(deviation=case, expected_version=1, user=org.coordinator_a)
+        assert sent == []
+    assert sent == [case.pk]
+
+
+def test_reject_needs_a_reason(org, case):
+    with pytest.raises(ValidationError):
+        cases.case_reject(deviation=case, reason="  ", expected_version=1, user=org.leader_a)
+    cases.case_reject(deviation=case, reason="Duplicate", expected_version=1, user=org.leader_a)
+    case.refresh_from_db()
+    assert (case.status, case.rejection_reason) == (Status.REJECTED, "Duplicate")
+    with pytest.raises(ValidationError):  # a rejected case is reopened before it is rejected
+        cases.case_reject(deviation=case, reason="Again", expected_version=2, user=org.leader_a)
+
+
+def test_redaction_keeps_the_first_original(org, case):
+    case = cases.case_redact(
+        deviation=case, description="A shelf fell.", expected_version=1, user=org.coordinator_a
+    )
+    case = cases.case_redact(
+        deviation=case, description="Something fell.", expected_version=2, user=org.coordinator_a
+    )
+    assert case.description == "Something fell."
+    assert case.description_original == "A shelf fell in the lab."
+
+
+def test_measures_belong_to_the_cases_unit(org, case):
+    case = cases.case_assign(
+        deviation=case, handler=org.leader_b, unit=org.ikj, expected_version=1, user=org.leader_a
+    )
+    measure = cases.measure_add(
+        deviation=case,
+        title="Fix",
+        responsible=org.leader_b,
+        deadline=None,
+        status="planned",
+        user=org.leader_b,
+    )
+    assert measure.unit == org.ikj
+    cases.measure_update(
+        measure=measure,
+        title="Fix it",
+        responsible=None,
+        deadline=None,
+        status="done",
+        expected_version=1,
+        user=org.leader_b,
+    )
+    with pytest.raises(ConflictError):
+        cases.measure_update(
+            measure=measure,
+            title="Stale",
+            responsible=None,
+            deadline=None,
+            status="done",
+            expected_version=1,
+            user=org.leader_b,
+        )
+    measure.refresh_from_db()
+    assert (measure.title, measure.status) == ("Fix it", "done")
+    with pytest.raises(ValidationError):
+        cases.measure_add(
+            deviation=case,
+            title=" ",
+            responsible=None,
+            deadline=None,
+            status="planned",
+            user=org.leader_b,
+        )
+
+
+# -- the permission matrix ---------------------------------------------------------------
+
+# person -> (listed, case page, a handling form posted with bad input)
+MATRIX = {
+    "reporter": (True, 200, 403),
+    "safety_a": (True, 200, 403),
+    "coordinator_a": (True, 200, 400),
+    "leader_a": (True, 200, 400),
+    "leader_fac": (True, 200, 400),
+    "leader_b": (False, 404, 404),
+    "hse_staff": (True, 200, 400),
+    "amu": (False, 404, 404),
+    "outsider": (False, 404, 404),
+}
+
+
+@pytest.mark.parametrize(("person", "expected"), MATRIX.items())
+def test_permission_matrix(org, login, case, reporter, person, expected):
+    listed, page, handling = expected
+    user = reporter if person == "reporter" else getattr(org, person)
+    client = login(user)
+    response = client.get(reverse("deviations:list"))
+    assert response.status_code == 200
+    assert (case.reference in response.content.decode()) is listed
+    assert client.get(reverse("deviations:detail", args=[case.reference])).status_code == page
+    response = client.post(
+        reverse("deviations:reject", args=[case.reference]),
+        {"reject-version": case.version, "reject-reason": ""},
+    )
+    assert response.status_code == handling
+    case.refresh_from_db()
+    assert case.status == Status.NEW
+
+
+def test_signed_out_people_are_sent_to_sign_in(client, case):
+    for url in (
+        reverse("deviations:list"),
+        reverse("deviations:detail", args=[case.reference]),
+        reverse("deviations:overdue"),
+        reverse("deviations:export", args=["csv"]),
+    ):
+        assert client.get(url).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("person", "shown"),
+    [
+        ("hse_staff", True),
+        ("reporter", True),
+        ("coordinator_a", False),
+        ("leader_a", False),
+        ("leader_fac", False),
+        ("safety_a", False),
+    ],
+)
+def test_a_confidential_reporters_name_is_shown_only_to_hse_staff(
+    org, login, reporter, person, shown
+):
+    confidential = make_case(org.ibi, reporter=reporter, identity=Identity.CONFIDENTIAL)
+    user = reporter if person == "reporter" else getattr(org, person)
+    content = login(user).get(reverse("deviations:detail", args=[confidential.reference]))
+    assert ("Rita Reporter" in content.content.decode()) is shown
+
+
+@pytest.mark.parametrize(("person", "shown"), [("hse_staff", True), ("coordinator_a", False)])
+def test_the_original_description_is_shown_only_to_hse_staff(org, login, case, person, shown):
+    cases.case_redact(
+        deviation=case, description="Redacted.", expected_version=1, user=org.coordinator_a
+    )
+    page = login(getattr(org, person)).get(reverse("deviations:detail", args=[case.reference]))
+    assert ("A shelf fell in the lab." in page.content.decode()) is shown
+
+
+def test_the_overdue_list_is_for_handlers_and_leaders(org, login, case):
+    assert login(org.safety_a).get(reverse("deviations:overdue")).status_code == 403
+    assert login(org.outsider).get(reverse("deviations:overdue")).status_code == 403
+    for person in (org.coordinator_a, org.leader_fac, org.hse_staff):
+        assert login(person).get(reverse("deviations:overdue")).status_code == 200
+
+
+# -- the list and its filters ------------------------------------------------------------
+
+
+def listed(client, **params) -> set[str]:
+    response = client.get(reverse("deviations:list"), params)
+    assert response.status_code == 200
+    return {d.reference for d in response.context["page"]}
+
+
+def test_filters(org, login, scheme):
+    today = timezone.localdate()
+    fire = Category.objects.get(scheme=scheme, code="fire")
+    spill = Category.objects.get(scheme=scheme, code="fire-spill")
+    in_lab = make_case(org.ibi_lab, description="Acid on the floor", potential_people=3)
+    in_lab.categories.set([spill])
+    late = make_case(org.ibi, deadline=today - datetime.timedelta(days=1), kind="suggestion")
+    closed_late = make_case(
+        org.ibi, deadline=today - datetime.timedelta(days=1), status=Status.CLOSED
+    )
+    other = make_case(org.ikj, potential_material=3)
+    client = login(org.leader_fac)
+    assert listed(client) == {d.reference for d in (in_lab, late, closed_late, other)}
+    assert listed(client, unit="ibi") == {in_lab.reference, late.reference, closed_late.reference}
+    assert listed(client, unit="ibi-lab") == {in_lab.reference}
+    assert listed(client, overdue="on") == {late.reference}
+    assert listed(client, q="acid") == {in_lab.reference}
+    assert listed(client, kind="suggestion") == {late.reference}
+    assert listed(client, status="closed") == {closed_late.reference}
+    assert listed(client, category=fire.pk) == {in_lab.reference}  # the main category's sub
+    assert listed(client, potential="3") == {in_lab.reference, other.reference}
+    assert listed(client, reported_from=(today + datetime.timedelta(days=1)).isoformat()) == set()
+
+
+def test_the_list_is_paginated_by_50(org, login):
+    for _ in range(51):
+        make_case(org.ibi)
+    response = login(org.coordinator_a).get(reverse("deviations:list"), {"page": 2})
+    assert len(response.context["page"].object_list) == 1
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_the_list_has_a_fixed_query_count(org, login, django_assert_num_queries, count):
+    for _ in range(count):
+        make_case(org.ibi, handler=org.coordinator_a)
+    client = login(org.coordinator_a)
+    # session, user, role assignments, unit tree, count, the page's cases with unit and
+    # handler, the filter's units and categories
+    with django_assert_num_queries(8):
+        response = client.get(reverse("deviations:list"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_the_case_page_has_a_fixed_query_count(
+    org, login, case, scheme, django_assert_num_queries, count
+):
+    for n in range(count):
+        cases.measure_add(
+            deviation=case,
+            title=f"M{n}",
+            responsible=org.leader_a,
+            deadline=None,
+            status="planned",
+            user=org.coordinator_a,
+        )
+    case.categories.set(Category.objects.filter(scheme=scheme))
+    client = login(org.coordinator_a)
+    # session, user, role assignments, unit tree, the case with unit, handler and reporter,
+    # photos, measures with responsible, whether there is an injury, the case's categories,
+    # the status history with its users; for the handler's forms: the case's categories
+    # (update form), the scheme in force, the case's categories and whether a measure
+    # exists (what blocks closing), the update form's category choices, the assign form's
+    # units
+    with django_assert_num_queries(16):
+        response = client.get(reverse("deviations:detail", args=[case.reference]))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_the_overdue_list_has_a_fixed_query_count(org, login, django_assert_num_queries, count):
+    late = timezone.localdate() - datetime.timedelta(days=3)
+    for _ in range(count):
+        make_case(org.ibi, deadline=late)
+    client = login(org.leader_a)
+    # session, user, role assignments, unit tree, the overdue cases with unit and handler
+    with django_assert_num_queries(5):
+        response = client.get(reverse("deviations:overdue"))
+    assert len(response.context["rows"]) == count
+
+
+# -- the case page's forms -----------------------------------------------------------------
+
+
+def test_the_handler_updates_and_a_stale_save_gets_409(org, login, case):
+    url = reverse("deviations:update", args=[case.reference])
+    data = {"update-version": 1, "update-status": "in_progress", "update-cause": "Bolts"}
+    response = login(org.coordinator_a).post(url, data)
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.cause, case.status) == ("Bolts", Status.IN_PROGRESS)
+
+    stale = data | {"update-cause": "Mine"}
+    response = login(org.leader_a).post(url, stale)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Bolts" in body and "Mine" in body  # theirs beside mine, mine kept in the form
+    assert response.context["update_form"]["version"].value() == "2"
+    case.refresh_from_db()
+    assert case.cause == "Bolts"
+
+
+def test_closing_without_the_required_cause_says_why_and_keeps_the_case(org, login, case, scheme):
+    case.categories.set([Category.objects.get(scheme=scheme, code="fire")])
+    response = login(org.coordinator_a).post(
+        reverse("deviations:close", args=[case.reference]), {"close-version": 1}
+    )
+    assert response.status_code == 400
+    assert len(response.context["close_form"].non_field_errors()) == 2
+    assert response.context["open_form"] == "close"
+    case.refresh_from_db()
+    assert case.status == Status.NEW
+
+
+def test_assign_adds_measures_and_closes_through_the_page(org, login, case, reporter):
+    client = login(org.coordinator_a)
+    response = client.post(
+        reverse("deviations:assign", args=[case.reference]),
+        {"assign-version": 1, "assign-handler": "nobody@example.org", "assign-unit": "ibi"},
+    )
+    assert response.status_code == 400
+    assert "handler" in response.context["assign_form"].errors
+    response = client.post(
+        reverse("deviations:assign", args=[case.reference]),
+        {"assign-version": 1, "assign-handler": "LEADER_A@example.org", "assign-unit": "ibi"},
+    )
+    assert response.status_code == 302
+    response = client.post(
+        reverse("deviations:measure_new", args=[case.reference]),
+        {"measure-title": "New shelf", "measure-status": "planned"},
+    )
+    assert response.status_code == 302
+    measure = Measure.objects.get(deviation=case)
+    response = client.post(
+        reverse("deviations:measure_edit", args=[case.reference, measure.pk]),
+        {
+            f"measure-{measure.pk}-version": 1,
+            f"measure-{measure.pk}-title": "New shelf",
+            f"measure-{measure.pk}-status": "done",
+        },
+    )
+    assert response.status_code == 302
+    response = client.post(reverse("deviations:close", args=[case.reference]), {"close-version": 2})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    measure.refresh_from_db()
+    assert (case.status, case.handler, measure.status) == (Status.CLOSED, org.leader_a, "done")
+    page = client.get(reverse("deviations:detail", args=[case.reference])).content.decode()
+    assert page.count("<li>") >= 2  # the status history: new, closed
+
+
+# -- exports ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def injured_case(org):
+    deviation = make_case(org.ibi, description='=HYPERLINK("http://evil")')
+    Injury.objects.create(
+        deviation=deviation, injured_kind="employee", injured_name="Kari Skadet", absence="le3"
+    )
+    return deviation
+
+
+def export_rows(client, fmt="csv", **params):
+    response = client.get(reverse("deviations:export", args=[fmt]), params)
+    assert response.status_code == 200
+    if fmt == "xlsx":
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        return [
+            [c if c is not None else "" for c in row] for row in sheet.iter_rows(values_only=True)
+        ]
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize(
+    ("person", "named"),
+    [
+        ("leader_a", True),
+        ("hse_staff", True),
+        ("safety_a", False),
+        ("coordinator_a", False),
+        ("leader_fac", False),
+    ],
+)
+def test_export_names_the_injured_only_for_those_who_may_see_them(
+    org, login, injured_case, person, named
+):
+    rows = export_rows(login(getattr(org, person)))
+    assert len(rows) == 2
+    assert ("Kari Skadet" in rows[1]) is named
+    assert InjuryView.objects.filter(viewed_by=getattr(org, person)).count() == int(named)
+
+
+def test_the_handler_exports_the_injured_name(org, login, injured_case):
+    injured_case.handler = org.coordinator_a
+    injured_case.save()
+    rows = export_rows(login(org.coordinator_a), fmt="xlsx")
+    assert "Kari Skadet" in rows[1]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_neutralises_formulas_and_follows_the_filter(org, login, injured_case, fmt):
+    make_case(org.ikj, description="@SUM(1)")
+    client = login(org.hse_staff)
+    rows = export_rows(client, fmt=fmt)
+    descriptions = {row[14] for row in rows[1:]}
+    assert descriptions == {'\'=HYPERLINK("http://evil")', "'@SUM(1)"}
+    assert len(export_rows(client, fmt=fmt, unit="ikj")) == 2
+
+
+def test_an_export_does_not_reach_beyond_the_users_cases(org, login, injured_case):
+    make_case(org.ifr)
+    assert len(export_rows(login(org.leader_b))) == 1  # the header only
+    assert login(org.leader_b).get("/deviations/export.pdf").status_code == 404
+
+
+# -- reminders ---------------------------------------------------------------------------------
+
+
+def test_overdue_reminders_go_to_the_handler_and_later_the_leader(org, case):
+    today = timezone.localdate()
+    days = datetime.timedelta
+    a_bit_late = make_case(org.ibi, handler=org.coordinator_a, deadline=today - days(3))
+    long_late = make_case(
+        org.ibi, handler=org.coordinator_a, deadline=today - days(cases.LEADER_AFTER_DAYS + 1)
+    )
+    unassigned = make_case(org.ibi, deadline=today - days(2))  # the unit's coordinator stands in
+    other_unit = make_case(
+        org.ikj, handler=org.leader_b, deadline=today - days(cases.LEADER_AFTER_DAYS)
+    )
+    make_case(org.ibi, handler=org.coordinator_a, deadline=today - days(30), status=Status.CLOSED)
+    make_case(org.ibi, handler=org.coordinator_a, deadline=today)  # due today, not overdue
+
+    result = cases.overdue_reminders_send(today=today)
+
+    assert result.cases == 4
+    assert result.handlers == ["coordinator_a@example.org", "leader_b@example.org"]
+    assert result.leaders == ["leader_a@example.org"]
+    by_person = {m.to[0]: m.body for m in mail.outbox}
+    assert len(mail.outbox) == 3
+    coordinator = by_person["coordinator_a@example.org"]
+    for d in (a_bit_late, long_late, unassigned):
+        assert d.reference in coordinator
+    assert other_unit.reference not in coordinator
+    leader = by_person["leader_a@example.org"]
+    assert long_late.reference in leader and a_bit_late.reference not in leader
+    assert other_unit.reference in by_person["leader_b@example.org"]
+
+
+def test_no_overdue_cases_no_mail(org, case):
+    assert cases.overdue_reminders_send(today=timezone.localdate()).cases == 0
+    assert mail.outbox == []
+
+
+def test_the_reminder_task_runs_the_service(org):
+    from deviations.case_tasks import overdue_reminders_task
+
+    make_case(
+        org.ibi,
+        handler=org.coordinator_a,
+        deadline=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    assert overdue_reminders_task()["handlers"] == ["coordinator_a@example.org"]
+
+
+def test_closing_uses_the_reporters_notice_task():
+    from deviations.tasks import deviation_closed_notify_task
+
+    assert cases._closed_notify_task() is deviation_closed_notify_task

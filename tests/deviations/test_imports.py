@@ -1,0 +1,263 @@
+"""Imports: reports from the old system, hours worked; the 2024 figures of the annual report
+come out of `deviation_stats` after importing a 2024-like history."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from deviations.demo import seed_categories
+from deviations.imports import COLUMNS
+from deviations.models import Deviation, Injury
+from reporting.models import KeyFigure, KeyFigureImport
+
+# Table 2 of the 2024 report: (count, absence, nav_reported)
+INJURIES_2024 = [
+    (77, "none", "no"),  # minor, not reported to NAV
+    (18, "le3", "yes"),
+    (6, "gt3", "yes"),
+    (0, "unknown", "yes"),
+    (9, "none", "yes"),
+]
+
+
+def _row(**values: str) -> dict[str, str]:
+    row = dict.fromkeys(COLUMNS, "")
+    row.update(values)
+    return row
+
+
+def _csv(rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def history_2024() -> list[dict[str, str]]:
+    """994 events (742 closed) and 97 suggestions (65 closed), with the injuries of
+    table 2 on events, spread over the year, the units and both category schemes."""
+    units = ["ibi", "ibi-lab", "ikj", "ifr"]
+    injuries = [(absence, nav) for n, absence, nav in INJURIES_2024 for _ in range(n)]
+    rows = []
+    for kind, count, closed in (("event", 994, 742), ("suggestion", 97, 65)):
+        for i in range(count):
+            day = 1 + i * 364 // count
+            month, dom = 1 + (day // 31) % 12, 1 + day % 28
+            first_half = month <= 6
+            status = "closed" if i < closed else ("in_progress", "new", "measures")[i % 3]
+            values = {
+                "reference": f"EQS-{kind[0]}{i:05d}",
+                "kind": kind,
+                "reported_at": f"2024-{month:02d}-{dom:02d}T10:00:00",
+                "unit_code": units[i % len(units)],
+                "status": status,
+                "deadline": "2024-12-31" if status != "closed" else "",
+                "closed_at": f"2024-{month:02d}-{dom:02d}" if status == "closed" else "",
+                "potential_severity": str(1 + i % 5) if i % 7 else "",
+                "description": f"Imported report {i}",
+                "main_category": ("Personskade" if first_half else "arbeidsplass")
+                if i % 4 == 0
+                else "",
+                "sub_category": "Person-/yrkesskade" if i % 4 == 0 and not first_half else "",
+            }
+            if kind == "event" and i < len(injuries):
+                absence, nav = injuries[i]
+                values |= {"injury": "yes", "absence": absence, "nav_reported": nav}
+            rows.append(_row(**values))
+    return rows
+
+
+@pytest.fixture
+def categories(db):
+    return seed_categories()
+
+
+def test_importing_a_2024_like_history_gives_the_reports_figures(org, categories, tmp_path):
+    # given the old system's 2024 and the hours worked of 2024
+    reports = tmp_path / "eqs-2024.csv"
+    reports.write_text(_csv(history_2024()), encoding="utf-8")
+    hours = tmp_path / "hours.csv"
+    hours.write_text("year;hours\n2024;12 760 814,98\n", encoding="utf-8")
+
+    # when both are imported and the statistics printed
+    call_command("import_deviations", str(reports), stdout=io.StringIO())
+    call_command(
+        "import_key_figures",
+        "hours_worked",
+        str(hours),
+        "--user",
+        org.hse_staff.email,
+        stdout=io.StringIO(),
+    )
+    out = io.StringIO()
+    call_command("deviation_stats", "--year", "2024", stdout=out)
+    stats = json.loads(out.getvalue())
+
+    # then the figures are the report's
+    assert stats["registered"] == {"events": 994, "suggestions": 97, "total": 1091}
+    assert stats["closed"] == {"events": 742, "suggestions": 65, "total": 807}
+    injuries = stats["injuries"]
+    assert injuries["minor_not_reported"] == 77
+    assert injuries["nav_no_absence"] == 9
+    assert injuries["nav_absence_le3"] == 18
+    assert injuries["nav_absence_gt3"] == 6
+    assert injuries["nav_absence_unknown"] == 0
+    assert injuries["nav_total"] == 33
+    assert injuries["total"] == 110
+    assert stats["hours_worked"] == pytest.approx(12760814.98)
+    assert round(stats["h1"], 1) == 1.9
+    assert stats["h1"] == pytest.approx(24 * 1_000_000 / 12760814.98)
+    # no injury in the file needed treatment without absence: H2 = H1
+    assert stats["h2"] == pytest.approx(stats["h1"])
+    # open reports with a deadline passed (31.12.2024) are overdue
+    assert stats["overdue"] == (994 - 742) + (97 - 65)
+    # the import's bookkeeping
+    imported = Deviation.objects.get(reference="EQS-e00000")
+    assert imported.imported_from == "eqs-2024.csv"
+    assert imported.reporter_id is None and imported.identity == "named"
+    assert imported.history.get().history_user_id is None
+    assert imported.categories.get().code == "personskade"
+    assert Deviation.objects.get(reference="EQS-e00001").categories.count() == 0
+    batch = KeyFigureImport.objects.get()
+    assert (batch.source, batch.imported_by, batch.rows) == ("hours.csv", org.hse_staff, 1)
+
+
+def test_stats_of_a_unit_subtree(org, categories, tmp_path):
+    rows = [
+        _row(
+            reference=f"R{i}",
+            kind="event",
+            reported_at="2023-03-01",
+            unit_code=code,
+            status="new",
+            description="x",
+        )
+        for i, code in enumerate(["ibi", "ibi-lab", "ikj", "ifr"])
+    ]
+    (tmp_path / "r.csv").write_text(_csv(rows))
+    call_command("import_deviations", str(tmp_path / "r.csv"), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("deviation_stats", "--year", "2023", "--unit", "ibi", stdout=out)
+    stats = json.loads(out.getvalue())
+    assert stats["registered"]["events"] == 2
+    assert stats["hours_worked"] is None and stats["h1"] is None and stats["h2"] is None
+    with pytest.raises(CommandError, match="unknown unit"):
+        call_command("deviation_stats", "--year", "2023", "--unit", "nope")
+
+
+def test_bad_rows_are_reported_by_line_and_nothing_is_imported(org, categories, tmp_path):
+    good = _row(
+        reference="OK-1",
+        kind="event",
+        reported_at="2024-02-01",
+        unit_code="ibi",
+        status="new",
+        description="fine",
+    )
+    rows = [
+        good,
+        _row(
+            reference="B-1",
+            kind="accident",
+            reported_at="2024-02-01",
+            unit_code="ibi",
+            status="new",
+            description="x",
+        ),
+        _row(
+            reference="B-2",
+            kind="event",
+            reported_at="2999-01-01",
+            unit_code="nowhere",
+            status="new",
+            description="x",
+        ),
+        _row(
+            reference="B-3",
+            kind="event",
+            reported_at="2024-09-01",
+            unit_code="ibi",
+            status="closed",
+            description="x",
+            main_category="Personskade",
+        ),
+        _row(
+            reference="OK-1",
+            kind="event",
+            reported_at="2024-02-01",
+            unit_code="ibi",
+            status="new",
+            description="x",
+            injury="yes",
+            absence="weeks",
+        ),
+    ]
+    path = tmp_path / "bad.csv"
+    path.write_text(_csv(rows))
+    with pytest.raises(CommandError) as error:
+        call_command("import_deviations", str(path), stdout=io.StringIO())
+    message = str(error.value)
+    assert "\nline 2:" not in message
+    assert "line 3: kind 'accident'" in message
+    assert "line 4: reported_at is in the future" in message
+    assert "line 4: unknown unit 'nowhere'" in message
+    # a category of the scheme no longer in force on 1 September 2024
+    assert "line 5: no main category 'Personskade'" in message
+    assert "line 5: a closed report needs closed_at" in message
+    assert "line 6: reference OK-1 is also on line 2" in message
+    assert "line 6: absence 'weeks'" in message
+    assert Deviation.objects.count() == 0 and Injury.objects.count() == 0
+
+
+def test_hours_worked_import_replaces_only_when_asked(org, tmp_path):
+    path = tmp_path / "hours.csv"
+    path.write_text('year,hours\n2023,12500000.5\n2024,"12 760 814,98"\n')
+    call_command("import_key_figures", "hours_worked", str(path), stdout=io.StringIO())
+    assert KeyFigure.objects.get(year=2024).value == Decimal("12760814.98")
+    assert KeyFigure.objects.get(year=2023).value == Decimal("12500000.50")
+
+    again = tmp_path / "again.csv"
+    again.write_text("year,hours\n2024,13000000\n")
+    with pytest.raises(CommandError, match="line 2: 2024 already has a figure"):
+        call_command("import_key_figures", "hours_worked", str(again), stdout=io.StringIO())
+    assert KeyFigure.objects.get(year=2024).value == Decimal("12760814.98")
+
+    call_command(
+        "import_key_figures", "hours_worked", str(again), "--replace", stdout=io.StringIO()
+    )
+    figure = KeyFigure.objects.get(year=2024)
+    assert figure.value == Decimal("13000000") and figure.source.source == "again.csv"
+    assert KeyFigure.objects.count() == 2
+
+
+def test_hours_worked_bad_rows(org, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("year,hours\n2022,lots\nnext,5\n2022,6\n")
+    with pytest.raises(CommandError) as error:
+        call_command("import_key_figures", "hours_worked", str(path), stdout=io.StringIO())
+    assert "line 2: hours 'lots' is not a number" in str(error.value)
+    assert "line 3: year 'next' is not a year" in str(error.value)
+    assert KeyFigure.objects.count() == 0 and KeyFigureImport.objects.count() == 0
+    with pytest.raises(CommandError, match="unknown kind"):
+        call_command("import_key_figures", "sick_leave", str(path), stdout=io.StringIO())
+
+
+def test_unknown_user_of_import(org, tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("year,hours\n2022,6\n")
+    with pytest.raises(CommandError, match="no user"):
+        call_command(
+            "import_key_figures",
+            "hours_worked",
+            str(path),
+            "--user",
+            "x@y.z",
+            stdout=io.StringIO(),
+        )

@@ -1,0 +1,598 @@
+"""Reporting a deviation: the service (reference, handler, deadline, anonymity, bad input),
+the receipt code, the closed e-mail, and the pages (new, thanks, mine, receipt, photo)."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone, translation
+from PIL import Image
+
+from deviations import services
+from deviations.models import (
+    Category,
+    CategoryScheme,
+    Deviation,
+    Identity,
+    Kind,
+    Photo,
+    Status,
+)
+from deviations.services import (
+    DEVIATION_DAYS_TO_CLOSE,
+    deviation_closed_notify,
+    deviation_receipt_lookup,
+    deviation_report,
+)
+from deviations.tasks import deviation_closed_notify_task
+from tests.factories import RoleFactory, UnitFactory, UserFactory
+from units.models import Role
+
+# --- fixtures ----------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _media_cache_and_language(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+    with translation.override("en"):
+        yield
+    cache.clear()
+
+
+@pytest.fixture
+def schemes(db):
+    """An expired scheme (to 30 June 2024) and the one in force (from 1 July 2024): a main
+    category with two subcategories, and one without."""
+    old = CategoryScheme.objects.create(
+        name="Old", valid_from=datetime.date(2015, 1, 1), valid_to=datetime.date(2024, 6, 30)
+    )
+    new = CategoryScheme.objects.create(name="New", valid_from=datetime.date(2024, 7, 1))
+    expired = Category.objects.create(scheme=old, code="hms", name_nb="HMS", name_en="HSE")
+    fire = Category.objects.create(
+        scheme=new, code="fire", name_nb="Brann", name_en="Fire, spill and evacuation", order=1
+    )
+    alarm = Category.objects.create(
+        scheme=new, parent=fire, code="alarm", name_nb="Brannalarm", name_en="Fire alarm"
+    )
+    spill = Category.objects.create(
+        scheme=new, parent=fire, code="spill", name_nb="Utslipp", name_en="Spill"
+    )
+    building = Category.objects.create(
+        scheme=new, code="building", name_nb="Bygg", name_en="Buildings and material", order=2
+    )
+    return {"expired": expired, "fire": fire, "alarm": alarm, "spill": spill, "building": building}
+
+
+def image_file(
+    name: str = "photo.jpg", image_format: str = "JPEG", size=(40, 30), artist: str = ""
+) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    image = Image.new("RGB", size, (200, 30, 30))
+    options = {}
+    if artist:
+        exif = Image.Exif()
+        exif[0x013B] = artist  # Artist
+        options["exif"] = exif
+    image.save(buffer, format=image_format, **options)
+    content_type = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif"}.get(
+        image_format, "application/octet-stream"
+    )
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
+
+
+def report(user, unit, /, **overrides):
+    data = {
+        "user": user,
+        "kind": Kind.EVENT,
+        "occurred_at": timezone.now() - datetime.timedelta(hours=1),
+        "unit": unit,
+        "campus": "trondheim",
+        "building": "Realfagbygget",
+        "room": "D1-123",
+        "location": "by the fume hood",
+        "description": "Acid spilled on the bench.",
+        "immediate_action": "Cleaned up with the spill kit.",
+        "categories": [],
+        "actual_people": 1,
+        "actual_environment": None,
+        "actual_material": 2,
+        "identity": Identity.NAMED,
+        "photos": [],
+    }
+    data.update(overrides)
+    return deviation_report(**data)
+
+
+# --- the service ---------------------------------------------------------------------------
+
+
+def test_named_report_gets_reference_handler_deadline_and_history(org, schemes):
+    # given / when
+    first, code = report(org.outsider, org.ibi, categories=[schemes["alarm"], schemes["building"]])
+    second, _ = report(org.leader_b, org.ikj)
+
+    # then
+    year = timezone.localdate().year
+    assert code is None
+    assert first.reference == f"{year}-00001"
+    assert second.reference == f"{year}-00002"
+    assert first.reporter == org.outsider
+    assert first.status == Status.NEW
+    assert first.handler == org.coordinator_a
+    assert first.deadline == timezone.localdate() + datetime.timedelta(days=DEVIATION_DAYS_TO_CLOSE)
+    assert first.reported_at.date() == timezone.now().date()
+    assert set(first.categories.all()) == {schemes["alarm"], schemes["building"]}
+    history = list(first.history.all())
+    assert [h.history_user_id for h in history] == [org.outsider.pk]
+
+
+def test_reference_continues_after_the_years_highest(org):
+    year = timezone.localdate().year
+    earlier, _ = report(org.outsider, org.ibi)
+    earlier.reference = f"{year}-00041"
+    earlier.save(update_fields=["reference"])
+    # an imported reference of another shape does not disturb the sequence
+    imported, _ = report(org.outsider, org.ibi)
+    imported.reference = "AVVIK-99999"
+    imported.save(update_fields=["reference"])
+
+    deviation, _ = report(org.outsider, org.ibi)
+
+    assert deviation.reference == f"{year}-00042"
+
+
+def test_reference_taken_meanwhile_is_retried(org, monkeypatch):
+    # given: another report takes the reference between reading the last one and saving
+    first, _ = report(org.outsider, org.ibi)
+    real_next = services._reference_next
+    calls = []
+
+    def racing_next(year: int) -> str:
+        calls.append(year)
+        return first.reference if len(calls) == 1 else real_next(year)
+
+    monkeypatch.setattr(services, "_reference_next", racing_next)
+
+    # when
+    second, _ = report(org.outsider, org.ibi)
+
+    # then: the unique reference refused the first try, the second got the next number
+    assert len(calls) == 2
+    assert second.reference == f"{timezone.localdate().year}-00002"
+    assert Deviation.objects.count() == 2
+
+
+def test_handler_is_the_coordinator_of_the_nearest_unit_above(org):
+    # ibi-lab has no coordinator: ibi's handles it
+    lab, _ = report(org.outsider, org.ibi_lab)
+    assert lab.handler == org.coordinator_a
+    # neither ikj nor nv has one: nobody yet
+    nobody, _ = report(org.outsider, org.ikj)
+    assert nobody.handler is None
+    # an expired coordinator at nv does not count, a current one does
+    RoleFactory(
+        role=Role.HSE_COORDINATOR,
+        unit=org.nv,
+        valid_to=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    current = UserFactory(email="nv-coordinator@example.org")
+    RoleFactory(user=current, role=Role.HSE_COORDINATOR, unit=org.nv)
+    ikj, _ = report(org.outsider, org.ikj)
+    assert ikj.handler == current
+
+
+def test_anonymous_report_stores_no_identity_anywhere(org, rf):
+    # given: a request whose user the history middleware would otherwise record
+    from simple_history.models import HistoricalRecords
+
+    request = rf.post("/deviations/new/")
+    request.user = org.safety_a
+    HistoricalRecords.context.request = request
+    try:
+        named, _ = report(org.leader_a, org.ibi)
+        deviation, code = report(
+            org.safety_a,
+            org.ibi,
+            identity=Identity.ANONYMOUS,
+            photos=[image_file(name="safety_a-photo.jpg", artist="Safety A")],
+        )
+    finally:
+        del HistoricalRecords.context.request
+
+    # then: no reporter, only the hash of the code, no user in the history
+    assert code is not None and len(code.replace("-", "")) == 12
+    deviation.refresh_from_db()
+    assert deviation.reporter_id is None
+    assert deviation.identity == Identity.ANONYMOUS
+    assert code not in deviation.receipt_hash
+    assert deviation.receipt_hash == hashlib.sha256(code.replace("-", "").encode()).hexdigest()
+    rows = list(Deviation.history.filter(id=deviation.pk).values())
+    assert rows and all(row["history_user_id"] is None for row in rows)
+    assert all("reporter_id" not in row and "receipt_hash" not in row for row in rows)
+    # the named report made in the same request does record its reporter
+    assert named.history.get().history_user_id == org.leader_a.pk
+    # the reference is the next in the one sequence: it tells nothing about the reporter
+    assert deviation.reference == f"{timezone.localdate().year}-00002"
+    # no trace of the person in the record, its history or the photo (name nor EXIF)
+    person = {org.safety_a.email, org.safety_a.full_name, "Safety A", "safety_a"}
+    texts = [str(v) for v in Deviation.objects.filter(pk=deviation.pk).values().get().values()]
+    texts += [str(v) for row in rows for v in row.values()]
+    photo = deviation.photos.get()
+    texts.append(photo.file.name)
+    assert not any(p in text for p in person for text in texts)
+    with Image.open(photo.file.path) as stored:
+        assert 0x013B not in stored.getexif()
+    with open(photo.file.path, "rb") as stored_file:
+        assert b"Safety A" not in stored_file.read()
+
+
+def test_receipt_lookup(org):
+    deviation, code = report(org.outsider, org.ibi, identity=Identity.ANONYMOUS)
+    named, _ = report(org.outsider, org.ibi)
+
+    assert deviation_receipt_lookup(code=code) == deviation
+    assert deviation_receipt_lookup(code=code.lower().replace("-", " ")) == deviation
+    assert deviation_receipt_lookup(code="AAAA-BBBB-CCCC") is None
+    assert deviation_receipt_lookup(code="") is None
+    assert deviation_receipt_lookup(code="--") is None
+    assert named.receipt_hash == ""
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"occurred_at": timezone.now() + datetime.timedelta(days=1)}, "occurred_at"),
+        ({"description": "   "}, "description"),
+        ({"unit": None}, "unit"),
+        ({"kind": "complaint"}, "kind"),
+        ({"identity": "secret"}, "identity"),
+        ({"actual_people": 7}, "actual_people"),
+    ],
+    ids=["future", "no-description", "no-unit", "kind", "identity", "severity"],
+)
+def test_bad_input_saves_nothing(org, overrides, field):
+    with pytest.raises(ValidationError) as error:
+        report(org.outsider, org.ibi, **overrides)
+    assert field in error.value.message_dict
+    assert not Deviation.objects.exists()
+
+
+def test_closed_unit_is_refused(org):
+    closed = UnitFactory(
+        code="closed", parent=org.nv, valid_to=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    with pytest.raises(ValidationError) as error:
+        report(org.outsider, closed)
+    assert "unit" in error.value.message_dict
+    assert not Deviation.objects.exists()
+
+
+def test_category_of_an_expired_scheme_is_refused(org, schemes):
+    with pytest.raises(ValidationError) as error:
+        report(org.outsider, org.ibi, categories=[schemes["alarm"], schemes["expired"]])
+    assert "not in force" in error.value.message_dict["categories"][0]
+    assert not Deviation.objects.exists()
+
+
+def test_photos_not_images_too_large_or_too_many_are_refused(org, monkeypatch):
+    not_image = SimpleUploadedFile("photo.jpg", b"%PDF-1.4 not an image", "image/jpeg")
+    gif = image_file("anim.gif", "GIF")
+    for photos in ([not_image], [gif]):
+        with pytest.raises(ValidationError) as error:
+            report(org.outsider, org.ibi, photos=photos)
+        assert "is not a JPEG, PNG or WebP image" in error.value.message_dict["photos"][0]
+
+    big = image_file("big.png", "PNG", size=(300, 300))
+    monkeypatch.setattr(services, "PHOTO_MAX_BYTES", big.size - 1)
+    with pytest.raises(ValidationError) as error:
+        report(org.outsider, org.ibi, photos=[big])
+    assert "big.png is larger than" in error.value.message_dict["photos"][0]
+    monkeypatch.undo()
+
+    with pytest.raises(ValidationError) as error:
+        report(org.outsider, org.ibi, photos=[image_file(f"{i}.jpg") for i in range(6)])
+    assert "At most 5 photos" in error.value.message_dict["photos"][0]
+    assert not Deviation.objects.exists()
+    assert not Photo.objects.exists()
+
+
+def test_photos_are_kept_as_images(org):
+    deviation, _ = report(
+        org.outsider, org.ibi, photos=[image_file("a.jpg"), image_file("b.png", "PNG")]
+    )
+    stored = sorted(p.file.name.rsplit(".", 1)[1] for p in deviation.photos.all())
+    assert stored == ["jpg", "png"]
+
+
+def _close(deviation: Deviation, *, lesson: str = "", shared: bool = False) -> Deviation:
+    deviation.status = Status.CLOSED
+    deviation.closed_at = timezone.now()
+    deviation.lesson = lesson
+    deviation.lesson_shared = shared
+    deviation.save(update_fields=["status", "closed_at", "lesson", "lesson_shared"])
+    return deviation
+
+
+def test_closed_notify_mails_the_reporter_once_in_their_language(org):
+    org.outsider.preferred_language = "en"
+    org.outsider.save(update_fields=["preferred_language"])
+    deviation, _ = report(org.outsider, org.ibi, identity=Identity.CONFIDENTIAL)
+    # not closed yet: nothing
+    assert deviation_closed_notify(deviation=deviation) is False
+    _close(deviation, lesson="Keep the spill kit by the door.", shared=True)
+
+    assert deviation_closed_notify_task(deviation.pk) is True
+    assert deviation_closed_notify_task(deviation.pk) is False  # safe to run twice
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [org.outsider.email]
+    assert message.subject == f"Your report {deviation.reference} is closed"
+    assert "Keep the spill kit by the door." in message.body
+    assert reverse("deviations:mine") in message.body
+
+
+def test_closed_notify_never_mails_for_an_anonymous_report(org):
+    deviation, _ = report(org.outsider, org.ibi, identity=Identity.ANONYMOUS)
+    _close(deviation)
+    assert deviation_closed_notify(deviation=deviation) is False
+    assert deviation_closed_notify_task(123456789) is False
+    assert mail.outbox == []
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+PAGES = ["deviations:new", "deviations:mine", "deviations:receipt"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_send_the_signed_out_to_the_login(client, db, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_any_signed_in_user_opens_the_pages(org, login, name):
+    assert login(org.outsider).get(reverse(name)).status_code == 200
+
+
+def _form_data(unit, /, **overrides):
+    data = {
+        "kind": Kind.EVENT,
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "unit": unit.pk,
+        "campus": "trondheim",
+        "location": "Stairs by the entrance",
+        "description": "Slippery stairs after washing.",
+        "building": "",
+        "room": "",
+        "immediate_action": "",
+        "actual_people": "",
+        "actual_environment": "",
+        "actual_material": "",
+        "identity": Identity.NAMED,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_user_without_any_role_reports_with_a_photo(org, login, schemes):
+    client = login(org.outsider)
+    data = _form_data(org.ibi, categories=[schemes["alarm"].pk], photos=[image_file()])
+
+    response = client.post(reverse("deviations:new"), data)
+
+    deviation = Deviation.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("deviations:thanks", args=[deviation.reference])
+    assert deviation.reporter == org.outsider
+    assert deviation.unit == org.ibi
+    assert list(deviation.categories.all()) == [schemes["alarm"]]
+    assert deviation.photos.count() == 1
+    thanks = client.get(response["Location"])
+    assert deviation.reference in thanks.content.decode()
+    # somebody else does not see another's thank-you page
+    assert login(org.leader_b).get(response["Location"]).status_code == 404
+
+
+def test_own_unit_is_suggested(org, login, schemes):
+    page = login(org.coordinator_a).get(reverse("deviations:new")).content.decode()
+    assert f'<option value="{org.ibi.pk}" selected>' in page
+    assert 'id="unit-search"' not in page
+    # categories of the scheme in force only, grouped under their main category
+    group = page.split('<legend class="fs-6 fw-semibold mb-1">Brann</legend>')[1].split(
+        "</fieldset>"
+    )[0]
+    assert "Brannalarm" in group and "Utslipp" in group and "Bygg" not in group
+    assert f'name="categories" value="{schemes["expired"].pk}"' not in page
+    assert f'name="categories" value="{schemes["building"].pk}"' in page
+
+    without = login(org.outsider).get(reverse("deviations:new")).content.decode()
+    assert f'value="{org.ibi.pk}" selected' not in without
+    assert 'id="unit-search"' in without
+    assert 'accept="image/*"' in without and 'capture="environment"' in without
+    assert "multiple" in without.split('name="photos"')[1].split(">")[0]
+
+
+def test_bad_input_on_the_page_keeps_what_was_typed(org, login, schemes):
+    client = login(org.outsider)
+    future = (timezone.localtime() + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    data = _form_data(
+        org.ibi,
+        occurred_at=future,
+        description="The door to the lab does not close.",
+        categories=[schemes["expired"].pk],
+        photos=[SimpleUploadedFile("x.jpg", b"not an image", "image/jpeg")],
+    )
+
+    response = client.post(reverse("deviations:new"), data)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert not Deviation.objects.exists()
+    assert "The door to the lab does not close." in page
+    assert future in page
+    form = response.context["form"]
+    assert "occurred_at" in form.errors
+    assert "categories" in form.errors
+    assert "photos" in form.errors
+    assert 'aria-invalid="true"' in page
+
+
+def test_unknown_unit_on_the_page(org, login):
+    response = login(org.outsider).post(reverse("deviations:new"), _form_data(org.ibi, unit=999999))
+    assert response.status_code == 400
+    assert "unit" in response.context["form"].errors
+    assert not Deviation.objects.exists()
+
+
+def test_anonymous_report_on_the_page_shows_the_code_once_and_keeps_nothing(org, login):
+    client = login(org.safety_a)
+
+    response = client.post(
+        reverse("deviations:new"), _form_data(org.ibi, identity=Identity.ANONYMOUS)
+    )
+
+    deviation = Deviation.objects.get()
+    code = response.context["receipt_code"]
+    assert response.status_code == 200  # the answer to the POST itself: nothing to redirect to
+    assert code in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    assert deviation.reporter_id is None
+    assert [h.history_user_id for h in deviation.history.all()] == [None]
+    session = client.session
+    assert not any(code in str(v) or deviation.reference in str(v) for v in session.values())
+    # the reporter does not find it among their own reports; the code does
+    assert deviation.reference not in client.get(reverse("deviations:mine")).content.decode()
+    assert deviation_receipt_lookup(code=code) == deviation
+
+
+def test_mine_shows_only_own_named_and_confidential_reports(org, login):
+    own, _ = report(org.outsider, org.ibi, description="Mine, named")
+    confidential, _ = report(
+        org.outsider, org.ikj, description="Mine, confidential", identity=Identity.CONFIDENTIAL
+    )
+    anonymous, _ = report(
+        org.outsider, org.ibi, description="Mine, anonymous", identity=Identity.ANONYMOUS
+    )
+    other, _ = report(org.leader_a, org.ibi, description="Not mine")
+
+    page = login(org.outsider).get(reverse("deviations:mine")).content.decode()
+
+    assert own.reference in page and confidential.reference in page
+    assert anonymous.reference not in page and other.reference not in page
+    # the coordinator sees the unit's cases elsewhere, but here only their own (none)
+    coordinator_page = login(org.coordinator_a).get(reverse("deviations:mine")).content.decode()
+    assert own.reference not in coordinator_page
+
+
+def test_receipt_page_shows_status_dates_and_shared_lesson_only(org, login):
+    deviation, code = report(
+        org.outsider, org.ibi, identity=Identity.ANONYMOUS, description="Secret details"
+    )
+    _close(deviation, lesson="Mark wet floors.", shared=True)
+    client = login(org.leader_b)
+
+    found = client.post(reverse("deviations:receipt"), {"code": code.lower()})
+    missing = client.post(reverse("deviations:receipt"), {"code": "AAAA-BBBB-CCCC"})
+
+    page = found.content.decode()
+    assert found.status_code == 200
+    assert "Mark wet floors." in page
+    assert "Secret details" not in page
+    assert org.ibi.name_nb not in page and org.ibi.name_en not in page
+    assert missing.status_code == 404
+    assert "Mark wet floors." not in missing.content.decode()
+
+
+def test_receipt_page_hides_an_unshared_lesson(org, login):
+    deviation, code = report(org.outsider, org.ibi, identity=Identity.ANONYMOUS)
+    _close(deviation, lesson="Internal lesson", shared=False)
+    page = login(org.outsider).post(reverse("deviations:receipt"), {"code": code})
+    assert page.status_code == 200
+    assert "Internal lesson" not in page.content.decode()
+
+
+def test_photo_is_served_to_those_who_see_the_case(org, login, client):
+    deviation, _ = report(org.outsider, org.ibi, photos=[image_file()])
+    photo = deviation.photos.get()
+    url = reverse("deviations:photo", args=[deviation.reference, photo.pk])
+
+    for insider in (org.outsider, org.coordinator_a, org.safety_a, org.leader_fac, org.hse_staff):
+        response = login(insider).get(url)
+        assert response.status_code == 200, insider
+        assert response["Content-Type"] == "image/jpeg"
+        assert b"".join(response.streaming_content).startswith(b"\xff\xd8")
+        # close the file, not the response: response.close() ends the test's DB connection
+        for closer in response._resource_closers:
+            closer()
+    for outsider in (org.leader_b, org.leader_c, org.amu):
+        assert login(outsider).get(url).status_code == 404, outsider
+    wrong = reverse("deviations:photo", args=[deviation.reference, photo.pk + 1000])
+    assert login(org.outsider).get(wrong).status_code == 404
+
+
+# --- query counts --------------------------------------------------------------------------
+
+
+def _more_data(org, schemes, n: int) -> None:
+    for i in range(n):
+        scheme = schemes["fire"].scheme
+        main = Category.objects.create(
+            scheme=scheme, code=f"main-{i}", name_nb=f"Hoved {i}", name_en=f"Main {i}"
+        )
+        Category.objects.create(
+            scheme=scheme, parent=main, code=f"sub-{i}", name_nb=f"Under {i}", name_en=f"Sub {i}"
+        )
+        UnitFactory(code=f"extra-{i}", parent=org.nv)
+        report(
+            org.coordinator_a,
+            org.ibi,
+            categories=[main],
+            photos=[image_file()] if i == 0 else [],
+        )
+
+
+@pytest.mark.parametrize("more", [0, 6], ids=["little", "more"])
+def test_new_page_query_count(org, login, schemes, django_assert_num_queries, more):
+    _more_data(org, schemes, more)
+    client = login(org.coordinator_a)
+    # session, user, the user's role assignments (scope), the categories in force, the unit
+    # tree (the navigation asks whether the user may browse units), the valid units of the
+    # select
+    with django_assert_num_queries(6):
+        response = client.get(reverse("deviations:new"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("more", [0, 6], ids=["little", "more"])
+def test_mine_page_query_count(org, login, schemes, django_assert_num_queries, more):
+    report(org.coordinator_a, org.ibi)
+    _more_data(org, schemes, more)
+    client = login(org.coordinator_a)
+    # session, user, the user's role assignments (scope), the unit tree (the
+    # coordinator's subtree), the reports with their units
+    with django_assert_num_queries(5):
+        response = client.get(reverse("deviations:mine"))
+    assert len(response.context["deviations"]) == more + 1
+
+
+def test_the_overdue_reminders_run_weekly_and_the_worker_knows_the_task():
+    from django.conf import settings as django_settings
+
+    from hms.celery import app
+
+    entry = django_settings.CELERY_BEAT_SCHEDULE["deviation-overdue-reminders"]
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
+    assert entry["schedule"].day_of_week == {1}

@@ -1,0 +1,167 @@
+"""CSV and XLSX exports of the results: the columns of results_csv, numbers as numbers,
+cells a spreadsheet would run as formulas neutralised; access."""
+
+import csv
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from reporting.demo import seed_questionnaires
+from reporting.exports import neutralise, results_export
+from reporting.imports import responses_import
+from reporting.results import CSV_COLUMNS, ResultRow, results, results_csv
+from tests.factories import UnitFactory
+
+SMALL_2024 = """unit_code,q01,q02,q07,q07a,q24,q24a.risk_assessment
+ibi,yes,no,yes,no,yes,no
+ikj,yes,yes,no,,no,
+ifr,no,dont_know,yes,yes,no,
+"""
+
+
+@pytest.fixture
+def few(org):
+    seed_questionnaires()
+    responses_import(year=2024, text=SMALL_2024, source="small 2024")
+    responses_import(year=2023, text="unit_code,q02\nibi,yes\nifr,no\n", source="small 2023")
+    return org
+
+
+def xlsx_rows(body):
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    return [[cell.value for cell in row] for row in sheet.iter_rows()], sheet
+
+
+def test_csv_export_is_results_csv(few, login):
+    response = login(few.hse_staff).get(reverse("reporting:results_export", args=[2024, "csv"]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="hms-results-2024-ntnu.csv"'
+    body = response.content.decode()
+    assert body == results_csv(results(year=2024))
+    assert body.splitlines()[0] == ",".join(CSV_COLUMNS)
+    assert "2024,q02,,dont_know,1,33.3,0,0.0" in body.splitlines()
+
+
+def test_xlsx_export_has_the_same_columns_and_numbers(few, login):
+    response = login(few.chief_safety).get(reverse("reporting:results_export", args=[2024, "xlsx"]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="hms-results-2024-ntnu.xlsx"'
+    rows, _sheet = xlsx_rows(response.content)
+    assert rows[0] == list(CSV_COLUMNS)
+    expected = results(year=2024)
+    assert len(rows) == len(expected) + 1
+    for got, want in zip(rows[1:], expected, strict=True):
+        assert got[:5] == [want.year, want.question, want.row or None, want.option, want.count]
+        for value, number in ((got[5], want.percent), (got[6], want.prev_count)):
+            assert (value is None) == (number is None)
+            if number is not None:
+                assert Decimal(str(value)) == number
+        assert got[7] is None or Decimal(str(got[7])) == want.prev_percent
+
+
+def test_unit_export_covers_the_unit_and_the_units_below(few, login):
+    client = login(few.leader_fac)
+    response = client.get(reverse("reporting:results_unit_export", args=[2024, "nv", "csv"]))
+    assert response.status_code == 200
+    nv_ids = [few.nv.pk, few.ibi.pk, few.ibi_lab.pk, few.ikj.pk]
+    assert response.content.decode() == results_csv(results(year=2024, unit_ids=nv_ids))
+    assert "2024,q02,,dont_know,0,0.0,0,0.0" in response.content.decode()  # ifr is not in NV
+    response = client.get(reverse("reporting:results_unit_export", args=[2024, "nv", "xlsx"]))
+    assert response["Content-Disposition"] == 'attachment; filename="hms-results-2024-nv.xlsx"'
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+47 123", "'+47 123"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("q01", "q01"),
+        ("0-24", "0-24"),
+        ("", ""),
+    ],
+)
+def test_neutralise(value, expected):
+    assert neutralise(value) == expected
+
+
+EVIL = [
+    ResultRow(2024, '=HYPERLINK("http://evil.example","x")', "-row", "@opt", 1, Decimal("50.0")),
+    ResultRow(2024, "+q", "", "yes", 1, Decimal("50.0"), 2, Decimal("100.0")),
+]
+
+
+def test_formula_cells_are_neutralised_in_csv():
+    body = results_export(rows=EVIL, fmt="csv").decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[1][:4] == ["2024", '\'=HYPERLINK("http://evil.example","x")', "'-row", "'@opt"]
+    assert rows[2][1] == "'+q"
+    assert rows[1][4:6] == ["1", "50.0"]
+
+
+def test_formula_cells_are_neutralised_in_xlsx():
+    rows, sheet = xlsx_rows(results_export(rows=EVIL, fmt="xlsx"))
+    assert rows[1][1:4] == ['\'=HYPERLINK("http://evil.example","x")', "'-row", "'@opt"]
+    assert rows[2][1] == "'+q"
+    # text stays text, numbers stay numbers: no formula cell anywhere
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert sheet["E2"].data_type == "n" and sheet["F2"].value == 50
+    assert sheet["G3"].value == 2 and sheet["H3"].value == 100
+
+
+def test_unknown_format_is_refused():
+    with pytest.raises(ValueError):
+        results_export(rows=EVIL, fmt="pdf")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("url", "person", "status"),
+    [
+        ("/reporting/2024/results/export.csv", "outsider", 403),
+        ("/reporting/2024/results/export.xlsx", "leader_fac", 403),
+        ("/reporting/2024/results/export.xlsx", "amu", 200),
+        ("/reporting/2024/results/export.pdf", "hse_staff", 404),
+        ("/reporting/1999/results/export.csv", "hse_staff", 404),
+        ("/reporting/2024/results/nv/export.csv", "outsider", 404),
+        ("/reporting/2024/results/nv/export.csv", "leader_a", 404),
+        ("/reporting/2024/results/nv/export.xlsx", "leader_fac", 200),
+        ("/reporting/2024/results/ibi/export.csv", "safety_b", 404),
+        ("/reporting/2024/results/ibi/export.csv", "safety_a", 200),
+        ("/reporting/2024/results/nope/export.csv", "hse_staff", 404),
+    ],
+)
+def test_access(few, login, url, person, status):
+    assert login(getattr(few, person)).get(url).status_code == status
+
+
+def test_anonymous_is_sent_to_sign_in(few, client):
+    response = client.get("/reporting/2024/results/nv/export.csv")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+# session, user, role assignments, questionnaire years, then results(): questionnaire,
+# questions, matrix rows, answers, for the year and the year before (8)
+NTNU_EXPORT_QUERIES = 12
+
+
+def test_export_query_count_is_fixed(few, login, django_assert_num_queries):
+    client = login(few.hse_staff)
+    for fmt in ("csv", "xlsx"):
+        with django_assert_num_queries(NTNU_EXPORT_QUERIES):
+            client.get(reverse("reporting:results_export", args=[2024, fmt]))
+    # more units and responses: the same
+    lines = ["unit_code,q02"] + [f"x{i},yes" for i in range(30)]
+    for i in range(30):
+        UnitFactory(code=f"x{i}", parent=few.hf)
+    responses_import(year=2024, text="\n".join(lines), source="more", replace=True)
+    with django_assert_num_queries(NTNU_EXPORT_QUERIES):
+        response = client.get(reverse("reporting:results_export", args=[2024, "csv"]))
+    assert "2024,q02,,yes,30,100.0," in response.content.decode()
