@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,8 +13,17 @@ from ..models import Injury
 FIRST_YEAR = 2000
 
 
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class StatisticsFilterForm(forms.Form):
+    """A year (the quick choice) or a period from `start` to `end`, both included; a
+    period given in full takes the place of the year."""
+
     year = forms.IntegerField(label=_("Year"), required=False)
+    start = forms.DateField(label=_("From"), required=False, widget=_date_input())
+    end = forms.DateField(label=_("To"), required=False, widget=_date_input())
     unit = forms.CharField(label=_("Unit"), required=False, max_length=40)
 
     def clean_year(self) -> int:
@@ -27,10 +38,51 @@ class StatisticsFilterForm(forms.Form):
             )
         return year
 
+    def _clean_day(self, name: str) -> datetime.date | None:
+        day: datetime.date | None = self.cleaned_data.get(name)
+        if day is None:
+            return None
+        if day < datetime.date(FIRST_YEAR, 1, 1):
+            raise forms.ValidationError(
+                _("Choose a date in %(first)s or later.") % {"first": FIRST_YEAR}
+            )
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return day
+
+    def clean_start(self) -> datetime.date | None:
+        return self._clean_day("start")
+
+    def clean_end(self) -> datetime.date | None:
+        return self._clean_day("end")
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if "start" in self.errors or "end" in self.errors:
+            return data
+        start, end = data.get("start"), data.get("end")
+        if (start is None) != (end is None):
+            self.add_error(
+                "start" if start is None else "end",
+                _("Give both dates of the period, or none."),
+            )
+        elif start is not None and end is not None and end < start:
+            self.add_error("end", _("The end date cannot be before the start date."))
+        return data
+
     def year_or_current(self) -> int:
         if self.is_bound and self.is_valid():
             return int(self.cleaned_data["year"])
         return timezone.localdate().year
+
+    def period(self) -> tuple[datetime.date, datetime.date] | None:
+        """The period chosen in full, or None (then the year counts)."""
+        if not (self.is_bound and self.is_valid()):
+            return None
+        start, end = self.cleaned_data.get("start"), self.cleaned_data.get("end")
+        if start is None or end is None:
+            return None
+        return start, end
 
 
 class InjuryForm(forms.ModelForm):

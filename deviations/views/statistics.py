@@ -54,18 +54,23 @@ def _chart_data(stats: Statistics) -> dict[str, Any]:
 
 @login_required
 def statistics_page(request: HttpRequest) -> HttpResponse:
-    """Statistics of a year for a unit and everything below it (or all one reaches)."""
+    """Statistics of a year, or of a period from one date to another, for a unit and
+    everything below it (or all one reaches)."""
     scope = scope_for_request(request)
     if not scope.can_any(Purpose.READ_DEVIATION_STATISTICS):
         raise PermissionDenied
     form = StatisticsFilterForm(request.GET or None)
     year = form.year_or_current()
+    period = form.period()
+    start, end = period if period is not None else (None, None)
     unit_code = (
         (form.cleaned_data.get("unit") or None) if form.is_bound and form.is_valid() else None
     )
     try:
         stats = deviation_statistics(
-            year=year,
+            year=None if period is not None else year,
+            start=start,
+            end=end,
             unit_code=unit_code,
             allowed_unit_ids=scope.unit_ids(Purpose.READ_DEVIATION_STATISTICS),
         )
@@ -78,6 +83,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "stats": stats,
             "year": year,
+            "period": period is not None,
             "years": list(range(timezone.localdate().year, timezone.localdate().year - 11, -1)),
             "reaches_all": scope.reaches_all(Purpose.READ_DEVIATION_STATISTICS),
             "chart_data": _chart_data(stats),

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from deviations.demo import seed_categories
@@ -151,6 +155,157 @@ def test_bad_year_is_reported_and_the_page_still_shows(org, login):
     assert response.status_code == 200
     assert "Velg et år fra" in response.content.decode()  # the default language
     assert response.context["year"] == timezone.localdate().year
+
+
+def make_two_years(unit: Unit) -> None:
+    """12 reports in 2023 (1 Jan … 12 Dec) and 12 in 2024 (1 Jan … 12 Dec), made at 10:00,
+    and three at the edges of 1 July 2023 – 30 June 2024."""
+    make_reports(unit, 12, year=2023)
+    make_reports(unit, 12, year=2024)
+    for i, when in enumerate(
+        [
+            datetime.datetime(2023, 6, 30, 23, 59),  # the day before: out
+            datetime.datetime(2024, 6, 30, 23, 59),  # the last day: in
+            datetime.datetime(2024, 7, 1, 0, 0),  # the day after: out
+        ]
+    ):
+        aware = timezone.make_aware(when)
+        make_reports(unit, 1, start=500 + i, occurred_at=aware, reported_at=aware)
+
+
+def test_a_period_across_two_years_counts_the_reports_within_it(org, login):
+    # given reports from July 2023 to June 2024: 6 (7 Jul … 12 Dec) + 6 (1 Jan … 6 Jun) + 1
+    make_two_years(org.ibi)
+    make_reports(org.ikj, 2, year=2023, start=6)  # 7 Jul, 8 Aug 2023: in, another unit
+    client = login(org.amu)
+
+    # when (the year, sent along by the select, is ignored)
+    response = client.get(URL, {"year": 2022, "start": "2023-07-01", "end": "2024-06-30"})
+
+    # then
+    assert response.status_code == 200
+    stats = response.context["stats"]
+    assert (stats.start, stats.end) == (datetime.date(2023, 7, 1), datetime.date(2024, 6, 30))
+    assert stats.registered.total == 15
+    assert {line.key: line.count for line in stats.per_unit} == {"nv": 15}
+    assert stats.hours_worked is None  # only for a whole calendar year
+    body = response.content.decode()
+    assert "Avviksstatistikk 01.07.2023–30.06.2024" in body
+    assert "Avviksstatistikk 2022" not in body
+    # the injury register is per year: its link keeps the year of the select
+    assert "/deviations/injuries/?year=2022" in body
+    assert 'value="2023-07-01"' in body and 'value="2024-06-30"' in body
+    # a unit subtree in the same period
+    ikj = client.get(URL, {"start": "2023-07-01", "end": "2024-06-30", "unit": "ikj"})
+    assert ikj.context["stats"].registered.total == 2
+    # one day
+    day = client.get(URL, {"start": "2024-06-30", "end": "2024-06-30"})
+    assert day.context["stats"].registered.total == 1
+
+
+def test_the_period_headline_in_english(org, login, english):
+    response = login(org.amu).get(URL, {"start": "2024-03-01", "end": "2024-08-31"})
+    assert "Deviation statistics 03/01/2024–08/31/2024" in response.content.decode()
+
+
+def _days_from_today(n: int) -> str:
+    return (timezone.localdate() + datetime.timedelta(days=n)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"start": "2024-03-01"}, "Oppgi begge datoene i perioden, eller ingen av dem."),
+        ({"end": "2024-03-01"}, "Oppgi begge datoene i perioden, eller ingen av dem."),
+        (
+            {"start": "2024-08-31", "end": "2024-03-01"},
+            "Sluttdatoen kan ikke være før startdatoen.",
+        ),
+        ({"start": _days_from_today(0), "end": _days_from_today(1)}, "kan ikke være fram i tid"),
+        ({"start": _days_from_today(1), "end": _days_from_today(2)}, "kan ikke være fram i tid"),
+        ({"start": "1999-12-31", "end": "2000-01-05"}, "Velg en dato i 2000 eller senere."),
+        ({"start": "2024-02-30", "end": "2024-03-01"}, "gyldig dato"),
+    ],
+)
+def test_a_bad_period_is_reported_and_the_page_still_shows(org, login, params, message):
+    make_reports(org.ibi, 2, year=timezone.localdate().year)
+    response = login(org.amu).get(URL, {"year": 2023, **params})
+    assert response.status_code == 200
+    assert message in response.content.decode()  # the default language
+    assert response.context["period"] is False
+    assert response.context["year"] == timezone.localdate().year
+    stats = response.context["stats"]
+    assert stats.start == datetime.date(timezone.localdate().year, 1, 1)
+    assert stats.registered.total == 2
+
+
+def test_a_bad_period_in_english(org, login, english):
+    body = login(org.amu).get(URL, {"start": "2024-08-31", "end": "2024-03-01"}).content.decode()
+    assert "The end date cannot be before the start date." in body
+    body = login(org.amu).get(URL, {"end": "2024-08-31"}).content.decode()
+    assert "Give both dates of the period, or none." in body
+
+
+def run_stats(*args: str) -> dict:
+    out = StringIO()
+    call_command("deviation_stats", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_the_command_with_a_period(org):
+    make_two_years(org.ibi)
+    period = run_stats("--from", "2023-07-01", "--to", "2024-06-30")
+    year = run_stats("--year", "2024")
+    assert period.keys() == year.keys()
+    assert (period["start"], period["end"]) == ("2023-07-01", "2024-06-30")
+    assert period["registered"]["total"] == 13 and year["registered"]["total"] == 14
+    assert (
+        run_stats("--from", "2023-07-01", "--to", "2024-06-30", "--unit", "ikj")["registered"][
+            "total"
+        ]
+        == 0
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "2024-01-01"], "give both --from and --to"),
+        (["--to", "2024-01-01"], "give both --from and --to"),
+        (["--from", "2024-13-01", "--to", "2024-12-31"], "is not a date"),
+        (["--from", "2024-01-01", "--to", "31.12.2024"], "is not a date"),
+        (["--from", "2024-06-01", "--to", "2024-05-31"], "--to cannot be before --from"),
+        (["--year", "2024", "--from", "2024-01-01", "--to", "2024-02-01"], "not allowed with"),
+        (["--year", "2024", "--to", "2024-02-01"], "not both"),
+        ([], "give --year, or --from and --to"),
+    ],
+)
+def test_the_command_refuses_a_bad_period(org, args, message):
+    with pytest.raises(CommandError, match=message):
+        run_stats(*args)
+
+
+@pytest.mark.parametrize(
+    ("params", "queries"),
+    [
+        ({"year": 2024}, 14),
+        ({"start": "2024-01-01", "end": "2024-12-31"}, 14),
+        # not a whole calendar year: no hours worked to look up
+        ({"start": "2023-07-01", "end": "2024-06-30"}, 13),
+    ],
+)
+def test_query_count_with_a_period_is_the_years(
+    org, login, django_assert_num_queries, params, queries
+):
+    seed_categories()
+    make_two_years(org.ibi)
+    client = login(org.leader_fac)
+    # as test_query_count_is_fixed: session, user, role assignments, unit tree; statistics:
+    # units, per year, per kind, per unit, categories, per category, per main category,
+    # per severity, injuries (and hours worked for a whole year)
+    with django_assert_num_queries(queries):
+        response = client.get(URL, params)
+    assert response.status_code == 200 and response.context["stats"].registered.total > 0
 
 
 @pytest.mark.parametrize("n", [10, 500])
