@@ -84,6 +84,8 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
             "stats": stats,
             "year": year,
             "period": period is not None,
+            # the injury register is kept by year: the year the period ends in
+            "register_year": end.year if end is not None else year,
             "years": list(range(timezone.localdate().year, timezone.localdate().year - 11, -1)),
             "reaches_all": scope.reaches_all(Purpose.READ_DEVIATION_STATISTICS),
             "chart_data": _chart_data(stats),
