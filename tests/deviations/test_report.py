@@ -491,6 +491,10 @@ def test_mine_shows_only_own_named_and_confidential_reports(org, login):
 
     assert own.reference in page and confidential.reference in page
     assert anonymous.reference not in page and other.reference not in page
+    # each links to its case page, which the reporter may read
+    detail = reverse("deviations:detail", args=[own.reference])
+    assert f'href="{detail}"' in page
+    assert login(org.outsider).get(detail).status_code == 200
     # the coordinator sees the unit's cases elsewhere, but here only their own (none)
     coordinator_page = login(org.coordinator_a).get(reverse("deviations:mine")).content.decode()
     assert own.reference not in coordinator_page
@@ -596,3 +600,10 @@ def test_the_overdue_reminders_run_weekly_and_the_worker_knows_the_task():
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks
     assert entry["schedule"].day_of_week == {1}
+
+
+def test_mine_says_a_closed_report_is_closed_not_closed_down(org, login):
+    deviation, _ = report(org.outsider, org.ibi, description="Wet floor")
+    _close(deviation)
+    page = login(org.outsider).get(reverse("deviations:mine")).content.decode()
+    assert "· lukket " in page and "nedlagt" not in page  # "nedlagt" is a closed-down unit
