@@ -6,6 +6,12 @@ Every write runs in one transaction and ends with `questionnaire_validate`, whic
 transaction is rolled back and the `ValidationError` reaches the form. Errors about one
 field are keyed by the form's field names.
 
+A change to a questionnaire's title, a section, a question or a matrix row names the
+`version` it was loaded with (`expected_version`); when somebody saved the record in
+between, `hms.concurrency.update_versioned` refuses it with `ConflictError` (the record as
+it is now), so nobody silently overwrites anyone. Renumbering the others is not a change
+of them and leaves their versions alone.
+
 Orders are positions: 1 is the first section, question or matrix row. A section, question
 or row saved at a position goes there and the others move up or down; after each change
 the questions are numbered 1, 2, 3… with the questions of each section together, in the
@@ -24,6 +30,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from hms.concurrency import update_versioned
 from units.models import User
 
 from .answer_codes import BY_CODE, Code, codes_for
@@ -176,12 +183,23 @@ def questionnaire_start(
 
 
 @transaction.atomic
-def questionnaire_rename(*, questionnaire: Questionnaire, title_nb: str, title_en: str) -> None:
+def questionnaire_rename(
+    *,
+    questionnaire: Questionnaire,
+    expected_version: int,
+    title_nb: str,
+    title_en: str,
+    actor: User | None = None,
+) -> Questionnaire:
     if not title_nb.strip() or not title_en.strip():
         raise ValidationError(_("A questionnaire needs a title in both languages."))
-    questionnaire.title_nb = title_nb.strip()
-    questionnaire.title_en = title_en.strip()
-    questionnaire.save(update_fields=["title_nb", "title_en"])
+    return update_versioned(
+        Questionnaire,
+        questionnaire.pk,
+        expected_version=expected_version,
+        actor=actor,
+        changes={"title_nb": title_nb.strip(), "title_en": title_en.strip()},
+    )
 
 
 # --- Sections -------------------------------------------------------------------------
@@ -192,23 +210,29 @@ def section_save(
     *,
     questionnaire: Questionnaire,
     section: Section | None = None,
+    expected_version: int | None = None,
     order: int,
     title_nb: str,
     title_en: str,
+    actor: User | None = None,
 ) -> Section:
-    """Add a section, or change one; `order` is its position (1 = first). The questions
-    move with their sections."""
+    """Add a section, or change one (at `expected_version`); `order` is its position
+    (1 = first). The questions move with their sections."""
     if not title_nb.strip() or not title_en.strip():
         raise ValidationError(_("A section needs a title in both languages."))
+    titles = {"title_nb": title_nb.strip(), "title_en": title_en.strip()}
     if section is None:
-        section = Section(questionnaire=questionnaire)
+        section = Section(questionnaire=questionnaire, order=0, **titles)
+        section._history_user = actor  # type: ignore[attr-defined]
+        section.save()
     elif section.questionnaire_id != questionnaire.pk:
         raise ValidationError(_("This section belongs to another year."))
-    if section.pk is None:
-        section.order = 0
-    section.title_nb = title_nb.strip()
-    section.title_en = title_en.strip()
-    section.save()
+    else:
+        if expected_version is None:
+            raise TypeError("section_save needs expected_version to change a section")
+        section = update_versioned(
+            Section, section.pk, expected_version=expected_version, actor=actor, changes=titles
+        )
     _renumber_sections(questionnaire, moved=section, position=order)
     _renumber_questions(questionnaire)
     questionnaire_validate(questionnaire)
@@ -234,6 +258,7 @@ def question_save(
     *,
     questionnaire: Questionnaire,
     question: Question | None = None,
+    expected_version: int | None = None,
     key: str,
     number: str,
     section: Section,
@@ -248,8 +273,10 @@ def question_save(
     show_when: Sequence[str] = (),
     matrix_columns: Sequence[str] = (),
     new_rows: Sequence[RowText] = (),
+    actor: User | None = None,
 ) -> Question:
-    """Add a question to `questionnaire`, or change one of its questions.
+    """Add a question to `questionnaire`, or change one of its questions (at
+    `expected_version`).
 
     Refused: a key taken in this year, a changed key once the question has answers or is
     in an earlier year, a changed type or a dropped answer code once it has answers, a
@@ -308,23 +335,30 @@ def question_save(
     if errors:
         raise ValidationError(errors)
 
+    values = {
+        "key": key,
+        "number": number.strip(),
+        "section": section,
+        "type": type,
+        "text_nb": text_nb.strip(),
+        "text_en": text_en.strip(),
+        "help_nb": help_nb.strip(),
+        "help_en": help_en.strip(),
+        "required": required,
+        "parent": parent,
+        "show_when": list(show_when) if parent is not None else [],
+        "matrix_columns": list(matrix_columns) if type == QuestionType.MATRIX else [],
+    }
     if question is None:
-        question = Question(questionnaire=questionnaire)
-    question.key = key
-    question.number = number.strip()
-    question.section = section
-    if question.pk is None:
-        question.order = 0
-    question.type = type
-    question.text_nb = text_nb.strip()
-    question.text_en = text_en.strip()
-    question.help_nb = help_nb.strip()
-    question.help_en = help_en.strip()
-    question.required = required
-    question.parent = parent
-    question.show_when = list(show_when) if parent is not None else []
-    question.matrix_columns = list(matrix_columns) if type == QuestionType.MATRIX else []
-    question.save()
+        question = Question(questionnaire=questionnaire, order=0, **values)
+        question._history_user = actor  # type: ignore[attr-defined]
+        question.save()
+    else:
+        if expected_version is None:
+            raise TypeError("question_save needs expected_version to change a question")
+        question = update_versioned(
+            Question, question.pk, expected_version=expected_version, actor=actor, changes=values
+        )
     if type != QuestionType.MATRIX:
         # rows of a question that is no longer a matrix (it has no answers: see above)
         question.rows.all().delete()
@@ -379,13 +413,16 @@ def matrix_row_save(
     *,
     question: Question,
     row: MatrixRow | None = None,
+    expected_version: int | None = None,
     key: str,
     order: int,
     text_nb: str,
     text_en: str,
+    actor: User | None = None,
 ) -> MatrixRow:
-    """Add a row to a matrix question, or change one; `order` is its position (1 = first).
-    A row's key is fixed once it has answers or is in an earlier year."""
+    """Add a row to a matrix question, or change one (at `expected_version`); `order` is
+    its position (1 = first). A row's key is fixed once it has answers or is in an earlier
+    year."""
     key = key.strip()
     if question.type != QuestionType.MATRIX:
         raise ValidationError(_("Only a matrix question has rows."))
@@ -407,14 +444,17 @@ def matrix_row_save(
                 ]
             }
         )
+    values = {"key": key, "text_nb": text_nb.strip(), "text_en": text_en.strip()}
     if row is None:
-        row = MatrixRow(question=question)
-    row.key = key
-    if row.pk is None:
-        row.order = 0
-    row.text_nb = text_nb.strip()
-    row.text_en = text_en.strip()
-    row.save()
+        row = MatrixRow(question=question, order=0, **values)
+        row._history_user = actor  # type: ignore[attr-defined]
+        row.save()
+    else:
+        if expected_version is None:
+            raise TypeError("matrix_row_save needs expected_version to change a row")
+        row = update_versioned(
+            MatrixRow, row.pk, expected_version=expected_version, actor=actor, changes=values
+        )
     rows = sorted(question.rows.all(), key=lambda r: (r.order, r.pk))
     _number(_placed(rows, row, order))
     questionnaire_validate(question.questionnaire)
@@ -423,13 +463,21 @@ def matrix_row_save(
 
 
 @transaction.atomic
-def matrix_row_retire(*, row: MatrixRow, retired: bool) -> MatrixRow:
+def matrix_row_retire(
+    *, row: MatrixRow, expected_version: int, retired: bool, actor: User | None = None
+) -> MatrixRow:
     """Retire a row (it stays in this year, marked, so its history can be shown; a copy to
-    the next year leaves it out), or bring it back."""
-    row.retired = retired
-    row.save(update_fields=["retired"])
+    the next year leaves it out), or bring it back; refused (`ConflictError`) when the row
+    changed since `expected_version`."""
+    updated = update_versioned(
+        MatrixRow,
+        row.pk,
+        expected_version=expected_version,
+        actor=actor,
+        changes={"retired": retired},
+    )
     questionnaire_validate(row.question.questionnaire)
-    return row
+    return updated
 
 
 # --- Reads ----------------------------------------------------------------------------

@@ -36,6 +36,7 @@ class Questionnaire(models.Model):
     copied_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 
@@ -61,6 +62,7 @@ class Section(models.Model):
     order = models.PositiveSmallIntegerField(_("order"))
     title_nb = models.CharField(_("title (Norwegian)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 
@@ -95,6 +97,7 @@ class Question(models.Model):
     )
     show_when = models.JSONField(_("shown when the parent's answer is"), default=list, blank=True)
     matrix_columns = models.JSONField(_("matrix columns"), default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 
@@ -127,6 +130,7 @@ class MatrixRow(models.Model):
     text_nb = models.TextField(_("text (Norwegian)"))
     text_en = models.TextField(_("text (English)"))
     retired = models.BooleanField(_("retired"), default=False)
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 

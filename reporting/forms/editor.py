@@ -1,5 +1,6 @@
 """Forms of the questionnaire editor and of the import page. The services in
-`reporting.editor` check again whatever these forms check."""
+`reporting.editor` check again whatever these forms check. The forms that change a
+record carry the version it was loaded with (`VersionedForm`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from units.forms import VersionedForm
 
 from ..answer_codes import BY_CODE, CODES, codes_for
 from ..editor import MATRIX_COLUMN_CODES, RowText
@@ -38,12 +41,12 @@ class EditorForm(forms.Form):
         self.helper.disable_csrf = True
 
 
-class TitleForm(EditorForm):
+class TitleForm(VersionedForm):
     title_nb = forms.CharField(label=_("Title (Norwegian)"), max_length=200)
     title_en = forms.CharField(label=_("Title (English)"), max_length=200)
 
 
-class SectionForm(EditorForm):
+class SectionForm(VersionedForm):
     order = forms.IntegerField(
         label=_("Position"),
         min_value=1,
@@ -60,7 +63,7 @@ class QuestionChoiceField(forms.ModelChoiceField):
         return f"{obj.key} – {text[:70]}{'…' if len(text) > 70 else ''}"
 
 
-class QuestionForm(EditorForm):
+class QuestionForm(VersionedForm):
     key = forms.SlugField(
         label=_("Key"),
         max_length=40,
@@ -222,7 +225,7 @@ def _is_slug(text: str) -> bool:
     return bool(text) and all(c.isascii() and (c.isalnum() or c in "-_") for c in text)
 
 
-class MatrixRowForm(EditorForm):
+class MatrixRowForm(VersionedForm):
     key = forms.SlugField(
         label=_("Key"),
         max_length=40,
@@ -243,7 +246,7 @@ class MatrixRowForm(EditorForm):
 
 
 def matrix_row_initial(row: MatrixRow) -> dict:
-    return {"key": row.key, "text_nb": row.text_nb, "text_en": row.text_en}
+    return {"key": row.key, "text_nb": row.text_nb, "text_en": row.text_en, "version": row.version}
 
 
 class CopyForm(forms.Form):

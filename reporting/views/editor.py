@@ -1,12 +1,18 @@
 """Questionnaires built and edited by HSE staff, and the import of earlier years'
-responses. Every page here is for HSE staff only (`Purpose.MANAGE_SELF_REPORT`)."""
+responses. Every page here is for HSE staff only (`Purpose.MANAGE_SELF_REPORT`).
+
+A save made on a stale form (somebody saved the record since it was loaded) is answered
+409 with the other person's version above the form, which keeps what this person typed
+and now carries the current version: saving again knowingly replaces theirs."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +22,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hms.concurrency import ConflictError
 from units.access import Purpose, scope_for_request
 
 from .. import editor
@@ -90,6 +97,26 @@ def _outline_url(year: int, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
+# --- Conflicts ------------------------------------------------------------------------
+
+
+def _conflict_values(form: forms.Form, shown: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the other person saved, as (label, text) in the form's order; `shown` holds
+    the record's values as they are read, by form field name. Hidden fields are left out."""
+    return [
+        (str(field.label), str(shown[name]))
+        for name, field in form.fields.items()
+        if name in shown and not field.widget.is_hidden
+    ]
+
+
+def _with_version(request: HttpRequest, version: int) -> dict[str, Any]:
+    """The posted form data as typed, with the version of the record as it is now."""
+    post = request.POST.copy()
+    post["version"] = str(version)
+    return {"data": post}
+
+
 # --- The years ------------------------------------------------------------------------
 
 
@@ -149,11 +176,28 @@ def questionnaire_edit(request: HttpRequest, year: int) -> HttpResponse:
 def questionnaire_title(request: HttpRequest, year: int) -> HttpResponse:
     questionnaire = questionnaire_for_user(request, year)
     status = 200
+    conflict = None
     if request.method == "POST":
         form = TitleForm(request.POST)
         if form.is_valid():
+            data = form.cleaned_data
             try:
-                editor.questionnaire_rename(questionnaire=questionnaire, **form.cleaned_data)
+                editor.questionnaire_rename(
+                    questionnaire=questionnaire,
+                    expected_version=data["version"] or 0,
+                    title_nb=data["title_nb"],
+                    title_en=data["title_en"],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except ConflictError as error:
+                current = error.current
+                assert isinstance(current, Questionnaire)
+                conflict = _conflict_values(
+                    form, {"title_nb": current.title_nb, "title_en": current.title_en}
+                )
+                form = TitleForm(**_with_version(request, current.version))
+                form.is_valid()
+                status = 409
             except ValidationError as error:
                 form.add_error(None, error)
                 status = 400
@@ -164,17 +208,32 @@ def questionnaire_title(request: HttpRequest, year: int) -> HttpResponse:
             status = 400
     else:
         form = TitleForm(
-            initial={"title_nb": questionnaire.title_nb, "title_en": questionnaire.title_en}
+            initial={
+                "title_nb": questionnaire.title_nb,
+                "title_en": questionnaire.title_en,
+                "version": questionnaire.version,
+            }
         )
     return render(
         request,
         "reporting/editor/form.html",
-        {"questionnaire": questionnaire, "form": form, "title": _("Title"), "remove_url": ""},
+        {
+            "questionnaire": questionnaire,
+            "form": form,
+            "conflict": conflict,
+            "title": _("Title"),
+            "remove_url": "",
+        },
         status=status,
     )
 
 
 # --- Sections -------------------------------------------------------------------------
+
+
+def _section_values(section: Section) -> dict[str, Any]:
+    position = section.questionnaire.sections.filter(order__lt=section.order).count() + 1
+    return {"order": position, "title_nb": section.title_nb, "title_en": section.title_en}
 
 
 @login_required
@@ -186,19 +245,30 @@ def section_edit(request: HttpRequest, year: int, pk: int | None = None) -> Http
     else:
         section = section_for_user(request, year, pk)
         questionnaire = section.questionnaire
-        initial = {
-            "order": questionnaire.sections.filter(order__lt=section.order).count() + 1,
-            "title_nb": section.title_nb,
-            "title_en": section.title_en,
-        }
+        initial = {**_section_values(section), "version": section.version}
     status = 200
+    conflict = None
     if request.method == "POST":
         form = SectionForm(request.POST, initial=initial)
         if form.is_valid():
+            data = form.cleaned_data
             try:
                 saved = editor.section_save(
-                    questionnaire=questionnaire, section=section, **form.cleaned_data
+                    questionnaire=questionnaire,
+                    section=section,
+                    expected_version=(data["version"] or 0) if section is not None else None,
+                    order=data["order"],
+                    title_nb=data["title_nb"],
+                    title_en=data["title_en"],
+                    actor=request.user,  # type: ignore[arg-type]
                 )
+            except ConflictError as error:
+                current = error.current
+                assert isinstance(current, Section)
+                conflict = _conflict_values(form, _section_values(current))
+                form = SectionForm(**_with_version(request, current.version), initial=initial)
+                form.is_valid()
+                status = 409
             except ValidationError as error:
                 form.add_error(None, error)
                 status = 400
@@ -215,6 +285,7 @@ def section_edit(request: HttpRequest, year: int, pk: int | None = None) -> Http
         {
             "questionnaire": questionnaire,
             "form": form,
+            "conflict": conflict,
             "title": _("New section") if section is None else _("Edit section"),
             "remove_url": (
                 reverse("reporting:section_remove", kwargs={"year": year, "pk": section.pk})
@@ -262,6 +333,20 @@ def _question_initial(question: Question) -> dict:
     }
 
 
+def _question_shown(question: Question) -> dict[str, Any]:
+    """A question's values as the conflict message shows them."""
+    values = _question_initial(question)
+    return {
+        **values,
+        "section": question.section or "",
+        "type": question.get_type_display(),
+        "required": _("yes") if question.required else _("no"),
+        "parent": question.parent.key if question.parent else _("– none: always shown –"),
+        "show_when": ", ".join(question.show_when),
+        "matrix_columns": ", ".join(question.matrix_columns),
+    }
+
+
 def _new_question_initial(request: HttpRequest, questionnaire: Questionnaire) -> dict:
     """A new question goes at the end of the section it is added to (by default the last
     section)."""
@@ -289,22 +374,36 @@ def question_edit(request: HttpRequest, year: int, pk: int | None = None) -> Htt
     else:
         question = question_for_user(request, year, pk)
         questionnaire = question.questionnaire
-        initial = _question_initial(question)
+        initial = {**_question_initial(question), "version": question.version}
         key_locked = editor.question_key_locked(question)
     status = 200
+    conflict = None
     if request.method == "POST":
-        form = QuestionForm(
-            request.POST,
-            initial=initial,
-            questionnaire=questionnaire,
-            question=question,
-            key_locked=key_locked,
-        )
+        form_kwargs: dict[str, Any] = {
+            "initial": initial,
+            "questionnaire": questionnaire,
+            "question": question,
+            "key_locked": key_locked,
+        }
+        form = QuestionForm(request.POST, **form_kwargs)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version") or 0
             try:
                 saved = editor.question_save(
-                    questionnaire=questionnaire, question=question, **form.cleaned_data
+                    questionnaire=questionnaire,
+                    question=question,
+                    expected_version=version if question is not None else None,
+                    actor=request.user,  # type: ignore[arg-type]
+                    **data,
                 )
+            except ConflictError as error:
+                current = error.current
+                assert isinstance(current, Question)
+                conflict = _conflict_values(form, _question_shown(current))
+                form = QuestionForm(**_with_version(request, current.version), **form_kwargs)
+                form.is_valid()
+                status = 409
             except ValidationError as error:
                 form.add_error(None, error)
                 status = 400
@@ -325,6 +424,7 @@ def question_edit(request: HttpRequest, year: int, pk: int | None = None) -> Htt
             "question": question,
             "rows": list(question.rows.all()) if question is not None else [],
             "form": form,
+            "conflict": conflict,
             "parent_codes_json": json.dumps(form.parent_codes),
             "key_locked": key_locked,
             "title": _("New question")
@@ -366,6 +466,10 @@ def question_remove(request: HttpRequest, year: int, pk: int) -> HttpResponse:
 # --- Matrix rows ----------------------------------------------------------------------
 
 
+def _row_position(row: MatrixRow) -> int:
+    return MatrixRow.objects.filter(question_id=row.question_id, order__lt=row.order).count() + 1
+
+
 @login_required
 def matrix_row_edit(
     request: HttpRequest, year: int, question_pk: int, pk: int | None = None
@@ -380,17 +484,38 @@ def matrix_row_edit(
     else:
         row = matrix_row_for_user(request, year, question_pk, pk)
         question = row.question
-        initial = {
-            **matrix_row_initial(row),
-            "order": question.rows.filter(order__lt=row.order).count() + 1,
-        }
+        initial = {**matrix_row_initial(row), "order": _row_position(row)}
         key_locked = editor.matrix_row_key_locked(row)
     status = 200
+    conflict = None
     if request.method == "POST":
         form = MatrixRowForm(request.POST, initial=initial, key_locked=key_locked)
         if form.is_valid():
+            data = form.cleaned_data
             try:
-                editor.matrix_row_save(question=question, row=row, **form.cleaned_data)
+                editor.matrix_row_save(
+                    question=question,
+                    row=row,
+                    expected_version=(data["version"] or 0) if row is not None else None,
+                    key=data["key"],
+                    order=data["order"],
+                    text_nb=data["text_nb"],
+                    text_en=data["text_en"],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+            except ConflictError as error:
+                current = error.current
+                assert isinstance(current, MatrixRow)
+                conflict = _conflict_values(
+                    form, {**matrix_row_initial(current), "order": _row_position(current)}
+                )
+                form = MatrixRowForm(
+                    **_with_version(request, current.version),
+                    initial=initial,
+                    key_locked=key_locked,
+                )
+                form.is_valid()
+                status = 409
             except ValidationError as error:
                 form.add_error(None, error)
                 status = 400
@@ -408,7 +533,13 @@ def matrix_row_edit(
     return render(
         request,
         "reporting/editor/form.html",
-        {"questionnaire": question.questionnaire, "form": form, "title": title, "remove_url": ""},
+        {
+            "questionnaire": question.questionnaire,
+            "form": form,
+            "conflict": conflict,
+            "title": title,
+            "remove_url": "",
+        },
         status=status,
     )
 
@@ -418,8 +549,23 @@ def matrix_row_edit(
 def matrix_row_retire(request: HttpRequest, year: int, question_pk: int, pk: int) -> HttpResponse:
     row = matrix_row_for_user(request, year, question_pk, pk)
     retired = request.POST.get("retired") == "1"
+    version = request.POST.get("version", "")
     try:
-        editor.matrix_row_retire(row=row, retired=retired)
+        editor.matrix_row_retire(
+            row=row,
+            expected_version=int(version) if version.isdigit() else 0,
+            retired=retired,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+    except ConflictError:
+        messages.warning(
+            request,
+            _(
+                "Someone else changed row %(row)s in the meantime, so nothing was saved. "
+                "The page shows it as it is now."
+            )
+            % {"row": row.key},
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

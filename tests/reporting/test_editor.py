@@ -4,15 +4,19 @@ checks that keep a questionnaire answerable, and its pages for HSE staff."""
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from hms.concurrency import ConflictError
 from reporting import editor
 from reporting.demo import seed_questionnaires
 from reporting.editor import RowText
 from reporting.imports import responses_import
 from reporting.models import MatrixRow, Question, Questionnaire, Section
 from reporting.services import questionnaire_copy
+from tests.factories import RoleFactory, UserFactory
+from units.models import Role
 
 
 @pytest.fixture
@@ -59,6 +63,7 @@ def question_args(question, **changes):
     args = {
         "questionnaire": question.questionnaire,
         "question": question,
+        "expected_version": question.version,
         "key": question.key,
         "number": question.number,
         "section": question.section,
@@ -124,6 +129,7 @@ def test_moving_a_section_moves_its_questions(q2025):
     editor.section_save(
         questionnaire=q2025,
         section=last,
+        expected_version=last.version,
         order=1,
         title_nb=last.title_nb,
         title_en=last.title_en,
@@ -347,9 +353,9 @@ def test_matrix_rows_are_added_retired_and_used_again(q2025):
         question=q24a, key="laser", order=1, text_nb="Laser", text_en="Lasers"
     )
     assert q24a.rows.order_by("order").first().key == "laser"
-    editor.matrix_row_retire(row=row, retired=True)
+    row = editor.matrix_row_retire(row=row, expected_version=row.version, retired=True)
     assert MatrixRow.objects.get(pk=row.pk).retired
-    editor.matrix_row_retire(row=row, retired=False)
+    editor.matrix_row_retire(row=row, expected_version=row.version, retired=False)
     assert not MatrixRow.objects.get(pk=row.pk).retired
 
 
@@ -359,7 +365,7 @@ def test_the_last_active_row_cannot_be_retired(q2025):
     )
     row = q40.rows.get()
     with pytest.raises(ValidationError, match="not retired"):
-        editor.matrix_row_retire(row=row, retired=True)
+        editor.matrix_row_retire(row=row, expected_version=row.version, retired=True)
     assert not MatrixRow.objects.get(pk=row.pk).retired
 
 
@@ -369,7 +375,13 @@ def test_a_row_key_in_an_earlier_year_is_fixed_and_keys_do_not_repeat(q2025):
     assert editor.matrix_row_key_locked(row)
     with pytest.raises(ValidationError) as error:
         editor.matrix_row_save(
-            question=q24a, row=row, key="risk", order=1, text_nb="x", text_en="x"
+            question=q24a,
+            row=row,
+            expected_version=row.version,
+            key="risk",
+            order=1,
+            text_nb="x",
+            text_en="x",
         )
     assert "key" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
@@ -491,10 +503,10 @@ def test_the_years_page_lists_counts_and_starts_a_copy(years, staff):
 
 def test_the_title_is_edited(q2025, staff):
     url = reverse("reporting:questionnaire_title", args=[2025])
-    assert staff.post(url, {"title_nb": "Ny", "title_en": ""}).status_code == 400
-    assert staff.post(url, {"title_nb": "Ny", "title_en": "New"}).status_code == 302
+    assert staff.post(url, {"title_nb": "Ny", "title_en": "", "version": 1}).status_code == 400
+    assert staff.post(url, {"title_nb": "Ny", "title_en": "New", "version": 1}).status_code == 302
     q2025.refresh_from_db()
-    assert (q2025.title_nb, q2025.title_en) == ("Ny", "New")
+    assert (q2025.title_nb, q2025.title_en, q2025.version) == ("Ny", "New", 2)
 
 
 def test_starting_a_year_twice_is_refused_with_a_message(years, staff):
@@ -626,6 +638,7 @@ def test_the_form_shows_the_services_refusal(q2025, staff):
     q08 = q2025.questions.get(key="q08")
     data = _post_question(q2025, key="q07", number="7", type="yes_no_dk", order=position_of(q08))
     data["section"] = q07.section_id
+    data["version"] = q07.version
     response = staff.post(reverse("reporting:question_edit", args=[2025, q07.pk]), data)
     assert response.status_code == 400
     assert "q07a: a follow-up must come after its parent." in response.content.decode()
@@ -667,6 +680,7 @@ def test_a_locked_key_cannot_be_changed_through_the_form(q2025, staff):
     )
     data["section"] = q02.section_id
     data["text_en"] = "Own goals?"
+    data["version"] = q02.version
     response = staff.post(reverse("reporting:question_edit", args=[2025, q02.pk]), data)
     assert response.status_code == 302
     q02.refresh_from_db()
@@ -690,7 +704,8 @@ def test_sections_and_rows_through_the_forms(q2025, staff):
     assert response.status_code == 302
     row = q24a.rows.get(key="laser")
     staff.post(
-        reverse("reporting:matrix_row_retire", args=[2025, q24a.pk, row.pk]), {"retired": "1"}
+        reverse("reporting:matrix_row_retire", args=[2025, q24a.pk, row.pk]),
+        {"retired": "1", "version": row.version},
     )
     assert MatrixRow.objects.get(pk=row.pk).retired
 
@@ -743,3 +758,207 @@ def test_section_and_matrix_row_forms_query_counts(q2025, staff, django_assert_n
     with django_assert_num_queries(7):
         url = reverse("reporting:matrix_row_edit", args=[2025, q24a.pk, row.pk])
         assert staff.get(url).status_code == 200
+
+
+# --- Two people editing one record ---------------------------------------------------------
+
+
+def test_a_fresh_save_bumps_the_version_and_a_stale_one_is_refused(q2025, org):
+    q07 = q2025.questions.get(key="q07")
+    assert q07.version == 1
+    # when somebody saves the question as loaded
+    saved = editor.question_save(**question_args(q07, text_en="Theirs?", actor=org.hse_staff))
+    # then its version moves on, and the history knows who
+    assert Question.objects.get(pk=q07.pk).version == saved.version == 2
+    assert q07.history.latest().history_user == org.hse_staff
+    # and a save made on the version loaded before is refused with theirs
+    with pytest.raises(ConflictError) as error:
+        editor.question_save(**question_args(q07, text_en="Mine?"))
+    assert (error.value.current.text_en, error.value.current.version) == ("Theirs?", 2)
+    assert Question.objects.get(pk=q07.pk).text_en == "Theirs?"
+
+
+def test_stale_saves_of_a_title_a_section_and_a_row_are_refused(q2025):
+    section = q2025.sections.first()
+    row = q2025.questions.get(key="q24a").rows.first()
+    editor.questionnaire_rename(
+        questionnaire=q2025, expected_version=1, title_nb="Ny", title_en="New"
+    )
+    editor.section_save(
+        questionnaire=q2025,
+        section=section,
+        expected_version=1,
+        order=1,
+        title_nb="Ny",
+        title_en="New",
+    )
+    editor.matrix_row_save(
+        question=row.question,
+        row=row,
+        expected_version=1,
+        key=row.key,
+        order=1,
+        text_nb="Ny",
+        text_en="New",
+    )
+    with pytest.raises(ConflictError):
+        editor.questionnaire_rename(
+            questionnaire=q2025, expected_version=1, title_nb="x", title_en="x"
+        )
+    with pytest.raises(ConflictError):
+        editor.section_save(
+            questionnaire=q2025,
+            section=section,
+            expected_version=1,
+            order=1,
+            title_nb="x",
+            title_en="x",
+        )
+    with pytest.raises(ConflictError):
+        editor.matrix_row_save(
+            question=row.question,
+            row=row,
+            expected_version=1,
+            key=row.key,
+            order=1,
+            text_nb="x",
+            text_en="x",
+        )
+    with pytest.raises(ConflictError):
+        editor.matrix_row_retire(row=row, expected_version=1, retired=True)
+    q2025.refresh_from_db()
+    section.refresh_from_db()
+    row.refresh_from_db()
+    assert [(r.title_en, r.version) for r in (q2025, section)] == [("New", 2), ("New", 2)]
+    assert (row.text_en, row.version, row.retired) == ("New", 2, False)
+
+
+def test_a_change_needs_the_version_it_was_loaded_with(q2025):
+    section = q2025.sections.first()
+    with pytest.raises(TypeError):
+        editor.section_save(
+            questionnaire=q2025, section=section, order=1, title_nb="x", title_en="x"
+        )
+
+
+@pytest.fixture
+def colleague(org):
+    """A second HSE staff member, signed in on a browser of their own."""
+    person = UserFactory(email="hse_staff_2@example.org", full_name="Hse Staff Two")
+    RoleFactory(user=person, role=Role.HSE_STAFF, unit=None)
+    browser = Client()
+    browser.force_login(person, backend="django.contrib.auth.backends.ModelBackend")
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return browser
+
+
+def loaded(response):
+    """What a form page was loaded with, as the form posts it (with its version)."""
+    assert response.status_code == 200
+    return {k: v for k, v in response.context["form"].initial.items() if v is not None}
+
+
+CONFLICT = "Someone else saved this record while you were editing it."
+
+
+def _save_after_a_colleague(staff, colleague, url, field, *, theirs, mine):
+    """Both open `url`; the colleague saves `field` = `theirs`, then this person saves
+    `field` = `mine` on the form loaded before. Returns this person's response."""
+    my_form = loaded(staff.get(url))
+    their_form = loaded(colleague.get(url))
+    assert colleague.post(url, {**their_form, field: theirs}).status_code == 302
+    return staff.post(url, {**my_form, field: mine}), my_form
+
+
+def _assert_refused_and_kept(response, field, *, theirs, mine, version):
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert CONFLICT in html
+    assert theirs in html  # the other person's version is shown...
+    form = response.context["form"]
+    assert form[field].value() == mine  # ...and what this person typed is still there
+    assert mine in html
+    # the form now carries the current version, so saving again knowingly replaces theirs
+    assert form["version"].value() == str(version)
+    assert f'name="version" value="{version}"' in html
+
+
+def test_a_stale_save_of_a_question_is_refused_with_409(q2025, staff, colleague):
+    q07 = q2025.questions.get(key="q07")
+    url = reverse("reporting:question_edit", args=[2025, q07.pk])
+    # when
+    response, my_form = _save_after_a_colleague(
+        staff, colleague, url, "text_en", theirs="Their wording?", mine="My wording?"
+    )
+    # then
+    _assert_refused_and_kept(
+        response, "text_en", theirs="Their wording?", mine="My wording?", version=2
+    )
+    q07.refresh_from_db()
+    assert (q07.text_en, q07.version) == ("Their wording?", 2)
+    # and saving again (the form now holds version 2) replaces theirs
+    response = staff.post(url, {**my_form, "text_en": "My wording?", "version": 2})
+    assert response.status_code == 302
+    q07.refresh_from_db()
+    assert (q07.text_en, q07.version) == ("My wording?", 3)
+
+
+def test_a_stale_save_of_a_section_is_refused_with_409(q2025, staff, colleague):
+    section = q2025.sections.order_by("order").first()
+    url = reverse("reporting:section_edit", args=[2025, section.pk])
+    response, _ = _save_after_a_colleague(
+        staff, colleague, url, "title_en", theirs="Their title", mine="My title"
+    )
+    _assert_refused_and_kept(response, "title_en", theirs="Their title", mine="My title", version=2)
+    section.refresh_from_db()
+    assert (section.title_en, section.version) == ("Their title", 2)
+
+
+def test_a_stale_save_of_a_matrix_row_is_refused_with_409(q2025, staff, colleague):
+    q24a = q2025.questions.get(key="q24a")
+    row = q24a.rows.get(key="risk_assessment")
+    url = reverse("reporting:matrix_row_edit", args=[2025, q24a.pk, row.pk])
+    response, _ = _save_after_a_colleague(
+        staff, colleague, url, "text_en", theirs="Their row text", mine="My row text"
+    )
+    _assert_refused_and_kept(
+        response, "text_en", theirs="Their row text", mine="My row text", version=2
+    )
+    row.refresh_from_db()
+    assert (row.text_en, row.version) == ("Their row text", 2)
+
+
+def test_a_stale_title_is_refused_with_409_in_norwegian(q2025, org, login, colleague):
+    url = reverse("reporting:questionnaire_title", args=[2025])
+    client = login(org.hse_staff)  # no language cookie: Norwegian
+    my_form = loaded(client.get(url))
+    their_form = loaded(colleague.get(url))
+    assert colleague.post(url, {**their_form, "title_nb": "Deres tittel"}).status_code == 302
+    response = client.post(url, {**my_form, "title_nb": "Min tittel"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Noen andre lagret denne oppføringen mens du redigerte den." in html
+    assert "Deres tittel" in html and "Min tittel" in html
+    q2025.refresh_from_db()
+    assert (q2025.title_nb, q2025.version) == ("Deres tittel", 2)
+
+
+def test_retiring_a_row_changed_meanwhile_is_refused(q2025, staff, colleague):
+    q24a = q2025.questions.get(key="q24a")
+    row = q24a.rows.get(key="risk_assessment")
+    outline = staff.get(reverse("reporting:questionnaire_edit", args=[2025])).content.decode()
+    assert 'name="version" value="1"' in outline
+    # the colleague rewords the row while this person looks at the outline
+    url = reverse("reporting:matrix_row_edit", args=[2025, q24a.pk, row.pk])
+    assert (
+        colleague.post(url, {**loaded(colleague.get(url)), "text_en": "Reworded"}).status_code
+        == 302
+    )
+    response = staff.post(
+        reverse("reporting:matrix_row_retire", args=[2025, q24a.pk, row.pk]),
+        {"retired": "1", "version": 1},
+        follow=True,
+    )
+    assert "Someone else changed row risk_assessment in the meantime" in response.content.decode()
+    row.refresh_from_db()
+    assert (row.retired, row.text_en, row.version) == (False, "Reworded", 2)
