@@ -159,11 +159,16 @@ def case_update(
         "closed_at": None,
         "rejection_reason": "",
     }
-    current = update_versioned(
+    # The categories before the save, so that its history record holds them: one record,
+    # with the user, for the whole change (simple_history's own signals would make one
+    # for each removal and addition). Only once the row is locked at the expected version.
+    locked = Deviation.objects.select_for_update().get(pk=deviation.pk)
+    if locked.version == expected_version:
+        locked.skip_history_when_saving = True  # type: ignore[attr-defined]
+        locked.categories.set(categories)
+    return update_versioned(
         Deviation, deviation.pk, expected_version=expected_version, actor=user, changes=changes
     )
-    current.categories.set(categories)
-    return current
 
 
 @transaction.atomic

@@ -333,7 +333,7 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
     from units.models import Role, RoleAssignment, Unit, User
 
     from .models import Deviation, Identity, InjuredKind, Injury, Kind, Status
-    from .services import receipt_hash
+    from .services import deviations_history_create, receipt_hash
 
     today = today or timezone.localdate()
     seed = DeviationSeed()
@@ -519,16 +519,15 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
                                 else rng.choices(new_codes, new_w)[0]
                             )
                             links.append((reference, categories[(schemes.new.pk, code)]))
-        created = bulk_create_with_history(deviations, Deviation, batch_size=2000)
+        # PostgreSQL and SQLite give bulk-created rows their ids.
+        created = Deviation.objects.bulk_create(deviations, batch_size=2000)
         ids = {d.reference: d.pk for d in created}
-        if any(v is None for v in ids.values()):
-            ids = dict(
-                Deviation.objects.filter(reference__in=list(ids)).values_list("reference", "id")
-            )
         through = Deviation.categories.through
-        through.objects.bulk_create(
+        saved_links = through.objects.bulk_create(
             (through(deviation_id=ids[ref], category_id=c.pk) for ref, c in links), batch_size=5000
         )
+        # each report's history record, with its categories
+        deviations_history_create(created, saved_links, batch_size=2000)
         for ref, injury in injuries:
             injury.deviation_id = ids[ref]
         bulk_create_with_history([i for _, i in injuries], Injury, batch_size=2000)

@@ -37,6 +37,7 @@ from .models import (
     Kind,
     Status,
 )
+from .services import deviations_history_create
 
 COLUMNS = (
     "reference",
@@ -292,9 +293,8 @@ def deviations_import(*, text: str, source: str) -> ImportResult:
 
     result = ImportResult()
     with transaction.atomic():
-        created = bulk_create_with_history(
-            [p.deviation for p in parsed], Deviation, batch_size=BATCH
-        )
+        # PostgreSQL and SQLite give bulk-created rows their ids.
+        created = Deviation.objects.bulk_create([p.deviation for p in parsed], batch_size=BATCH)
         by_reference = {d.reference: d for d in created}
         through = Deviation.categories.through
         links = []
@@ -305,7 +305,9 @@ def deviations_import(*, text: str, source: str) -> ImportResult:
             if p.injury is not None:
                 p.injury.deviation = saved
                 injuries.append(p.injury)
-        through.objects.bulk_create(links, batch_size=BATCH)
+        saved_links = through.objects.bulk_create(links, batch_size=BATCH)
+        # each report's history record (without a user), with its categories
+        deviations_history_create(created, saved_links, batch_size=BATCH)
         if injuries:
             bulk_create_with_history(injuries, Injury, batch_size=BATCH)
         result.deviations = len(created)

@@ -165,7 +165,13 @@ class Deviation(models.Model):
     imported_from = models.CharField(_("imported from"), max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1)
 
-    history = HistoricalRecords(excluded_fields=["reporter", "receipt_hash"])
+    # The categories are in the history too (`HistoricalDeviation.categories`: the rows of
+    # the categories at each record). A write that changes them makes one record in all,
+    # not one for each category removed and added: see `services.deviation_report` and
+    # `deviations_history_create`, and `cases.case_update`.
+    history = HistoricalRecords(
+        excluded_fields=["reporter", "receipt_hash"], m2m_fields=["categories"]
+    )
 
     class Meta:
         verbose_name = _("deviation")

@@ -17,12 +17,13 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.template.loader import render_to_string
@@ -262,9 +263,18 @@ def deviation_report(
                 # Never the request's user for an anonymous report (the history
                 # middleware would record it otherwise).
                 deviation._history_user = None if anonymous else user  # type: ignore[attr-defined]
+                # One history record for the report and its categories, made below.
+                deviation.skip_history_when_saving = True  # type: ignore[attr-defined]
                 deviation.save()
-                if chosen:
-                    deviation.categories.set(chosen)
+                del deviation.skip_history_when_saving  # type: ignore[attr-defined]
+                through = Deviation.categories.through
+                links = through.objects.bulk_create(
+                    [
+                        through(deviation_id=deviation.pk, category_id=pk)
+                        for pk in dict.fromkeys(c.pk for c in chosen)  # once each
+                    ]
+                )
+                deviations_history_create([deviation], links)
                 for data, extension in cleaned_photos:
                     Photo.objects.create(
                         deviation=deviation,
@@ -275,6 +285,39 @@ def deviation_report(
             if attempt == REFERENCE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def deviations_history_create(
+    deviations: Sequence[Deviation],
+    links: Iterable[models.Model] = (),
+    *,
+    batch_size: int | None = None,
+) -> None:
+    """The creation record in the history of each of `deviations`, with its categories:
+    `links`, the saved rows of `Deviation.categories.through` of these deviations.
+
+    For reports saved without the history's signals (`bulk_create`, or `save()` with
+    `skip_history_when_saving`) and given their categories through the through table:
+    simple_history's signals would make a second record for the categories, and
+    `bulk_create_with_history` leaves them out. Two INSERTs a batch. The user of a record
+    is the deviation's `_history_user`, else none."""
+    records = Deviation.history.bulk_history_create(deviations, batch_size=batch_size)
+    if not records:  # none asked for, or history turned off
+        return
+    record_of = {record.id: record.history_id for record in records}
+    snapshot = apps.get_model("deviations", "HistoricalDeviation_categories")
+    snapshot.objects.bulk_create(
+        [
+            snapshot(
+                history_id=record_of[link.deviation_id],  # type: ignore[attr-defined]
+                id=link.pk,
+                deviation_id=link.deviation_id,  # type: ignore[attr-defined]
+                category_id=link.category_id,  # type: ignore[attr-defined]
+            )
+            for link in links
+        ],
+        batch_size=batch_size,
+    )
 
 
 def deviation_receipt_lookup(*, code: str) -> Deviation | None:

@@ -9,10 +9,12 @@ the other person's values beside it on a stale save (409).
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 import tablib
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -244,25 +246,66 @@ def _reverse_or_none(name: str, *args: Any) -> str | None:
         return None
 
 
-def _status_history(deviation: Deviation, scope: Scope) -> list[dict[str, Any]]:
-    """The case's status changes, oldest first, with who made them (never the reporter of
-    a report whose reporter may not be shown)."""
+def _categories_by_record(deviation: Deviation) -> dict[int, list[Any]]:
+    """The categories at each of the case's history records, by record id, in the order
+    of the scheme: (id, name) pairs, the name in the user's language. One query."""
+    snapshot = apps.get_model("deviations", "HistoricalDeviation_categories")
+    found: dict[int, list[Any]] = defaultdict(list)
+    for row in snapshot.objects.filter(deviation_id=deviation.pk).select_related(
+        "category__parent"
+    ):
+        category, parent = row.category, row.category and row.category.parent
+        if category is None:  # deleted since
+            key: tuple[int, ...] = (1 << 15, 0, 0, row.category_id)
+            name = _("(deleted category)")
+        elif parent is not None:
+            key = (parent.order, 1, category.order, category.pk)
+            name = f"{parent.name} › {category.name}"
+        else:
+            key = (category.order, 0, 0, category.pk)
+            name = category.name
+        found[row.history_id].append((key, row.category_id, name))
+    return {
+        record: [(pk, name) for _key, pk, name in sorted(rows)] for record, rows in found.items()
+    }
+
+
+def _case_history(deviation: Deviation, scope: Scope) -> list[dict[str, Any]]:
+    """The case's changes of status and of categories, oldest first, with who made them
+    (never the reporter of a report whose reporter may not be shown). The categories the
+    report was made with are no change. Two queries, however long the history."""
     hide_reporter = not reporter_shown_to(scope, deviation)
+    categories_at = _categories_by_record(deviation)
     changes = []
-    previous = None
-    for record in deviation.history.select_related("history_user").order_by("history_date"):
-        if record.status != previous:
+    previous_status = None
+    previous_categories: list[Any] | None = None
+    for record in deviation.history.select_related("history_user").order_by(
+        "history_date", "history_id"
+    ):
+        categories = categories_at.get(record.history_id, [])
+        status_changed = record.status != previous_status
+        categories_changed = previous_categories is not None and {
+            pk for pk, _name in categories
+        } != {pk for pk, _name in previous_categories}
+        if status_changed or categories_changed:
             who = record.history_user
             if who is not None and hide_reporter and who.pk == deviation.reporter_id:
                 who = None
             changes.append(
                 {
-                    "status": Status(record.status).label,
+                    "status": Status(record.status).label if status_changed else None,
+                    "categories": {
+                        "old": [name for _pk, name in previous_categories or []],
+                        "new": [name for _pk, name in categories],
+                    }
+                    if categories_changed
+                    else None,
                     "when": record.history_date,
                     "who": who,
                 }
             )
-            previous = record.status
+        previous_status = record.status
+        previous_categories = categories
     return changes
 
 
@@ -314,7 +357,7 @@ def _render_case(
         "reporter_shown": reporter_shown_to(scope, deviation),
         "photos": photos,
         "measures": measures,
-        "history": _status_history(deviation, scope),
+        "history": _case_history(deviation, scope),
         "has_injury": has_injury,
         "injury_url": _reverse_or_none("deviations:injury", deviation.reference)
         if has_injury

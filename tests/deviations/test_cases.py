@@ -442,11 +442,12 @@ def test_the_case_page_has_a_fixed_query_count(
     client = login(org.coordinator_a)
     # session, user, role assignments, unit tree, the case with unit, handler and reporter,
     # photos, measures with responsible, whether there is an injury, the case's categories,
-    # the status history with its users; for the handler's forms: the case's categories
-    # (update form), the scheme in force, the case's categories and whether a measure
-    # exists (what blocks closing), the update form's category choices, the assign form's
-    # units
-    with django_assert_num_queries(16):
+    # the categories at every history record (test_category_history: as many with 5
+    # changes of categories as with 1), the history with its users; for the handler's
+    # forms: the case's categories (update form), the scheme in force, the case's
+    # categories and whether a measure exists (what blocks closing), the update form's
+    # category choices, the assign form's units
+    with django_assert_num_queries(17):
         response = client.get(reverse("deviations:detail", args=[case.reference]))
     assert response.status_code == 200
 
