@@ -16,6 +16,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from units.models import Campus
+
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
 
@@ -116,7 +118,7 @@ class Deviation(models.Model):
     occurred_at = models.DateTimeField(_("when"))
     reported_at = models.DateTimeField(_("reported"))
     unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="deviations")
-    campus = models.CharField(_("campus"), max_length=20, blank=True)
+    campus = models.CharField(_("campus"), max_length=20, blank=True, choices=Campus.choices)
     building = models.CharField(_("building"), max_length=200, blank=True)
     room = models.CharField(_("room"), max_length=100, blank=True)
     location = models.CharField(_("where, in your words"), max_length=300, blank=True)

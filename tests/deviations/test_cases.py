@@ -652,3 +652,9 @@ def test_closing_uses_the_reporters_notice_task():
     from deviations.tasks import deviation_closed_notify_task
 
     assert cases._closed_notify_task() is deviation_closed_notify_task
+
+
+def test_the_case_page_names_the_campus(org, login):
+    deviation = make_case(org.ibi, campus="alesund", building="Fagerheim", room="F210")
+    page = login(org.coordinator_a).get(reverse("deviations:detail", args=[deviation.reference]))
+    assert "Ålesund Fagerheim F210" in page.content.decode()
