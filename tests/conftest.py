@@ -56,6 +56,21 @@ def _required_services(django_db_setup, django_db_blocker) -> None:
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_connections(django_db_setup, django_db_blocker):
+    """At the end of the session, close what the live server's threads left connected to
+    the test database, so that pytest-django can drop it ("is being accessed by other
+    users" otherwise fails the last test of a worker)."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @dataclass
 class Org:
     ntnu: Unit

@@ -67,8 +67,13 @@ def open_menu_item(page, href: str) -> None:
 
 
 def open_section(page, name: str) -> None:
-    """Open a handling form's accordion item on the case page by its title."""
-    page.get_by_role("button", name=name, exact=True).click()
+    """Open a handling form's accordion item on the case page by its title, and wait until
+    it has finished opening (a click during Bootstrap's transition can miss)."""
+    button = page.get_by_role("button", name=name, exact=True)
+    if button.get_attribute("aria-expanded") != "true":
+        button.click()
+    page.locator(f"#{button.get_attribute('aria-controls')}.collapse.show").wait_for()
+    page.wait_for_function("() => !document.querySelector('.collapsing')")
 
 
 def submit(page, button) -> None:
