@@ -364,6 +364,34 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
         return None
 
     people = list(User.objects.filter(is_active=True).values_list("id", flat=True)[:400])
+    # Reporters are people of the unit (its role holders, or those of the nearest unit
+    # above that has any), so that nobody follows reports from across the university.
+    members: dict[int, list[int]] = {}
+    for unit_id, user_id in (
+        RoleAssignment.objects.filter(unit__isnull=False, user__is_active=True)
+        .order_by("id")
+        .values_list("unit_id", "user_id")
+    ):
+        members.setdefault(unit_id, []).append(user_id)
+
+    # and now and then an employee without roles (the demo's `employee@` and `researcher@`),
+    # drawn by a generator of its own so the rest of the demo stays as it was
+    without_roles = list(
+        User.objects.filter(is_active=True, role_assignments__isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    now_and_then = random.Random(5)
+
+    def reporters_of(unit_id: int | None) -> list[int]:
+        if without_roles and now_and_then.random() < 0.03:
+            return without_roles
+        while unit_id is not None:
+            if unit_id in members:
+                return members[unit_id]
+            unit_id = parents.get(unit_id)
+        return people
+
     taken = set(Deviation.objects.values_list("reference", flat=True))
     old_codes, old_w = list(OLD_WEIGHTS), list(OLD_WEIGHTS.values())
     new_codes, new_w = list(NEW_WEIGHTS), list(NEW_WEIGHTS.values())
@@ -461,7 +489,7 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
                             SUGGESTION_TEXTS if kind == Kind.SUGGESTION else EVENT_TEXTS
                         ),
                         identity=identity,
-                        reporter_id=rng.choice(people)
+                        reporter_id=rng.choice(reporters_of(unit.pk))
                         if identity != Identity.ANONYMOUS and people
                         else None,
                         receipt_hash=receipt_hash(f"demo{reference}")
