@@ -6,6 +6,9 @@ sub_category (names or codes, may be blank), potential_severity (1–5 or blank)
 absence (none|le3|gt3|unknown), medical_treatment, alternative_work, fatal, nav_reported
 (yes|no), description.
 
+closed_at belongs to closed reports (where it is required) and rejected ones only, and is
+neither in the future nor before reported_at; a date without a time is compared by day.
+
 All or nothing: every row is checked first; a file with any bad row imports nothing and
 each bad row is reported by its line number. Imported reports are named reports without a
 reporter (the old system's reporter is not carried over), with `imported_from` set, and
@@ -98,6 +101,27 @@ def _when(text: str, *, end_of_day: bool = False) -> datetime.datetime | None:
     return value
 
 
+def _date_only(text: str) -> bool:
+    return parse_date(text.strip()) is not None
+
+
+def _after(value: datetime.datetime, value_text: str, other: datetime.datetime) -> bool:
+    """Whether `value` (read from `value_text`) is after `other`; a date without a time
+    is compared by its day."""
+    if _date_only(value_text):
+        return timezone.localdate(value) > timezone.localdate(other)
+    return value > other
+
+
+def _before(
+    value: datetime.datetime, value_text: str, other: datetime.datetime, other_text: str
+) -> bool:
+    """Whether `value` is before `other`; by day when either was a date without a time."""
+    if _date_only(value_text) or _date_only(other_text):
+        return timezone.localdate(value) < timezone.localdate(other)
+    return value < other
+
+
 def _yes(text: str) -> bool | None:
     lowered = text.strip().lower()
     if lowered in YES:
@@ -186,7 +210,7 @@ def deviations_import(*, text: str, source: str) -> ImportResult:
         reported_at = _when(get("reported_at", ""))
         if reported_at is None:
             bad(f"reported_at {get('reported_at', '')!r} is not an ISO date or time")
-        elif reported_at > now:
+        elif _after(reported_at, get("reported_at", ""), now):
             bad("reported_at is in the future")
         unit_id = units.get(get("unit_code", ""))
         if unit_id is None:
@@ -208,12 +232,19 @@ def deviations_import(*, text: str, source: str) -> ImportResult:
             if deadline is None:
                 bad(f"deadline {get('deadline')!r} is not an ISO date")
         closed_at = None
-        if get("closed_at"):
-            closed_at = _when(get("closed_at", ""))
+        closed_text = get("closed_at", "")
+        if closed_text:
+            closed_at = _when(closed_text)
             if closed_at is None:
-                bad(f"closed_at {get('closed_at')!r} is not an ISO date or time")
-            elif reported_at is not None and closed_at < reported_at - datetime.timedelta(1):
+                bad(f"closed_at {closed_text!r} is not an ISO date or time")
+            elif _after(closed_at, closed_text, now):
+                bad("closed_at is in the future")
+            elif reported_at is not None and _before(
+                closed_at, closed_text, reported_at, get("reported_at", "")
+            ):
                 bad("closed_at is before reported_at")
+            if status in Status.values and status not in (Status.CLOSED, Status.REJECTED):
+                bad(f"closed_at is given, but status {status!r} is not closed or rejected")
         if status == Status.CLOSED and closed_at is None:
             bad("a closed report needs closed_at")
         description = get("description", "")
@@ -270,6 +301,11 @@ def deviations_import(*, text: str, source: str) -> ImportResult:
             errors += [f"line {number}: {message}" for message in row_errors]
             continue
         assert reported_at is not None and unit_id is not None
+        # a date without a time was checked by its day: keep the moment it reads as from
+        # being in the future, or a closing on the day of the report from preceding it
+        reported_at = min(reported_at, now)
+        if closed_at is not None:
+            closed_at = min(max(closed_at, reported_at), now)
         deviation = Deviation(
             reference=reference,
             kind=kind,
@@ -282,7 +318,7 @@ def deviations_import(*, text: str, source: str) -> ImportResult:
             status=status,
             potential_people=severity,
             deadline=deadline,
-            closed_at=closed_at if status == Status.CLOSED else None,
+            closed_at=closed_at,  # only on closed and rejected reports (checked above)
             imported_from=source,
         )
         parsed.append(_Parsed(deviation=deviation, categories=chosen, injury=injury))

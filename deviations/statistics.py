@@ -13,11 +13,17 @@ Counting follows NTNU's annual report (section 2.2, tables 1 and 2):
 - the potential severity of a report is the highest of its three potential consequences
   (people, external environment, material), or "not assessed";
 - injuries: minor ones not reported to NAV, and the NAV reports by absence;
-- H1 = (lost-time injuries + fatalities) × 1 000 000 / hours worked, a lost-time injury
-  being one reported to NAV with absence (≤ 3 days, > 3 days or of unknown length);
+- H1 = (lost-time injuries + fatalities) × 1 000 000 / hours worked (footnote 4 of the 2024
+  report: "antall fraværsskader + antall dødsfall"). A lost-time injury is one with absence,
+  whether or not it was reported to NAV: ≤ 3 days, > 3 days, and of unknown length too,
+  since table 2 lists that as "skade med sykefravær av ukjent varighet", an injury with
+  absence whose length is not known. A fatality with absence counts once;
   H2 = (lost-time injuries + fatalities + injuries without absence that needed medical
-  treatment or alternative work) × 1 000 000 / hours worked. Both None without the
-  year's hours worked (`reporting.models.KeyFigure`, kind hours_worked).
+  treatment or alternative work) × 1 000 000 / hours worked (the report's H2 footnote).
+- hours worked are a key figure of NTNU as a whole (`reporting.models.KeyFigure`, kind
+  hours_worked, no unit), for a calendar year. So hours worked, H1 and H2 are given only
+  for a whole year of statistics that cover all of NTNU, and are None otherwise: the
+  injuries of one faculty over the hours of all of NTNU would understate its H1.
 """
 
 from __future__ import annotations
@@ -110,14 +116,12 @@ class InjuryTable:
     nav_absence_unknown: int = 0
     nav_total: int = 0
     total: int = 0
+    # with absence (≤ 3 days, > 3 days, unknown length), reported to NAV or not (for H1)
+    lost_time: int = 0
     fatalities: int = 0
     fatalities_not_lost_time: int = 0  # so that no fatality counts twice in H1 and H2
     # without absence, needing medical treatment or alternative work (for H2)
     treated_without_absence: int = 0
-
-    @property
-    def lost_time(self) -> int:
-        return self.nav_absence_le3 + self.nav_absence_gt3 + self.nav_absence_unknown
 
 
 @dataclass
@@ -134,8 +138,10 @@ class Statistics:
     uncategorised: int
     per_severity: list[Line]
     injuries: InjuryTable
-    hours_worked: Decimal | None
+    hours_worked: Decimal | None  # None unless the statistics cover all of NTNU, a year
     unit_options: list[Line]  # the units one may choose (key = code)
+    covers_ntnu: bool = True  # every unit of NTNU is counted
+    whole_year: bool = True  # the period is one calendar year
 
     @property
     def h1(self) -> float | None:
@@ -158,7 +164,6 @@ class Statistics:
     def as_json(self) -> dict[str, Any]:
         """The figures as JSON-ready data (`manage.py deviation_stats`, the charts)."""
         injuries = asdict(self.injuries)
-        injuries["lost_time"] = self.injuries.lost_time
         return {
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
@@ -202,7 +207,7 @@ def deviation_statistics(
     """The statistics of the reports made from `start` to `end` (both included; or in
     `year`) in the subtree of `unit_code` (all of NTNU when None), limited to
     `allowed_unit_ids` (None: every unit). Raises `UnknownUnit` for a code that does not
-    exist or is out of reach. Ten queries."""
+    exist or is out of reach. Ten queries (nine when hours worked do not apply)."""
     today = today or timezone.localdate()
     if year is not None:
         start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
@@ -230,6 +235,11 @@ def deviation_statistics(
         ids = subtree_ids(children, [root["id"]])
     if allowed_unit_ids is not None:
         ids = (ids if ids is not None else set(units)) & set(allowed_unit_ids)
+    # all of NTNU: no unit chosen and every unit reached, or the top of the tree chosen
+    covers_ntnu = ids is None or ids >= set(units)
+    whole_year = start == datetime.date(start.year, 1, 1) and end == datetime.date(
+        start.year, 12, 31
+    )
     options = sorted(
         (u for u in units.values() if allowed_unit_ids is None or u["id"] in allowed_unit_ids),
         key=lambda u: (u["level"], u["code"]),
@@ -364,6 +374,7 @@ def deviation_statistics(
     # 9. the injury table
     nav = Q(nav_reported=True)
     alive = Q(fatal=False)
+    with_absence = Q(absence__in=[Absence.LE3, Absence.GT3, Absence.UNKNOWN])
     injury_row = Injury.objects.filter(deviation__in=period).aggregate(
         total=Count("id"),
         minor_not_reported=Count("id", filter=Q(nav_reported=False)),
@@ -372,10 +383,9 @@ def deviation_statistics(
         nav_absence_le3=Count("id", filter=nav & Q(absence=Absence.LE3)),
         nav_absence_gt3=Count("id", filter=nav & Q(absence=Absence.GT3)),
         nav_absence_unknown=Count("id", filter=nav & Q(absence=Absence.UNKNOWN)),
+        lost_time=Count("id", filter=with_absence),
         fatalities=Count("id", filter=Q(fatal=True)),
-        fatalities_not_lost_time=Count(
-            "id", filter=Q(fatal=True) & ~(nav & ~Q(absence=Absence.NONE))
-        ),
+        fatalities_not_lost_time=Count("id", filter=Q(fatal=True) & ~with_absence),
         treated_without_absence=Count(
             "id",
             filter=alive
@@ -385,13 +395,11 @@ def deviation_statistics(
     )
     injuries = InjuryTable(**injury_row)
 
-    # 10. hours worked: only for a whole calendar year
+    # 10. hours worked: NTNU's, only for a whole calendar year of all of NTNU
     hours = None
-    if start == datetime.date(start.year, 1, 1) and end == datetime.date(start.year, 12, 31):
+    if whole_year and covers_ntnu:
         figure = KeyFigure.objects.filter(
-            kind=KeyFigureKind.HOURS_WORKED,
-            year=start.year,
-            **({"unit_id": root["id"]} if root is not None else {"unit__isnull": True}),
+            kind=KeyFigureKind.HOURS_WORKED, year=start.year, unit__isnull=True
         ).first()
         hours = figure.value if figure is not None else None
 
@@ -410,4 +418,6 @@ def deviation_statistics(
         injuries=injuries,
         hours_worked=hours,
         unit_options=[Line(key=u["code"], label=_unit_label(u), count=0) for u in options],
+        covers_ntnu=covers_ntnu,
+        whole_year=whole_year,
     )

@@ -54,10 +54,12 @@ def key_figures_import(
     text: str,
     source: str,
     user: User | None = None,
+    login: str = "",
     replace: bool = False,
 ) -> KeyFigureImport:
     """Import the CSV `text` (from the file `source`) of yearly figures of `kind` for all
-    of NTNU. A year that already has a figure is an error unless `replace`."""
+    of NTNU, by `user` and/or the operating-system `login` that ran the import. A year that
+    already has a figure is an error unless `replace`."""
     if kind not in COLUMNS:
         raise KeyFigureImportError([f"unknown kind {kind!r}; known: {', '.join(COLUMNS)}"])
     year_column, value_column = COLUMNS[KeyFigureKind(kind)]
@@ -74,6 +76,15 @@ def key_figures_import(
     rows: list[_Row] = []
     seen: dict[int, int] = {}
     for number, raw in enumerate(reader, start=2):
+        if None in raw:  # csv puts the values beyond the header's columns under None
+            hint = (
+                "; if a number has a decimal comma, put the number in quotes "
+                "(\"12760814,98\") or use ';' as the separator"
+                if delimiter == ","
+                else ""
+            )
+            errors.append(f"line {number}: more values than columns{hint}")
+            continue
         record = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         if not any(record.values()):
             continue
@@ -115,7 +126,11 @@ def key_figures_import(
         raise KeyFigureImportError(["the file has no rows"])
     with transaction.atomic():
         batch = KeyFigureImport.objects.create(
-            kind=kind, source=source, imported_by=user, rows=len(rows)
+            kind=kind,
+            source=source,
+            imported_by=user,
+            imported_by_login=login[:150],
+            rows=len(rows),
         )
         KeyFigure.objects.filter(
             kind=kind, unit__isnull=True, year__in=[r.year for r in rows]

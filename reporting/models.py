@@ -375,6 +375,9 @@ class KeyFigureImport(models.Model):
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # the operating-system login that ran `manage.py import_key_figures`, so that an
+    # import without --user still says who ran it
+    imported_by_login = models.CharField(_("imported by (login)"), max_length=150, blank=True)
     imported_at = models.DateTimeField(_("imported"), auto_now_add=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
 
@@ -384,7 +387,8 @@ class KeyFigureImport(models.Model):
         ordering = ["-imported_at"]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.source}"
+        who = self.imported_by_login or (str(self.imported_by) if self.imported_by_id else "")
+        return f"{self.kind} {self.source}" + (f" ({who})" if who else "")
 
 
 class KeyFigure(models.Model):

@@ -261,3 +261,139 @@ def test_unknown_user_of_import(org, tmp_path):
             "x@y.z",
             stdout=io.StringIO(),
         )
+
+
+def _report(reference: str, **values: str) -> dict[str, str]:
+    fields = {
+        "reference": reference,
+        "kind": "event",
+        "reported_at": "2024-03-01",
+        "unit_code": "ibi",
+        "status": "new",
+        "description": "x",
+    }
+    return _row(**(fields | values))
+
+
+def test_an_injury_with_absence_not_reported_to_nav_counts_in_h1(org, categories, tmp_path):
+    # given one injury with > 3 days absence that was not reported to NAV, and 1 000 000 hours
+    path = tmp_path / "r.csv"
+    path.write_text(
+        _csv(
+            [
+                _report("A-1", injury="yes", absence="gt3", nav_reported="no"),
+                _report("A-2", injury="yes", absence="none", nav_reported="no"),
+            ]
+        )
+    )
+    call_command("import_deviations", str(path), stdout=io.StringIO())
+    hours = tmp_path / "hours.csv"
+    hours.write_text("year;hours\n2024;1000000\n")
+    call_command("import_key_figures", "hours_worked", str(hours), stdout=io.StringIO())
+
+    # when
+    out = io.StringIO()
+    call_command("deviation_stats", "--year", "2024", stdout=out)
+    stats = json.loads(out.getvalue())
+
+    # then the table keeps the report's layout, and H1 counts the injury with absence
+    assert stats["injuries"]["minor_not_reported"] == 2
+    assert stats["injuries"]["nav_absence_gt3"] == 0 and stats["injuries"]["lost_time"] == 1
+    assert stats["h1"] == pytest.approx(1.0) and stats["h2"] == pytest.approx(1.0)
+
+
+def test_closed_at_is_checked(org, categories, tmp_path, settings):
+    path = tmp_path / "closed.csv"
+    path.write_text(
+        _csv(
+            [
+                _report("C-1", status="closed", closed_at="2999-01-01"),
+                _report("C-2", status="in_progress", closed_at="2024-03-05"),
+                _report("C-3", status="closed", closed_at="2024-02-28"),
+                _report(
+                    "C-4",
+                    reported_at="2024-03-01T15:00",
+                    status="closed",
+                    closed_at="2024-03-01T09:00",
+                ),
+                # a day alone on the day of the report is fine, as is a rejected report's
+                _report(
+                    "OK-1", reported_at="2024-03-01T15:00", status="closed", closed_at="2024-03-01"
+                ),
+                _report("OK-2", status="rejected", closed_at="2024-03-02"),
+            ]
+        )
+    )
+    with pytest.raises(CommandError) as error:
+        call_command("import_deviations", str(path), stdout=io.StringIO())
+    message = str(error.value)
+    assert "line 2: closed_at is in the future" in message
+    assert "line 3: closed_at is given, but status 'in_progress' is not closed or rejected" in (
+        message
+    )
+    assert "line 4: closed_at is before reported_at" in message
+    assert "line 5: closed_at is before reported_at" in message
+    assert "line 6" not in message and "line 7" not in message
+    assert Deviation.objects.count() == 0
+
+    # the good rows alone are imported, with closed_at kept and never before reported_at
+    good = tmp_path / "good.csv"
+    good.write_text(
+        _csv(
+            [
+                _report(
+                    "OK-1", reported_at="2024-03-01T15:00", status="closed", closed_at="2024-03-01"
+                ),
+                _report("OK-2", status="rejected", closed_at="2024-03-02"),
+            ]
+        )
+    )
+    call_command("import_deviations", str(good), stdout=io.StringIO())
+    same_day = Deviation.objects.get(reference="OK-1")
+    assert same_day.closed_at >= same_day.reported_at
+    assert Deviation.objects.get(reference="OK-2").closed_at is not None
+
+
+def test_a_file_that_is_not_utf8_is_refused_clearly(org, categories, tmp_path):
+    reports = tmp_path / "latin1.csv"
+    reports.write_bytes(_csv([_report("L-1", description="Skade på hånd")]).encode("latin-1"))
+    with pytest.raises(CommandError, match="is not UTF-8"):
+        call_command("import_deviations", str(reports), stdout=io.StringIO())
+    hours = tmp_path / "hours.csv"
+    hours.write_bytes("år;hours\n2024;5\n".encode("latin-1"))
+    with pytest.raises(CommandError, match="is not UTF-8"):
+        call_command("import_key_figures", "hours_worked", str(hours), stdout=io.StringIO())
+    assert Deviation.objects.count() == 0 and KeyFigureImport.objects.count() == 0
+
+    # UTF-8 with a byte order mark is fine
+    reports.write_bytes(_csv([_report("L-1", description="Skade på hånd")]).encode("utf-8-sig"))
+    call_command("import_deviations", str(reports), stdout=io.StringIO())
+    hours.write_bytes("year,hours\n2024,5\n".encode("utf-8-sig"))
+    call_command("import_key_figures", "hours_worked", str(hours), stdout=io.StringIO())
+    assert Deviation.objects.get().description == "Skade på hånd"
+    assert KeyFigure.objects.get().value == Decimal("5")
+
+
+def test_an_unquoted_decimal_comma_is_a_row_error(org, tmp_path):
+    path = tmp_path / "hours.csv"
+    path.write_text("year,hours\n2023,12500000\n2024,12760814,98\n")
+    with pytest.raises(CommandError) as error:
+        call_command("import_key_figures", "hours_worked", str(path), stdout=io.StringIO())
+    message = str(error.value)
+    assert "line 3: more values than columns" in message
+    assert "put the number in quotes" in message and "';'" in message
+    assert "line 2" not in message
+    assert KeyFigure.objects.count() == 0
+
+
+def test_who_ran_the_import_is_recorded_without_user(org, tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        "reporting.management.commands.import_key_figures.getpass.getuser", lambda: "hmsdrift"
+    )
+    path = tmp_path / "hours.csv"
+    path.write_text("year,hours\n2024,5\n")
+    out = io.StringIO()
+    call_command("import_key_figures", "hours_worked", str(path), stdout=out)
+    batch = KeyFigureImport.objects.get()
+    assert batch.imported_by is None and batch.imported_by_login == "hmsdrift"
+    assert "hmsdrift" in out.getvalue() and "hmsdrift" in str(batch)

@@ -286,41 +286,48 @@ def test_the_command_refuses_a_bad_period(org, args, message):
 
 
 @pytest.mark.parametrize(
-    ("params", "queries"),
+    ("who", "params", "queries"),
     [
-        ({"year": 2024}, 14),
-        ({"start": "2024-01-01", "end": "2024-12-31"}, 14),
+        ("leader_fac", {"year": 2024}, 13),
+        ("leader_fac", {"start": "2024-01-01", "end": "2024-12-31"}, 13),
+        ("leader_fac", {"start": "2023-07-01", "end": "2024-06-30"}, 13),
+        # the AMU member reaches all of NTNU: no unit tree for the scope, and hours worked
+        ("amu", {"year": 2024}, 13),
+        ("amu", {"start": "2024-01-01", "end": "2024-12-31"}, 13),
         # not a whole calendar year: no hours worked to look up
-        ({"start": "2023-07-01", "end": "2024-06-30"}, 13),
+        ("amu", {"start": "2023-07-01", "end": "2024-06-30"}, 12),
     ],
 )
 def test_query_count_with_a_period_is_the_years(
-    org, login, django_assert_num_queries, params, queries
+    org, login, django_assert_num_queries, who, params, queries
 ):
     seed_categories()
     make_two_years(org.ibi)
-    client = login(org.leader_fac)
-    # as test_query_count_is_fixed: session, user, role assignments, unit tree; statistics:
+    client = login(getattr(org, who))
+    # as test_query_count_is_fixed: session, user, role assignments, unit tree (not for
+    # the AMU member, who reaches every unit); statistics:
     # units, per year, per kind, per unit, categories, per category, per main category,
-    # per severity, injuries (and hours worked for a whole year)
+    # per severity, injuries (and hours worked for a whole year of all of NTNU)
     with django_assert_num_queries(queries):
         response = client.get(URL, params)
     assert response.status_code == 200 and response.context["stats"].registered.total > 0
 
 
 @pytest.mark.parametrize("n", [10, 500])
-def test_query_count_is_fixed(org, login, django_assert_num_queries, n):
+@pytest.mark.parametrize(("who", "queries"), [("leader_fac", 13), ("amu", 13)])
+def test_query_count_is_fixed(org, login, django_assert_num_queries, n, who, queries):
     seed_categories()
     reports = make_reports(org.ibi, n)
     Injury.objects.bulk_create(
         Injury(deviation=d, injured_kind="employee", absence=Absence.LE3, nav_reported=True)
         for d in reports[: n // 5]
     )
-    client = login(org.leader_fac)
-    # session, user, the user's role assignments, the unit tree (scope);
-    # statistics: units, per year, per kind, per unit, categories, per category,
-    # per main category, per severity, injuries, hours worked
-    with django_assert_num_queries(14):
+    client = login(getattr(org, who))
+    # session, user, the user's role assignments, the unit tree (scope; not for the AMU
+    # member, who reaches every unit); statistics: units, per year, per kind, per unit,
+    # categories, per category, per main category, per severity, injuries, and hours
+    # worked only for those who see all of NTNU (the AMU member, not the dean of nv)
+    with django_assert_num_queries(queries):
         response = client.get(URL, {"year": 2024})
     assert response.context["stats"].registered.total == n
 
@@ -340,3 +347,153 @@ def test_seed_deviations_at_the_reports_volumes_once(org):
     # once only
     assert seed_deviations(today=datetime.date(2015, 7, 1)).deviations == 0
     assert Deviation.objects.count() == seed.deviations
+
+
+def _hours_2024(value: str = "2000000") -> None:
+    batch = KeyFigureImport.objects.create(kind="hours_worked", source="t.csv", rows=1)
+    KeyFigure.objects.create(kind="hours_worked", year=2024, value=Decimal(value), source=batch)
+
+
+def _lost_time_injuries(unit: Unit, n: int) -> None:
+    for d in make_reports(unit, n, start=900):
+        Injury.objects.create(
+            deviation=d, injured_kind="employee", absence=Absence.GT3, nav_reported=True
+        )
+
+
+def test_h1_and_h2_only_for_all_of_ntnu(org):
+    # given hours worked for all of NTNU and lost-time injuries in nv and hf
+    _hours_2024()
+    _lost_time_injuries(org.ibi, 2)
+    _lost_time_injuries(org.ifr, 2)
+    nv_ids = frozenset({org.nv.pk, org.ibi.pk, org.ibi_lab.pk, org.ikj.pk})
+
+    # when: all of NTNU, the top unit chosen, the reach of the dean of nv, a chosen unit
+    everything = deviation_statistics(year=2024)
+    top = deviation_statistics(year=2024, unit_code="ntnu")
+    dean = deviation_statistics(year=2024, allowed_unit_ids=nv_ids)
+    ifr = deviation_statistics(year=2024, unit_code="ifr")
+
+    # then H1 and H2 are only for all of NTNU: NTNU's hours are not nv's or ifr's
+    assert everything.covers_ntnu and everything.hours_worked == Decimal("2000000")
+    assert everything.h1 == pytest.approx(4 * 1_000_000 / 2_000_000)
+    assert top.covers_ntnu and top.h1 == pytest.approx(everything.h1)
+    assert dean.injuries.total == 2 and not dean.covers_ntnu
+    assert (dean.hours_worked, dean.h1, dean.h2) == (None, None, None)
+    assert not ifr.covers_ntnu and (ifr.hours_worked, ifr.h1, ifr.h2) == (None, None, None)
+    assert dean.as_json()["h1"] is None and dean.as_json()["hours_worked"] is None
+
+
+H1_SCOPE_NOTE_NB = "H1 og H2 regnes for NTNU som helhet"
+
+
+def test_the_dean_sees_no_h1_and_is_told_why(org, login):
+    # given hours worked for all of NTNU and a lost-time injury in nv
+    _hours_2024()
+    _lost_time_injuries(org.ibi, 1)
+
+    # when the dean of nv opens the statistics of 2024
+    response = login(org.leader_fac).get(URL, {"year": 2024})
+
+    # then no H1 or H2 from NTNU's hours, and the page says why
+    stats = response.context["stats"]
+    assert response.status_code == 200 and stats.injuries.total == 1
+    assert (stats.hours_worked, stats.h1, stats.h2) == (None, None, None)
+    body = response.content.decode()
+    assert H1_SCOPE_NOTE_NB in body
+    assert "ikke importert" not in body  # the hours are not missing: they do not apply
+
+
+@pytest.mark.parametrize("who", ["hse_staff", "chief_safety", "amu"])
+def test_those_who_reach_all_of_ntnu_see_h1(org, login, who):
+    _hours_2024()
+    _lost_time_injuries(org.ibi, 1)
+    client = login(getattr(org, who))
+    response = client.get(URL, {"year": 2024})
+    assert response.context["stats"].h1 == pytest.approx(1 * 1_000_000 / 2_000_000)
+    assert H1_SCOPE_NOTE_NB not in response.content.decode()
+    # with a unit chosen, the statistics no longer cover all of NTNU
+    chosen = client.get(URL, {"year": 2024, "unit": "nv"})
+    assert chosen.context["stats"].h1 is None
+    assert H1_SCOPE_NOTE_NB in chosen.content.decode()
+
+
+def test_the_h1_note_in_english(org, login, english):
+    _hours_2024()
+    body = login(org.leader_fac).get(URL, {"year": 2024}).content.decode()
+    assert "H1 and H2 are computed for NTNU as a whole" in body
+
+
+def test_lost_time_counts_absence_whether_or_not_reported_to_nav(org):
+    # given: > 3 days absence not reported to NAV, ≤ 3 days reported, one of unknown
+    # length not reported, a fatality with absence (counted once), a fatality without
+    # absence, one treated without absence and a minor one
+    _hours_2024("1000000")
+    reports = make_reports(org.ibi, 7)
+    for report, absence, nav, fatal, treated in [
+        (reports[0], Absence.GT3, False, False, False),
+        (reports[1], Absence.LE3, True, False, False),
+        (reports[2], Absence.UNKNOWN, False, False, False),
+        (reports[3], Absence.GT3, True, True, False),
+        (reports[4], Absence.NONE, False, True, False),
+        (reports[5], Absence.NONE, False, False, True),
+        (reports[6], Absence.NONE, False, False, False),
+    ]:
+        Injury.objects.create(
+            deviation=report,
+            injured_kind="employee",
+            absence=absence,
+            nav_reported=nav,
+            fatal=fatal,
+            medical_treatment=treated,
+        )
+
+    # when
+    stats = deviation_statistics(year=2024)
+
+    # then the injury table keeps the report's layout (minor = not reported to NAV) ...
+    injuries = stats.injuries
+    assert injuries.minor_not_reported == 5 and injuries.nav_total == 2
+    assert (injuries.nav_absence_le3, injuries.nav_absence_gt3) == (1, 1)
+    assert injuries.nav_absence_unknown == 0 and injuries.total == 7
+    # ... while H1 counts every injury with absence (4) and the fatality without (1)
+    assert injuries.lost_time == 4 and injuries.fatalities == 2
+    assert stats.h1 == pytest.approx(5.0)
+    # and H2 adds the one treated without absence, not the minor one
+    assert stats.h2 == pytest.approx(6.0)
+    assert stats.as_json()["injuries"]["lost_time"] == 4
+
+
+@pytest.mark.parametrize("n", [10, 500])
+def test_the_commands_query_count_is_fixed(org, django_assert_num_queries, n):
+    seed_categories()
+    _hours_2024()
+    reports = make_reports(org.ibi, n) + make_reports(org.ifr, n, kind=Kind.SUGGESTION)
+    Injury.objects.bulk_create(
+        Injury(deviation=d, injured_kind="employee", absence=Absence.LE3, nav_reported=True)
+        for d in reports[: n // 5]
+    )
+    # deviation_stats --year 2024 for all of NTNU: the unit tree, per year, per kind,
+    # per unit, the categories of the schemes in force, per category, per main category,
+    # per severity, the injury table, hours worked
+    with django_assert_num_queries(10):
+        stats = run_stats("--year", "2024")
+    assert stats["registered"]["total"] == 2 * n and stats["h1"] is not None
+
+
+@pytest.mark.parametrize("year", ["0", "1999", "-5", str(timezone.localdate().year + 1)])
+def test_the_command_refuses_a_year_out_of_range(org, year):
+    with pytest.raises(CommandError, match=f"--year {year} is not a year from 2000 to"):
+        run_stats("--year", year)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--from", "0005-01-01", "--to", "0005-12-31"],
+        ["--from", "1999-12-31", "--to", "2000-01-05"],
+    ],
+)
+def test_the_command_refuses_a_period_out_of_range(org, args):
+    with pytest.raises(CommandError, match="from 2000 to"):
+        run_stats(*args)

@@ -4,8 +4,17 @@ import datetime
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from deviations.forms.statistics import FIRST_YEAR
 from deviations.statistics import UnknownUnit, deviation_statistics
+
+
+def _check_year(year: int, what: str) -> None:
+    """The statistics cover the years from FIRST_YEAR (as the statistics page) to now."""
+    last = timezone.localdate().year
+    if not FIRST_YEAR <= year <= last:
+        raise CommandError(f"{what} is not a year from {FIRST_YEAR} to {last}")
 
 
 def _day(value: str | None, option: str) -> datetime.date | None:
@@ -48,6 +57,10 @@ class Command(BaseCommand):
                 raise CommandError("give both --from and --to")
             if end_day < start_day:
                 raise CommandError("--to cannot be before --from")
+            _check_year(start_day.year, f"--from {start_day}: {start_day.year}")
+            _check_year(end_day.year, f"--to {end_day}: {end_day.year}")
+        else:
+            _check_year(year, f"--year {year}")
         try:
             stats = deviation_statistics(year=year, start=start_day, end=end_day, unit_code=unit)
         except UnknownUnit as e:

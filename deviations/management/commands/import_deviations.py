@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from deviations.imports import COLUMNS, DeviationImportError, deviations_import
+from hms.files import read_utf8
 
 
 class Command(BaseCommand):
@@ -19,10 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, **options):  # type: ignore[no-untyped-def]
         path = Path(file)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as e:
-            raise CommandError(f"cannot read {file}: {e}") from e
+        text = read_utf8(file)
         try:
             result = deviations_import(text=text, source=path.name)
         except DeviationImportError as e:

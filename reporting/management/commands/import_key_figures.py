@@ -1,11 +1,24 @@
-"""manage.py import_key_figures KIND FILE.csv [--user EMAIL] [--replace]"""
+"""manage.py import_key_figures KIND FILE.csv [--user EMAIL] [--replace]
 
+The import records the operating-system login that ran it, with or without --user."""
+
+import getpass
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hms.files import read_utf8
 from reporting.key_figures import KeyFigureImportError, key_figures_import
 from units.models import User
+
+
+def _login() -> str:
+    """Who runs the command, as the operating system knows them."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name and no entry in the password database
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
 class Command(BaseCommand):
@@ -29,14 +42,19 @@ class Command(BaseCommand):
             if importer is None:
                 raise CommandError(f"no user with e-mail {user}")
         path = Path(file)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as e:
-            raise CommandError(f"cannot read {file}: {e}") from e
+        text = read_utf8(file)
+        login = _login()
         try:
             batch = key_figures_import(
-                kind=kind, text=text, source=path.name, user=importer, replace=replace
+                kind=kind,
+                text=text,
+                source=path.name,
+                user=importer,
+                login=login,
+                replace=replace,
             )
         except KeyFigureImportError as e:
             raise CommandError("nothing imported:\n" + "\n".join(e.errors)) from e
-        self.stdout.write(f"Imported {batch.rows} {kind} figure(s) from {path.name}.")
+        self.stdout.write(
+            f"Imported {batch.rows} {kind} figure(s) from {path.name}, recorded as run by {login}."
+        )
