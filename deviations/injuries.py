@@ -1,13 +1,17 @@
 """The injury register (Working Environment Act § 5-1): who reads what, and saving an injury.
 
 - Names of the injured: the unit's leader (`Purpose.READ_INJURED` on the report's unit),
-  the case's handler, and HSE staff. Every view of a name is logged as an `InjuryView`
-  (one bulk insert per page).
+  the case's handler, and HSE staff. Every view of an injured person's details by them is
+  logged as an `InjuryView`, whether or not a name is recorded (one bulk insert per page).
 - The register without names: whoever reads the unit's reports (`READ_DEVIATIONS`: the
   safety rep, the leaders above) or its statistics (`READ_DEVIATION_STATISTICS`: AMU, the
   chief safety rep).
+- One report's injury page: the case's handler and whoever reads the unit's reports; not
+  the reporter as such, nor those who read only statistics (AMU).
 - Diagnosis and medical details are shown, and may be recorded, only with the injured
-  person's recorded consent.
+  person's recorded consent. Withdrawing consent blanks them in the history too.
+- Saving is versioned (`hms.concurrency`): a save from a stale page, or a second person
+  recording the same injury at once, is refused with `ConflictError`.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hms.concurrency import ConflictError, update_versioned
 from units.access import Purpose, Scope
 from units.models import User
 
@@ -64,6 +69,16 @@ def may_see_injured(scope: Scope, deviation: Deviation) -> bool:
     )
 
 
+def may_open_injury(scope: Scope, deviation: Deviation) -> bool:
+    """Whether the user may open the report's injury page: its handler and whoever reads
+    the unit's reports (the unit's leader and HSE staff among them). These are the reports
+    `visible_deviations` shows less the user's own: reporting a case gives no right to
+    read the injury. Asks the scope only, no query."""
+    return (scope.user_id is not None and deviation.handler_id == scope.user_id) or scope.can(
+        Purpose.READ_DEVIATIONS, deviation.unit_id
+    )
+
+
 def may_edit_injury(scope: Scope, deviation: Deviation) -> bool:
     """The case's handler and HSE staff record the injury."""
     return (
@@ -94,6 +109,8 @@ class RegisterRow:
     deviation: Deviation
     name_shown: bool
     medical_shown: bool
+    # whether the user may open the injury page (`may_open_injury`)
+    linked: bool = False
 
 
 def _log_views(scope: Scope, injuries: list[Injury]) -> None:
@@ -106,7 +123,8 @@ def _log_views(scope: Scope, injuries: list[Injury]) -> None:
 
 def injury_register(scope: Scope, *, year: int) -> list[RegisterRow]:
     """The register of `year` (by the date the report was made), oldest first, with names
-    where the user may see them; the names shown are logged. Two queries."""
+    where the user may see them; every row shown with its name column is logged, whether
+    or not a name is recorded. Two queries."""
     start = timezone.make_aware(datetime.datetime(year, 1, 1))
     end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
     injuries = list(
@@ -123,21 +141,23 @@ def injury_register(scope: Scope, *, year: int) -> list[RegisterRow]:
                 deviation=injury.deviation,
                 name_shown=shown,
                 medical_shown=shown and injury.medical_consent,
+                linked=may_open_injury(scope, injury.deviation),
             )
         )
-    _log_views(scope, [r.injury for r in rows if r.name_shown and r.injury.injured_name])
+    _log_views(scope, [r.injury for r in rows if r.name_shown])
     return rows
 
 
 def injury_details(scope: Scope, deviation: Deviation) -> RegisterRow | None:
-    """The injury of a report the user may see (`deviation_for_user`), logging the view
-    of the name. One query (and one insert when a name is shown)."""
+    """The injury of a report whose injury page the user may open (`may_open_injury`),
+    logging the view when the user sees the injured person's details (name or not). One
+    query (and one insert when the details are shown)."""
     injury = Injury.objects.filter(deviation=deviation).first()
     if injury is None:
         return None
     injury.deviation = deviation
     shown = may_see_injured(scope, deviation)
-    if shown and injury.injured_name:
+    if shown:
         _log_views(scope, [injury])
     return RegisterRow(
         injury=injury,
@@ -147,9 +167,26 @@ def injury_details(scope: Scope, deviation: Deviation) -> RegisterRow | None:
     )
 
 
-def injury_save(*, deviation: Deviation, user: User, values: Mapping[str, Any]) -> Injury:
+def _locked_injury(deviation: Deviation) -> Injury | None:
+    """The report's injury, locked for the rest of the transaction."""
+    return Injury.objects.select_for_update().filter(deviation=deviation).first()
+
+
+def injury_save(
+    *,
+    deviation: Deviation,
+    user: User,
+    values: Mapping[str, Any],
+    expected_version: int,
+) -> Injury:
     """Create or update the injury of `deviation` from `values` (the editable fields).
-    Refuses diagnosis or medical details without the injured person's consent."""
+
+    `expected_version` is the version the user's form was loaded with (0 for an injury
+    not yet recorded). Raises `ConflictError` with the injury as it is now when somebody
+    saved it in between, or recorded it at the same moment. Refuses diagnosis or medical
+    details without the injured person's consent; a withdrawn consent blanks them, in the
+    injury and in its history, in one transaction.
+    """
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
@@ -158,23 +195,47 @@ def injury_save(*, deviation: Deviation, user: User, values: Mapping[str, Any]) 
             {"medical_details": _("Record medical details only with the injured person's consent.")}
         )
     with transaction.atomic():
-        injury = Injury.objects.select_for_update().filter(deviation=deviation).first()
-        created = injury is None
-        if injury is None:
-            injury = Injury(deviation=deviation)
-        changed = []
-        for name, value in values.items():
-            if getattr(injury, name) != value:
-                setattr(injury, name, value)
-                changed.append(name)
-        if not injury.medical_consent and injury.medical_details:
-            # consent withdrawn: the details go
-            injury.medical_details = ""
-            changed.append("medical_details")
-        injury.full_clean(exclude=["deviation"])
-        injury._history_user = user  # type: ignore[attr-defined]
-        if created:
+        current = _locked_injury(deviation)
+        if current is None:
+            return _injury_create(deviation=deviation, user=user, values=values)
+        if current.version != expected_version:
+            raise ConflictError(current)
+        wanted = {name: values.get(name, getattr(current, name)) for name in EDITABLE_FIELDS}
+        if not wanted["medical_consent"]:
+            # no consent (or consent withdrawn): the details go
+            wanted["medical_details"] = ""
+        Injury(deviation=deviation, **wanted).full_clean(exclude=["deviation"])
+        changes = {name: v for name, v in wanted.items() if getattr(current, name) != v}
+        if not changes:
+            return current
+        saved = update_versioned(
+            Injury, current.pk, expected_version=expected_version, actor=user, changes=changes
+        )
+        if current.medical_consent and not saved.medical_consent:
+            _forget_medical_details(saved)
+    return saved
+
+
+def _injury_create(*, deviation: Deviation, user: User, values: Mapping[str, Any]) -> Injury:
+    """The first save of the report's injury. Somebody recording it at the same moment
+    inserts first; then ours is refused as a conflict, with theirs."""
+    injury = Injury(deviation=deviation, **values)
+    if not injury.medical_consent:
+        injury.medical_details = ""
+    injury.full_clean(exclude=["deviation"])
+    injury._history_user = user  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
             injury.save()
-        elif changed:
-            injury.save(update_fields=sorted(set(changed)))
+    except IntegrityError:
+        current = Injury.objects.filter(deviation=deviation).first()
+        if current is None:
+            raise
+        raise ConflictError(current) from None
     return injury
+
+
+def _forget_medical_details(injury: Injury) -> None:
+    """Blank the medical details in the injury's history: the diagnosis was recorded with
+    a consent that is now withdrawn. (The history rows are not audited themselves.)"""
+    injury.history.exclude(medical_details="").update(medical_details="")  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,23 @@ class CategoryScheme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A period that ends after it starts and overlaps no other scheme, so that one
+        scheme is in force on any day."""
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("The scheme cannot end before it starts.")})
+        overlapping = CategoryScheme.objects.exclude(pk=self.pk).filter(
+            models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=self.valid_from)
+        )
+        if self.valid_to is not None:
+            overlapping = overlapping.filter(valid_from__lte=self.valid_to)
+        other = overlapping.first()
+        if other is not None:
+            raise ValidationError(
+                _("The period overlaps that of %(scheme)s: end that scheme first.")
+                % {"scheme": other.name}
+            )
 
 
 class Category(models.Model):
@@ -71,6 +89,25 @@ class Category(models.Model):
     @property
     def name(self) -> str:
         return self.name_en if get_language() == "en" else self.name_nb
+
+    def clean(self) -> None:
+        """Two levels: a subcategory's parent is a main category of the same scheme."""
+        if self.parent_id is None:
+            return
+        parent = self.parent
+        assert parent is not None
+        if parent.scheme_id != self.scheme_id:
+            raise ValidationError(
+                {"parent": _("The main category must belong to the same scheme.")}
+            )
+        if parent.parent_id is not None:
+            raise ValidationError(
+                {"parent": _("Choose a main category: subcategories have no subcategories.")}
+            )
+        if self.pk is not None and self.children.exists():
+            raise ValidationError(
+                {"parent": _("This category has subcategories, so it must stay a main category.")}
+            )
 
 
 class Kind(models.TextChoices):
@@ -144,6 +181,8 @@ class Deviation(models.Model):
         related_name="reported_deviations",
     )
     receipt_hash = models.CharField(max_length=128, blank=True)  # anonymous follow-up
+    # SHA-256 of the report form's one-time token: a resubmission finds this report.
+    submission_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.NEW
@@ -172,7 +211,8 @@ class Deviation(models.Model):
     # not one for each category removed and added: see `services.deviation_report` and
     # `deviations_history_create`, and `cases.case_update`.
     history = HistoricalRecords(
-        excluded_fields=["reporter", "receipt_hash"], m2m_fields=["categories"]
+        excluded_fields=["reporter", "receipt_hash", "submission_hash"],
+        m2m_fields=["categories"],
     )
 
     class Meta:
@@ -183,6 +223,13 @@ class Deviation(models.Model):
             models.Index(fields=["reported_at"]),
             models.Index(fields=["unit", "reported_at"]),
             models.Index(fields=["status", "deadline"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission_hash"],
+                condition=~models.Q(submission_hash=""),
+                name="unique_deviation_submission",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -222,8 +269,9 @@ class Absence(models.TextChoices):
 class Injury(models.Model):
     """A personal injury, as the injury register of the Working Environment Act § 5-1 asks.
     Only the case handler, the unit's leader and HSE staff see who was injured; each view
-    of the name is logged (`InjuryView`). Diagnosis and medical detail only with the
-    injured person's recorded consent."""
+    of the injured person's details is logged (`InjuryView`). Diagnosis and medical detail
+    only with the injured person's recorded consent, and gone from the history too when it
+    is withdrawn."""
 
     deviation = models.OneToOneField(Deviation, on_delete=models.CASCADE, related_name="injury")
     injured_kind = models.CharField(
@@ -244,6 +292,7 @@ class Injury(models.Model):
         _("the injured person consents to medical details being recorded"), default=False
     )
     medical_details = models.TextField(_("diagnosis and medical details"), blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords()
 

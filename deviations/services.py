@@ -14,6 +14,7 @@ import io
 import re
 import secrets
 import uuid
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,8 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -66,9 +68,33 @@ def receipt_hash(code: str) -> str:
     return hashlib.sha256(normal.encode()).hexdigest()
 
 
-def receipt_code_new() -> str:
-    """A fresh receipt code, grouped in fours for reading aloud."""
-    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+def submission_token_new() -> str:
+    """A one-time token for one filling-in of the report form (a hidden field): random,
+    made by the server, tied to no user or session. A resubmission of the same form (a
+    reload of the answer to the POST) carries the same token, so it finds the report
+    instead of making a second one. Only its hash is stored."""
+    return secrets.token_urlsafe(32)
+
+
+def submission_hash(token: str) -> str:
+    """The stored form of a submission token: its SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def receipt_code_for(token: str, *, secret: str | None = None) -> str:
+    """The receipt code of the anonymous report sent with submission token `token`: an
+    HMAC of the token with the SECRET_KEY (or `secret`), about 60 bits in the receipt
+    alphabet, grouped in fours for reading aloud. The same token gives the same code, so
+    a resubmission shows the code again, while neither stored hash reveals it."""
+    digest = salted_hmac(
+        "deviations.receipt_code", token, secret=secret, algorithm="sha256"
+    ).digest()
+    number = int.from_bytes(digest, "big")
+    chars = []
+    for _position in range(RECEIPT_LENGTH):
+        number, index = divmod(number, len(RECEIPT_ALPHABET))
+        chars.append(RECEIPT_ALPHABET[index])
+    raw = "".join(chars)
     return "-".join(raw[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
 
 
@@ -83,6 +109,20 @@ def categories_in_force(day: datetime.date) -> list[Category]:
         .select_related("parent")
         .order_by("scheme_id", "order", "code")
     )
+
+
+def report_unit_suggested(*, user: User, day: datetime.date) -> Unit | None:
+    """The unit the report form suggests to a user who holds no role in a unit: that of
+    their latest named or confidential report, if the unit exists on `day`. Anonymous
+    reports store no reporter and never count. One query."""
+    latest = (
+        Deviation.objects.filter(reporter_id=user.pk, unit__in=Unit.objects.valid_on(day))
+        .exclude(identity=Identity.ANONYMOUS)
+        .select_related("unit")
+        .order_by("-reported_at", "-pk")
+        .first()
+    )
+    return latest.unit if latest is not None else None
 
 
 def coordinator_for(unit: Unit, *, on: datetime.date) -> User | None:
@@ -110,32 +150,116 @@ def coordinator_for(unit: Unit, *, on: datetime.date) -> User | None:
     return None
 
 
-def _clean_photos(photos: Sequence[UploadedFile]) -> list[tuple[bytes, str]]:
-    """Each photo verified by Pillow and re-encoded without its metadata (EXIF may hold
-    the owner's name and the GPS position). Raises ValidationError on `photos`."""
+def _image_open(data: bytes, formats: Iterable[str]) -> Image.Image:
+    """Pillow's lazy open: reads the header (size, format), decodes nothing. Pillow's own
+    decompression-bomb warning is silenced: the photo limit in pixels is checked by the
+    caller, and lower."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        return Image.open(io.BytesIO(data), formats=list(formats))
+
+
+def _photos_probe(photos: Sequence[UploadedFile]) -> list[tuple[str, bytes, str]]:
+    """Name, content and format of each photo, after the checks that need no decoding:
+    how many, how large in bytes and in pixels, and the image type, from each file's
+    header, so that a decompression bomb is refused before it takes memory. Raises
+    ValidationError with one message per bad photo."""
     if len(photos) > PHOTO_MAX_COUNT:
         raise ValidationError(
-            {"photos": _("At most %(count)d photos per report.") % {"count": PHOTO_MAX_COUNT}}
+            _("At most %(count)d photos per report.") % {"count": PHOTO_MAX_COUNT},
+            code="too_many",
         )
-    cleaned = []
+    max_pixels: int = settings.HMS_DEVIATION_PHOTO_MAX_PIXELS
+    megapixels = max_pixels / 1_000_000
+    max_megapixels = formats.number_format(
+        int(megapixels) if megapixels.is_integer() else megapixels
+    )
+    probed = []
+    errors = []
     for photo in photos:
         name = photo.name or _("(unnamed file)")
         if photo.size is not None and photo.size > PHOTO_MAX_BYTES:
-            raise ValidationError(
-                {
-                    "photos": _("%(name)s is larger than %(mb)d MB.")
-                    % {"name": name, "mb": PHOTO_MAX_BYTES // (1024 * 1024)}
-                }
+            errors.append(
+                ValidationError(
+                    _("%(name)s is larger than %(mb)d MB.")
+                    % {"name": name, "mb": PHOTO_MAX_BYTES // (1024 * 1024)},
+                    code="too_large",
+                )
             )
+            continue
+        too_many_pixels = ValidationError(
+            _("%(name)s has more than %(max)s megapixels. Choose a smaller photo.")
+            % {"name": name, "max": max_megapixels},
+            code="too_many_pixels",
+        )
         try:
             photo.seek(0)
             data = photo.read()
-            with Image.open(io.BytesIO(data)) as probe:
+            with _image_open(data, PHOTO_FORMATS) as probe:
                 image_format = probe.format
+                width, height = probe.size
+                if width * height > max_pixels:
+                    raise too_many_pixels
                 probe.verify()
             if image_format not in PHOTO_FORMATS:
                 raise UnidentifiedImageError(image_format)
-            with Image.open(io.BytesIO(data)) as image:
+        except ValidationError as error:
+            errors.append(error)
+        except Image.DecompressionBombError:  # beyond even Pillow's own limit
+            errors.append(too_many_pixels)
+        except _IMAGE_ERRORS:
+            errors.append(
+                ValidationError(
+                    _("%(name)s is not a JPEG, PNG or WebP image.") % {"name": name},
+                    code="not_image",
+                )
+            )
+        else:
+            probed.append((name, data, image_format))
+    if errors:
+        raise ValidationError(errors)
+    return probed
+
+
+def report_photos_validate(photos: Sequence[UploadedFile]) -> None:
+    """The checks of a report's photos that need no decoding (see `_photos_probe`): run by
+    the report form, so that one submit shows every error, and by `deviation_report`.
+    Raises ValidationError."""
+    _photos_probe(photos)
+
+
+def report_occurred_at_validate(
+    occurred_at: datetime.datetime, *, now: datetime.datetime | None = None
+) -> None:
+    """Refuses a time in the future, beyond a phone clock's lead. Run by the report form
+    and by `deviation_report`. Raises ValidationError."""
+    if occurred_at > (now or timezone.now()) + FUTURE_GRACE:
+        raise ValidationError(_("The time it happened cannot be in the future."), code="future")
+
+
+def report_categories_validate(categories: Iterable[Category], *, day: datetime.date) -> None:
+    """Refuses a category of a scheme not in force on `day`. Run by the report form and by
+    `deviation_report`. Raises ValidationError."""
+    allowed = {c.pk for c in categories_in_force(day)}
+    if any(c.pk not in allowed for c in categories):
+        raise ValidationError(
+            _("A category belongs to a scheme that is not in force today. Choose from the list."),
+            code="not_in_force",
+        )
+
+
+def _clean_photos(photos: Sequence[UploadedFile]) -> list[tuple[bytes, str]]:
+    """Each photo checked (`_photos_probe`), then decoded and re-encoded without its
+    metadata (EXIF may hold the owner's name and the GPS position). Raises
+    ValidationError on `photos`."""
+    try:
+        probed = _photos_probe(photos)
+    except ValidationError as error:
+        raise ValidationError({"photos": error.error_list}) from None
+    cleaned = []
+    for name, data, image_format in probed:
+        try:
+            with _image_open(data, [image_format]) as image:
                 image.load()
                 upright = ImageOps.exif_transpose(image)
                 if image_format == "JPEG" and upright.mode not in ("RGB", "L"):
@@ -143,13 +267,7 @@ def _clean_photos(photos: Sequence[UploadedFile]) -> list[tuple[bytes, str]]:
                 out = io.BytesIO()
                 options: dict[str, object] = {"quality": 90} if image_format != "PNG" else {}
                 upright.save(out, format=image_format, **options)
-        except (
-            UnidentifiedImageError,
-            OSError,
-            SyntaxError,
-            ValueError,
-            Image.DecompressionBombError,
-        ):
+        except _IMAGE_ERRORS:
             raise ValidationError(
                 {"photos": _("%(name)s is not a JPEG, PNG or WebP image.") % {"name": name}}
             ) from None
@@ -191,22 +309,43 @@ def deviation_report(
     actual_material: int | None = None,
     identity: str,
     photos: Sequence[UploadedFile] = (),
+    submission_token: str = "",
 ) -> tuple[Deviation, str | None]:
     """Record a report made by `user`. Returns the report and, for an anonymous one, the
-    receipt code (shown once; only its hash is kept), else None.
+    receipt code (only its hash is kept), else None.
 
-    Raises ValidationError (with field names) on bad input; nothing is saved then."""
+    `submission_token` is the report form's one-time token (`submission_token_new`): the
+    same form sent again (same token, same content) makes no second report but returns
+    the first, with the same receipt code (derived from the token); see
+    `_report_submission`. Without a token every call makes a report.
+
+    Raises ValidationError (with field names) on bad input; nothing is saved then. The
+    report form runs the same checks first; these are the last line of defence."""
+    form_token = submission_token or submission_token_new()
+    content = _report_content(
+        kind=kind,
+        identity=identity,
+        unit_id=unit.pk if unit is not None else None,
+        occurred_at=occurred_at,
+        description=description,
+    )
+    token, resubmitted = _report_submission(token=form_token, content=content)
+    if resubmitted is not None:
+        return resubmitted
     now = timezone.now()
     today = timezone.localdate(now)
-    errors: dict[str, str] = {}
+    errors: dict[str, str | list[str]] = {}
     if kind not in Kind.values:
         errors["kind"] = _("Choose what you are reporting.")
     if identity not in Identity.values:
         errors["identity"] = _("Choose how your name is to be stored.")
     if occurred_at is None:
         errors["occurred_at"] = _("Say when it happened.")
-    elif occurred_at > now + FUTURE_GRACE:
-        errors["occurred_at"] = _("The time it happened cannot be in the future.")
+    else:
+        try:
+            report_occurred_at_validate(occurred_at, now=now)
+        except ValidationError as error:
+            errors["occurred_at"] = error.messages
     if unit is None or not unit.is_valid_on(today):
         errors["unit"] = _("Choose a unit that exists today.")
     if not (description or "").strip():
@@ -219,23 +358,22 @@ def deviation_report(
         if value is not None and not 1 <= value <= 5:
             errors[field] = _("Choose a consequence from 1 to 5.")
     chosen = list(categories)
-    allowed = {c.pk for c in categories_in_force(today)}
-    if any(c.pk not in allowed for c in chosen):
-        errors["categories"] = _(
-            "A category belongs to a scheme that is not in force today. Choose from the list."
-        )
+    try:
+        report_categories_validate(chosen, day=today)
+    except ValidationError as error:
+        errors["categories"] = error.messages
     try:
         cleaned_photos = _clean_photos(photos)
     except ValidationError as error:
-        errors.update({k: v[0] for k, v in error.message_dict.items()})
+        errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
     assert unit is not None
 
     anonymous = identity == Identity.ANONYMOUS
-    code = receipt_code_new() if anonymous else None
     handler = coordinator_for(unit, on=today)
     for attempt in range(REFERENCE_ATTEMPTS):
+        code = receipt_code_for(token) if anonymous else None
         try:
             with transaction.atomic():
                 deviation = Deviation(
@@ -256,6 +394,7 @@ def deviation_report(
                     identity=identity,
                     reporter=None if anonymous else user,
                     receipt_hash=receipt_hash(code) if code else "",
+                    submission_hash=submission_hash(token),
                     status=Status.NEW,
                     handler=handler,
                     deadline=today + datetime.timedelta(days=DEVIATION_DAYS_TO_CLOSE),
@@ -282,9 +421,79 @@ def deviation_report(
                     )
                 return deviation, code
         except IntegrityError:
+            # The same form sent twice at once: the other request saved it.
+            token, resubmitted = _report_submission(token=form_token, content=content)
+            if resubmitted is not None:
+                return resubmitted
             if attempt == REFERENCE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _report_content(
+    *,
+    kind: str,
+    identity: str,
+    unit_id: int | None,
+    occurred_at: datetime.datetime | None,
+    description: str,
+) -> str:
+    """A digest of what a report says, to tell the same form sent again from a form that
+    was filled in anew."""
+    parts = [
+        kind,
+        identity,
+        str(unit_id or ""),
+        str(occurred_at.timestamp()) if occurred_at is not None else "",
+        (description or "").strip(),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _report_submission(
+    *, token: str, content: str
+) -> tuple[str, tuple[Deviation, str | None] | None]:
+    """The submission token to make a report with, and the report (with its receipt code)
+    already made by the same form with the same `content`, if there is one.
+
+    A reload of the answer to the POST sends the same form again: same token, same
+    content, so the report it made is found. A browser may also restore a sent form's
+    token when one goes back to it, and the form is then filled in anew: same token,
+    other content. That is a new report, not to be dropped: it is made under a token
+    derived from both, which a reload of its own answer finds in turn."""
+    first = Deviation.objects.filter(submission_hash=submission_hash(token)).first()
+    if first is None:
+        return token, None
+    first_content = _report_content(
+        kind=first.kind,
+        identity=first.identity,
+        unit_id=first.unit_id,
+        occurred_at=first.occurred_at,
+        description=first.description_original or first.description,
+    )
+    if first_content == content:
+        return token, (first, _receipt_code_again(first, token))
+    derived = f"{token}.{content}"
+    again = Deviation.objects.filter(submission_hash=submission_hash(derived)).first()
+    if again is None:
+        return derived, None
+    return derived, (again, _receipt_code_again(again, derived))
+
+
+def _receipt_code_again(deviation: Deviation, token: str) -> str | None:
+    """The receipt code of `deviation`, sent with `token`, if it is anonymous, else None.
+    Derived from the token again, also with a SECRET_KEY since rotated
+    (SECRET_KEY_FALLBACKS)."""
+    if deviation.identity != Identity.ANONYMOUS:
+        return None
+    for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+        code = receipt_code_for(token, secret=secret)
+        if receipt_hash(code) == deviation.receipt_hash:
+            return code
+    raise ValidationError(
+        _("This report has already been sent, with reference %(reference)s.")
+        % {"reference": deviation.reference}
+    )
 
 
 def deviations_history_create(
@@ -331,13 +540,17 @@ def deviation_receipt_lookup(*, code: str) -> Deviation | None:
     )
 
 
+# A reporter is told when their report reaches one of these.
+ENDED_STATUSES = (Status.CLOSED, Status.REJECTED)
+
+
 def deviation_closed_notify(*, deviation: Deviation) -> bool:
-    """E-mail the named or confidential reporter that their report is closed, in their
-    language. Returns whether an e-mail was sent. Sends once per closing (a second call
-    for the same closing does nothing)."""
+    """E-mail the named or confidential reporter that their report is closed, or rejected
+    with the reason, in their language. Returns whether an e-mail was sent. Sends once per
+    closing or rejection (a second call for the same one does nothing)."""
     reporter = deviation.reporter
     if (
-        deviation.status != Status.CLOSED
+        deviation.status not in ENDED_STATUSES
         or deviation.identity == Identity.ANONYMOUS
         or reporter is None
         or not reporter.email
@@ -348,7 +561,7 @@ def deviation_closed_notify(*, deviation: Deviation) -> bool:
         # Claim the e-mail on the row: a second run, or a second worker, finds it claimed.
         # A delivery marker, not a change by a person, so it is not in the case's history.
         claimed = Deviation.objects.filter(
-            pk=deviation.pk, status=Status.CLOSED, reporter_notified_at__isnull=True
+            pk=deviation.pk, status__in=ENDED_STATUSES, reporter_notified_at__isnull=True
         ).update(reporter_notified_at=timezone.now())
         if not claimed:
             return False

@@ -1,9 +1,11 @@
-"""The report form: short, for a phone. Validation of the content (dates, categories,
-photos) is the service's; the form parses."""
+"""The report form: short, for a phone. The form parses, and runs the service's checks of
+the content (the time, the categories, the photos: the same functions, which the service
+runs again), so that one submit shows every error at once."""
 
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django import forms
@@ -13,8 +15,16 @@ from django.utils.translation import gettext_lazy as _
 from units.models import Campus, Unit
 
 from ..models import Category, Identity, Kind, Severity
+from ..services import (
+    report_categories_validate,
+    report_occurred_at_validate,
+    report_photos_validate,
+    submission_token_new,
+)
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+# What `submission_token_new` makes (URL-safe base64); anything else is ignored.
+SUBMISSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,100}")
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -109,6 +119,9 @@ class ReportForm(forms.Form):
         widget=forms.RadioSelect,
         initial=Identity.NAMED,
     )
+    # One per filling-in of the form: a resubmission of it (a reload of the answer to the
+    # POST) finds the report already made instead of making a second one.
+    submission_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(
         self,
@@ -119,7 +132,9 @@ class ReportForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.now = now
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["submission_token"].initial = submission_token_new()
         now = timezone.localtime(now or timezone.now())
         self.fields["occurred_at"].initial = now.replace(second=0, microsecond=0)
         self.fields["occurred_at"].widget.attrs["max"] = now.strftime(DATETIME_LOCAL)
@@ -129,7 +144,7 @@ class ReportForm(forms.Form):
             self.fields["campus"].initial = own_unit.campus
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.RadioSelect):
+            if isinstance(widget, forms.RadioSelect | forms.HiddenInput):
                 continue
             if isinstance(widget, forms.Select):
                 widget.attrs["class"] = "form-select form-select-lg"
@@ -137,6 +152,34 @@ class ReportForm(forms.Form):
                 widget.attrs["class"] = "form-control form-control-lg"
             else:
                 widget.attrs["class"] = "form-control form-control-lg"
+
+    def clean_occurred_at(self) -> datetime.datetime:
+        occurred_at: datetime.datetime = self.cleaned_data["occurred_at"]
+        report_occurred_at_validate(occurred_at, now=self.now)
+        return occurred_at
+
+    def clean_categories(self) -> Any:
+        categories = self.cleaned_data["categories"]
+        report_categories_validate(categories, day=timezone.localdate(self.now or timezone.now()))
+        return categories
+
+    def clean_photos(self) -> list[Any]:
+        photos: list[Any] = self.cleaned_data["photos"]
+        report_photos_validate(photos)
+        return photos
+
+    def clean_submission_token(self) -> str:
+        """A malformed token is ignored: the report is made, only without the check."""
+        token: str = self.cleaned_data["submission_token"]
+        return token if SUBMISSION_TOKEN.fullmatch(token) else ""
+
+    def photos_not_kept(self) -> None:
+        """Ties the page's notice that the chosen photos must be chosen again
+        (`id_photos_again`) to the photo input."""
+        attrs = self.fields["photos"].widget.attrs
+        attrs["aria-describedby"] = " ".join(
+            filter(None, [attrs.get("aria-describedby"), "id_photos_again"])
+        )
 
     def add_error(self, field: str | None, error: Any) -> None:
         """Also marks the field's input invalid and ties the message to it."""

@@ -86,6 +86,12 @@ class StatisticsFilterForm(forms.Form):
 
 
 class InjuryForm(forms.ModelForm):
+    """The injury of a report. Carries the version it was loaded with (0 for an injury not
+    yet recorded), so that a save from a stale page is refused, not applied over another
+    person's."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
     class Meta:
         model = Injury
         fields = [
@@ -114,11 +120,12 @@ class InjuryForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if not isinstance(field.widget, forms.CheckboxInput | forms.Select):
+            if not isinstance(field.widget, forms.CheckboxInput | forms.Select | forms.HiddenInput):
                 field.widget.attrs.setdefault("class", "form-control")
         if not self.instance.medical_consent:
             # never shown without the injured person's consent
             self.initial["medical_details"] = ""
+        self.initial.setdefault("version", self.instance.version if self.instance.pk else 0)
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()

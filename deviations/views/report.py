@@ -2,8 +2,10 @@
 reports, the receipt-code lookup of anonymous reports, and the photos of a case.
 
 An anonymous report leaves nothing behind that ties it to the person: its thank-you page
-(with the receipt code, shown once) is the answer to the POST itself, not a redirect to a
-page that would have to remember the code; no message is put in the session.
+(with the receipt code) is the answer to the POST itself, not a redirect to a page that
+would have to remember the code; no message is put in the session. The form carries a
+one-time submission token, so a reload of that page (which sends the POST again) finds the
+report already made and shows the same reference and code instead of making a second one.
 """
 
 from __future__ import annotations
@@ -27,7 +29,12 @@ from units.models import Unit
 from ..forms.report import ReportForm
 from ..models import Category, Deviation, Identity
 from ..selectors import deviation_for_user, visible_deviations
-from ..services import categories_in_force, deviation_receipt_lookup, deviation_report
+from ..services import (
+    categories_in_force,
+    deviation_receipt_lookup,
+    deviation_report,
+    report_unit_suggested,
+)
 
 
 @dataclass
@@ -63,11 +70,16 @@ def report_new(request: HttpRequest) -> HttpResponse:
     scope = scope_for_request(request)
     today = timezone.localdate()
     own = [u for u in scope.own_units if u.is_valid_on(today)]
+    # A user without a role in a unit (most employees, every student): the unit of their
+    # latest named or confidential report.
+    suggested = (
+        own[0] if own else report_unit_suggested(user=request.user, day=today)  # type: ignore[arg-type]
+    )
     form = ReportForm(
         request.POST or None,
         request.FILES or None,
         units=_valid_units(),
-        own_unit=own[0] if own else None,
+        own_unit=suggested,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -89,6 +101,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 actual_material=data["actual_material"],
                 identity=data["identity"],
                 photos=data["photos"],
+                submission_token=data["submission_token"],
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -101,6 +114,11 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 )
             return redirect("deviations:thanks", reference=deviation.reference)
     chosen = {str(v) for v in (form["categories"].value() or [])}
+    # The browser does not send chosen files again: when some were sent, the page says so
+    # in the error summary and by the photo input, which it describes.
+    photos_sent = bool(request.FILES.getlist("photos"))
+    if photos_sent:
+        form.photos_not_kept()
     return render(
         request,
         "deviations/report/new.html",
@@ -109,6 +127,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
             "category_groups": _category_groups(categories_in_force(today)),
             "chosen_categories": chosen,
             "has_own_unit": bool(own),
+            "unit_from_report": not own and suggested is not None,
+            "photos_sent": photos_sent,
             "open_details": form.is_bound
             and any(
                 form[name].value()

@@ -13,14 +13,18 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hms.concurrency import ConflictError
+from hms.display import display_value
 from units.access import Purpose, scope_for_request
 
 from ..forms.statistics import InjuryForm, StatisticsFilterForm
 from ..injuries import (
+    RegisterRow,
     injury_details,
     injury_register,
     injury_save,
     may_edit_injury,
+    may_open_injury,
     may_read_register,
     may_see_injured,
 )
@@ -119,21 +123,58 @@ def _form_values(form: InjuryForm) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in form.Meta.fields}
 
 
+def _injury_values(details: RegisterRow) -> list[tuple[str, str]]:
+    """The injury as somebody else saved it, as (label, value) pairs for the conflict
+    message: the medical details only where they are shown."""
+    injury = details.injury
+    rows = []
+    for name in InjuryForm.Meta.fields:
+        if (name == "injured_name" and not details.name_shown) or (
+            name == "medical_details" and not details.medical_shown
+        ):
+            continue
+        getter = getattr(injury, f"get_{name}_display", None)
+        value = getter() if getter is not None else getattr(injury, name)
+        rows.append((str(InjuryForm.base_fields[name].label), display_value(value)))
+    return rows
+
+
 @login_required
 def injury_page(request: HttpRequest, reference: str) -> HttpResponse:
-    """One report's injury: read by whoever sees the report (names as the register),
-    recorded by the case's handler and HSE staff."""
+    """One report's injury: read by the case's handler and whoever reads the unit's reports
+    (names as the register), not by the reporter as such; recorded by the case's handler
+    and HSE staff. A stale save, or a second person recording the injury at the same time,
+    answers 409 with what the other person saved beside what the user typed."""
     scope = scope_for_request(request)
     deviation = deviation_for_user(request, reference)
+    if not may_open_injury(scope, deviation):
+        raise Http404
     may_edit = may_edit_injury(scope, deviation)
     if request.method == "POST":
         if not may_edit:
             raise PermissionDenied
         instance = Injury.objects.filter(deviation=deviation).first()
         form = InjuryForm(request.POST, instance=instance)
+        status, conflict = 400, None
         if form.is_valid():
             try:
-                injury_save(deviation=deviation, user=request.user, values=_form_values(form))  # type: ignore[arg-type]
+                injury_save(
+                    deviation=deviation,
+                    user=request.user,  # type: ignore[arg-type]
+                    values=_form_values(form),
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ConflictError as error:
+                # theirs, read again now and logged as a view of the injured's details
+                details = injury_details(scope, deviation)
+                current = details.injury if details is not None else error.current
+                conflict = _injury_values(details) if details is not None else []
+                # the user's input kept, to be saved over theirs if they choose to
+                post = request.POST.copy()
+                post["version"] = str(current.version)  # type: ignore[attr-defined]
+                form = InjuryForm(post, instance=current)
+                form.is_valid()
+                status = 409
             except ValidationError as e:
                 form.add_error(None, e)
             else:
@@ -142,8 +183,14 @@ def injury_page(request: HttpRequest, reference: str) -> HttpResponse:
         return render(
             request,
             "deviations/statistics/injury.html",
-            {"deviation": deviation, "details": None, "form": form, "may_edit": True},
-            status=400,
+            {
+                "deviation": deviation,
+                "details": None,
+                "form": form,
+                "may_edit": True,
+                "conflict": conflict,
+            },
+            status=status,
         )
     details = injury_details(scope, deviation)
     edit_form = None

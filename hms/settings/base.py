@@ -175,7 +175,18 @@ AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "units.adapters.login_name_for_axes"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/locked.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+
+def axes_client_ip(request: object) -> None:
+    """The client address django-axes records: none. Lockout is by login name only."""
+    return None
+
+
+# No IP address in records or logs: axes is given no client address (so AccessAttempt
+# rows and axes' log lines hold none), and successful sign-ins are not logged at all
+# (AccessLog would keep an address, a user agent and a session hash for each).
+AXES_CLIENT_IP_CALLABLE = axes_client_ip
+AXES_DISABLE_ACCESS_LOG = True
 
 # --- Language, time --------------------------------------------------------------------
 LANGUAGE_CODE = "nb"
@@ -251,7 +262,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        # axes logs client addresses by default; we keep none.
+        # axes is told no client address (AXES_CLIENT_IP_CALLABLE); its warnings name the
+        # login only, masked (AXES_SENSITIVE_PARAMETERS).
         "axes": {"level": "WARNING"},
     },
 }
@@ -261,6 +273,13 @@ AXES_VERBOSE = False
 # Fewer leader–safety-rep meetings than this in a year is flagged on the unit page
 # ("19 points" of systematic HSE work, point 5).
 HMS_MIN_SAFETY_MEETINGS_PER_YEAR = 4
+# Photos of a deviation report larger than this many pixels are refused, read from the
+# file's header before anything is decoded (a 640 KB PNG can claim 13000 × 13000 pixels and
+# take 1.4 GB to decode). 60 MP admits a phone's full-resolution photo (48 MP: 8064 × 6048;
+# 50 MP: up to 8192 × 6144) with room to spare, and bounds a decoded photo to about 180 MB
+# in RGB (twice that while it is turned upright and re-encoded). Their size in bytes is
+# limited in deviations.services (PHOTO_MAX_BYTES).
+HMS_DEVIATION_PHOTO_MAX_PIXELS = env.int("HMS_DEVIATION_PHOTO_MAX_PIXELS", default=60_000_000)
 
 # --- E-mail ----------------------------------------------------------------------------
 # EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:password@smtp.example.org:587;

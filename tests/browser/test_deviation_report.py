@@ -58,10 +58,14 @@ def test_report_on_a_phone_with_a_photo(page_at, live_server, org, categories, _
     assert accessibility_violations(page) == []
     shot(page, "deviations-report-phone-form")
 
-    # sending without saying what happened: an error, and what was typed is still there
+    # sending without saying what happened: an error, and what was typed is still there;
+    # the chosen photo is not, and the page says so
     page.locator("input[name=location]").fill("Trappa ved hovedinngangen")
+    page.locator("input[name=photos]").set_input_files([jpeg()])
     page.locator("button[type=submit].report-submit").click()
     assert page.locator("#report-errors").is_visible()
+    assert page.locator("#report-errors a[href='#id_photos']").is_visible()
+    assert page.locator("#id_photos_again").is_visible()
     assert page.locator("input[name=location]").input_value() == "Trappa ved hovedinngangen"
     assert page.locator("#id_description[aria-invalid=true]").count() == 1
     assert accessibility_violations(page) == []

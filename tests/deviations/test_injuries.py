@@ -6,10 +6,13 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.utils import timezone
 
 from deviations.injuries import injury_save
 from deviations.models import Absence, Deviation, Injury, InjuryView, Kind
+from hms.concurrency import ConflictError
+from tests.factories import UserFactory
 
 REGISTER = "/deviations/injuries/"
 NAME = "Ingrid Injured"
@@ -112,6 +115,7 @@ def test_medical_details_only_with_consent(org, injured):
             deviation=injured.deviation,
             user=org.coordinator_a,
             values={"medical_details": "fracture", "medical_consent": False},
+            expected_version=1,
         )
     injured.refresh_from_db()
     assert injured.medical_details == ""
@@ -119,6 +123,7 @@ def test_medical_details_only_with_consent(org, injured):
         deviation=injured.deviation,
         user=org.coordinator_a,
         values={"medical_details": "fracture", "medical_consent": True},
+        expected_version=1,
     )
     injured.refresh_from_db()
     assert injured.medical_details == "fracture"
@@ -141,6 +146,7 @@ def _post(injury_values: dict) -> dict:
         "absence": "gt3",
         "nav_reported": "on",
         "nav_reported_on": "2024-03-05",
+        "version": "1",
     }
     data.update(injury_values)
     return data
@@ -159,7 +165,8 @@ def test_handler_edits_others_may_not(org, login, injured):
     assert injured.absence == Absence.GT3 and injured.nav_reported_on == datetime.date(2024, 3, 5)
     assert login(org.safety_a).post(url, _post({})).status_code == 403
     assert login(org.leader_fac).post(url, _post({})).status_code == 403
-    assert login(org.hse_staff).post(url, _post({"absence": "none"})).status_code == 302
+    response = login(org.hse_staff).post(url, _post({"absence": "none", "version": "2"}))
+    assert response.status_code == 302
 
 
 def test_injury_page_query_count(org, login, injured, django_assert_num_queries):
@@ -169,3 +176,226 @@ def test_injury_page_query_count(org, login, injured, django_assert_num_queries)
     with django_assert_num_queries(7):
         response = client.get("/deviations/2024-00001/injury/")
     assert response.status_code == 200
+
+
+# -- who opens one report's injury page ---------------------------------------------------
+
+INJURY_URL = "/deviations/2024-00001/injury/"
+
+
+@pytest.fixture
+def reporter(db):
+    return UserFactory(email="reporter@example.org", full_name="Rita Reporter")
+
+
+@pytest.mark.parametrize(
+    ("person", "status", "names"),
+    [
+        ("leader_a", 200, True),  # the unit's leader
+        ("coordinator_a", 200, True),  # the case's handler
+        ("hse_staff", 200, True),
+        ("safety_a", 200, False),
+        ("deputy_a", 200, False),
+        ("leader_fac", 200, False),  # reads the unit's cases
+        ("chief_safety", 200, False),
+        ("amu", 404, False),  # the register without names, not the report
+        ("leader_b", 404, False),
+        ("outsider", 404, False),
+        ("reporter", 404, False),  # made the report, holds no role
+    ],
+)
+def test_injury_page_permission_matrix(org, login, injured, reporter, person, status, names):
+    Deviation.objects.filter(pk=injured.deviation_id).update(reporter=reporter)
+    Injury.objects.filter(pk=injured.pk).update(course_of_events="Slipped on the wet stairs")
+    user = reporter if person == "reporter" else getattr(org, person)
+    response = login(user).get(INJURY_URL)
+    assert response.status_code == status
+    body = response.content.decode()
+    assert ("Slipped on the wet stairs" in body) is (status == 200)
+    assert (NAME in body) is names
+    assert InjuryView.objects.filter(viewed_by=user).count() == int(names)
+
+
+def test_the_reporter_sees_their_case_but_not_its_injury(org, login, injured, reporter):
+    Deviation.objects.filter(pk=injured.deviation_id).update(reporter=reporter)
+    client = login(reporter)
+    assert client.get("/deviations/2024-00001/").status_code == 200
+    assert client.get(INJURY_URL).status_code == 404
+    assert client.post(INJURY_URL, _post({})).status_code == 404
+    injured.refresh_from_db()
+    assert injured.absence == Absence.LE3
+
+
+# -- every view of an injured person's details is logged ---------------------------------
+
+
+def test_details_without_a_name_are_logged_on_the_injury_page(org, login, injured):
+    Injury.objects.filter(pk=injured.pk).update(
+        injured_name="", medical_consent=True, medical_details="fracture of the wrist"
+    )
+    body = login(org.leader_a).get(INJURY_URL).content.decode()
+    assert "fracture of the wrist" in body
+    assert InjuryView.objects.filter(viewed_by=org.leader_a, injury=injured).count() == 1
+
+
+def test_register_rows_without_a_name_are_logged(org, login, injured):
+    Injury.objects.filter(pk=injured.pk).update(injured_name="")
+    assert login(org.leader_a).get(REGISTER, {"year": 2024}).status_code == 200
+    assert InjuryView.objects.filter(viewed_by=org.leader_a, injury=injured).count() == 1
+    # without the name column nothing of the injured person is shown, nor logged
+    assert login(org.safety_a).get(REGISTER, {"year": 2024}).status_code == 200
+    assert not InjuryView.objects.filter(viewed_by=org.safety_a).exists()
+
+
+# -- links of the register --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "person",
+    ["leader_a", "coordinator_a", "hse_staff", "safety_a", "leader_fac", "chief_safety", "amu"],
+)
+def test_register_links_only_to_injury_pages_the_user_may_open(org, login, injured, person):
+    client = login(getattr(org, person))
+    body = client.get(REGISTER, {"year": 2024}).content.decode()
+    assert "2024-00001" in body
+    linked = f'href="{INJURY_URL}"' in body
+    assert linked is (person != "amu")
+    assert client.get(INJURY_URL).status_code == (200 if linked else 404)
+
+
+@pytest.mark.parametrize("n", [2, 30])
+def test_register_query_count_is_fixed_for_amu(org, login, django_assert_num_queries, n):
+    for i in range(n):
+        Injury.objects.create(
+            deviation=_report(org.ibi, f"2024-2{i:04d}"), injured_kind="employee", absence="none"
+        )
+    client = login(org.amu)
+    # session, user, role assignments (a global role needs no unit tree), the injuries
+    # with their reports and units; no views logged
+    with django_assert_num_queries(4):
+        response = client.get(REGISTER, {"year": 2024})
+    assert "/injury/" not in response.content.decode()
+
+
+# -- two people saving one injury -------------------------------------------------------
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def test_the_injury_form_carries_its_version(org, login, injured):
+    body = login(org.coordinator_a).get(INJURY_URL).content.decode()
+    assert 'name="version" value="1"' in body
+    _report(org.ibi, "2024-00002", handler=org.coordinator_a)
+    body = login(org.coordinator_a).get("/deviations/2024-00002/injury/").content.decode()
+    assert 'name="version" value="0"' in body
+
+
+def test_a_stale_save_answers_409_with_theirs_and_keeps_mine(org, injured):
+    mine, theirs = _client(org.coordinator_a), _client(org.hse_staff)
+    # both opened the form at version 1; they save first
+    response = theirs.post(INJURY_URL, _post({"work": "Lifting boxes in the store"}))
+    assert response.status_code == 302
+    # when
+    response = mine.post(INJURY_URL, _post({"work": "Carrying glass plates"}))
+    # then
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Lifting boxes in the store" in body  # what they saved
+    assert 'value="Carrying glass plates"' in body  # what I typed
+    assert 'name="version" value="2"' in body
+    injured.refresh_from_db()
+    assert injured.work == "Lifting boxes in the store" and injured.version == 2
+    # what they saved was shown to me: logged
+    assert InjuryView.objects.filter(viewed_by=org.coordinator_a, injury=injured).exists()
+    # saving again, at their version, replaces theirs on purpose
+    response = mine.post(INJURY_URL, _post({"work": "Carrying glass plates", "version": "2"}))
+    assert response.status_code == 302
+    injured.refresh_from_db()
+    assert injured.work == "Carrying glass plates" and injured.version == 3
+    assert injured.history.count() == 3
+
+
+def test_a_stale_save_is_refused_by_the_service(org, injured):
+    injury_save(
+        deviation=injured.deviation,
+        user=org.hse_staff,
+        values={"absence": Absence.NONE},
+        expected_version=1,
+    )
+    with pytest.raises(ConflictError) as caught:
+        injury_save(
+            deviation=injured.deviation,
+            user=org.coordinator_a,
+            values={"absence": Absence.GT3},
+            expected_version=1,
+        )
+    assert caught.value.current.absence == Absence.NONE
+    injured.refresh_from_db()
+    assert injured.absence == Absence.NONE and injured.version == 2
+
+
+def test_two_people_recording_one_injury_the_second_gets_409(org):
+    _report(org.ibi, "2024-00002", handler=org.coordinator_a)
+    url = "/deviations/2024-00002/injury/"
+    first, second = _client(org.hse_staff), _client(org.coordinator_a)
+    # both opened the empty form (version 0)
+    assert first.post(url, _post({"work": "First", "version": "0"})).status_code == 302
+    response = second.post(url, _post({"work": "Second", "version": "0"}))
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "First" in body and 'value="Second"' in body
+    assert Injury.objects.get(deviation__reference="2024-00002").work == "First"
+
+
+def test_recording_at_the_same_moment_answers_409_not_a_crash(org, monkeypatch):
+    deviation = _report(org.ibi, "2024-00002", handler=org.coordinator_a)
+    Injury.objects.create(deviation=deviation, injured_kind="other", absence="none", work="First")
+    # the other person's insert lands between our look-up (which found nothing) and ours
+    monkeypatch.setattr("deviations.injuries._locked_injury", lambda deviation: None)
+    with pytest.raises(ConflictError):
+        injury_save(
+            deviation=deviation,
+            user=org.coordinator_a,
+            values={"injured_kind": "employee", "absence": "gt3"},
+            expected_version=0,
+        )
+    response = _client(org.coordinator_a).post(
+        "/deviations/2024-00002/injury/", _post({"work": "Second", "version": "0"})
+    )
+    assert response.status_code == 409
+    assert Injury.objects.get(deviation=deviation).work == "First"
+
+
+# -- withdrawing consent -----------------------------------------------------------------
+
+
+def test_withdrawing_consent_blanks_the_diagnosis_in_the_history(org, injured):
+    other = Injury.objects.create(
+        deviation=_report(org.ibi, "2024-00002"),
+        injured_kind="employee",
+        absence="none",
+        medical_consent=True,
+        medical_details="sprained ankle",
+    )
+    save = {"deviation": injured.deviation, "user": org.coordinator_a}
+    injury_save(
+        **save,
+        values={"medical_consent": True, "medical_details": "fracture of the wrist"},
+        expected_version=1,
+    )
+    injury_save(**save, values={"absence": Absence.GT3}, expected_version=2)
+    assert injured.history.filter(medical_details__contains="fracture").count() == 2
+    # when
+    injury_save(**save, values={"medical_consent": False}, expected_version=3)
+    # then
+    injured.refresh_from_db()
+    assert injured.medical_details == "" and not injured.medical_consent
+    assert injured.history.count() == 4
+    assert not injured.history.filter(medical_details__contains="fracture").exists()
+    assert not injured.history.exclude(medical_details="").exists()
+    # another injured person's history is left alone
+    assert other.history.get().medical_details == "sprained ankle"

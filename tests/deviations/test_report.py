@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+import struct
+import zlib
 
 import pytest
 from django.core import mail
@@ -14,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
-from PIL import Image
+from PIL import Image, ImageFile
 
 from deviations import services
 from deviations.models import (
@@ -607,3 +609,364 @@ def test_mine_says_a_closed_report_is_closed_not_closed_down(org, login):
     _close(deviation)
     page = login(org.outsider).get(reverse("deviations:mine")).content.decode()
     assert "· lukket " in page and "nedlagt" not in page  # "nedlagt" is a closed-down unit
+
+
+# --- photos to choose again, all errors in one round ----------------------------------------
+
+# "The photos you chose were not kept: choose them again before you send the report."
+PHOTOS_AGAIN = "Bildene du valgte, ble ikke tatt vare på"
+
+
+def _error_summary(page: str) -> str:
+    return page.split('id="report-errors"')[1].split("</div>")[0]
+
+
+def test_photos_sent_with_another_error_are_asked_for_again(org, login):
+    client = login(org.outsider)
+
+    # given: photos that are fine, and a report that says nothing about what happened
+    response = client.post(
+        reverse("deviations:new"), _form_data(org.ibi, description="", photos=[image_file()])
+    )
+
+    # then: the photos are not kept, and the page says so in the error summary (read
+    # first by a screen reader) and by the photo input, which the notice describes
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert not Deviation.objects.exists() and not Photo.objects.exists()
+    assert set(response.context["form"].errors) == {"description"}
+    assert PHOTOS_AGAIN in _error_summary(page)
+    assert 'href="#id_photos"' in _error_summary(page)
+    assert 'id="id_photos_again"' in page
+    photo_input = page.split('name="photos"')[1].split(">")[0]
+    assert "id_photos_again" in photo_input
+
+    # without photos, nothing to choose again
+    response = client.post(reverse("deviations:new"), _form_data(org.ibi, description=""))
+    assert response.status_code == 400
+    assert PHOTOS_AGAIN not in response.content.decode()
+
+
+def test_every_error_shows_after_one_submit(org, login, schemes):
+    client = login(org.outsider)
+    future = (timezone.localtime() + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    data = _form_data(
+        org.ibi,
+        description="",
+        occurred_at=future,
+        categories=[schemes["expired"].pk],
+        photos=[SimpleUploadedFile("x.jpg", b"not an image", "image/jpeg")],
+    )
+
+    response = client.post(reverse("deviations:new"), data)
+
+    # the form's own error (no description) and the service's checks (time, category
+    # scheme, photo) at once, with the service's messages
+    errors = response.context["form"].errors
+    assert response.status_code == 400
+    assert set(errors) == {"description", "occurred_at", "categories", "photos"}
+    with translation.override("nb"):
+        assert errors["photos"] == ["x.jpg er ikke et JPEG-, PNG- eller WebP-bilde."]
+    assert not Deviation.objects.exists()
+
+
+def test_each_bad_photo_gets_its_own_message(org):
+    photos = [
+        SimpleUploadedFile("a.jpg", b"not an image", "image/jpeg"),
+        image_file("fine.jpg"),
+        image_file("anim.gif", "GIF"),
+    ]
+    with pytest.raises(ValidationError) as error:
+        report(org.outsider, org.ibi, photos=photos)
+    messages = error.value.message_dict["photos"]
+    assert len(messages) == 2
+    assert messages[0].startswith("a.jpg ") and messages[1].startswith("anim.gif ")
+
+
+# --- decompression bombs ---------------------------------------------------------------------
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A valid black-and-white PNG of `width` × `height` pixels: a few tens of KB on disk,
+    a byte a pixel once decoded (13000 × 13000: 20 KB, 169 MB)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    row = b"\x00" * (1 + (width + 7) // 8)
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+def no_decoding(monkeypatch):
+    """Records every image Pillow decodes."""
+    decoded = []
+    load = ImageFile.ImageFile.load
+
+    def recording_load(image):
+        decoded.append(image.size)
+        return load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
+    return decoded
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded(org, no_decoding):
+    bomb = SimpleUploadedFile("bomb.png", png_bomb(13000, 13000), "image/png")
+
+    with pytest.raises(ValidationError) as error:
+        report(org.outsider, org.ibi, photos=[bomb])
+
+    assert error.value.message_dict["photos"] == [
+        "bomb.png has more than 60 megapixels. Choose a smaller photo."
+    ]
+    assert no_decoding == []
+    assert not Deviation.objects.exists()
+
+
+def test_a_decompression_bomb_on_the_page(org, login, no_decoding):
+    bomb = SimpleUploadedFile("bomb.png", png_bomb(13000, 13000), "image/png")
+
+    response = login(org.outsider).post(
+        reverse("deviations:new"), _form_data(org.ibi, photos=[bomb])
+    )
+
+    assert response.status_code == 400
+    with translation.override("nb"):
+        assert response.context["form"].errors["photos"] == [
+            "bomb.png har mer enn 60 megapiksler. Velg et mindre bilde."
+        ]
+    assert no_decoding == []
+    assert not Deviation.objects.exists()
+
+
+def test_the_pixel_limit_is_a_setting(org, settings):
+    settings.HMS_DEVIATION_PHOTO_MAX_PIXELS = 1200
+    deviation, _ = report(org.outsider, org.ibi, photos=[image_file(size=(40, 30))])
+    assert deviation.photos.count() == 1
+
+    settings.HMS_DEVIATION_PHOTO_MAX_PIXELS = 1199
+    with pytest.raises(ValidationError) as error:
+        report(org.outsider, org.ibi, photos=[image_file("big.jpg", size=(40, 30))])
+    assert "big.jpg has more than 0.001199 megapixels" in error.value.message_dict["photos"][0]
+
+
+# --- the unit suggested to a user without a role ----------------------------------------------
+
+
+def _selected_unit(page: str) -> str | None:
+    select = page.split('name="unit"')[1].split("</select>")[0]
+    if " selected>" not in select:
+        return None
+    return select.split(" selected>")[0].rsplit('value="', 1)[1].split('"')[0] or None
+
+
+def test_a_user_without_a_role_gets_the_unit_of_their_latest_report(org, login):
+    client = login(org.outsider)
+    url = reverse("deviations:new")
+    assert _selected_unit(client.get(url).content.decode()) is None
+
+    # given: a named report, then a confidential one
+    report(org.outsider, org.ikj)
+    report(org.outsider, org.ibi, identity=Identity.CONFIDENTIAL)
+    # an anonymous report stores no reporter: it never counts, however recent
+    report(org.outsider, org.ibi_lab, identity=Identity.ANONYMOUS)
+    # nor does somebody else's
+    report(org.leader_c, org.ifr)
+
+    page = client.get(url).content.decode()
+
+    assert _selected_unit(page) == str(org.ibi.pk)
+    assert "Enheten fra den siste meldingen din er foreslått." in page
+    assert 'id="unit-search"' in page  # another unit is still easy to find
+    # a unit closed since is not suggested: the latest report's in a unit that exists is
+    org.ibi.valid_to = timezone.localdate() - datetime.timedelta(days=1)
+    org.ibi.save(update_fields=["valid_to"])
+    assert _selected_unit(client.get(url).content.decode()) == str(org.ikj.pk)
+
+
+def test_a_user_with_a_role_gets_their_own_unit_not_their_latest_report(org, login):
+    report(org.coordinator_a, org.ikj)
+    page = login(org.coordinator_a).get(reverse("deviations:new")).content.decode()
+    assert _selected_unit(page) == str(org.ibi.pk)
+    assert "Enheten fra den siste meldingen din er foreslått." not in page
+
+
+# --- a form sent twice makes one report --------------------------------------------------------
+
+
+def _token(client) -> str:
+    response = client.get(reverse("deviations:new"))
+    token = response.context["form"]["submission_token"].value()
+    assert f'type="hidden" name="submission_token" value="{token}"' in response.content.decode()
+    return token
+
+
+def test_an_anonymous_form_sent_twice_makes_one_report_and_shows_the_same_code(org, login):
+    client = login(org.safety_a)
+    token = _token(client)
+    data = _form_data(org.ibi, identity=Identity.ANONYMOUS, submission_token=token)
+
+    # when: the thank-you page (the answer to the POST) is reloaded, which sends it again
+    first = client.post(reverse("deviations:new"), data)
+    again = client.post(reverse("deviations:new"), data)
+
+    # then: one report, and the same reference and receipt code on both pages
+    deviation = Deviation.objects.get()
+    code = first.context["receipt_code"]
+    assert first.status_code == again.status_code == 200
+    assert again.context["receipt_code"] == code
+    assert again.context["deviation"] == deviation
+    for response in (first, again):
+        assert code in response.content.decode()
+        assert deviation.reference in response.content.decode()
+    assert deviation_receipt_lookup(code=code) == deviation
+    # only the token's hash is kept, and not in the history; nothing ties it to the person
+    assert deviation.submission_hash == hashlib.sha256(token.encode()).hexdigest()
+    rows = list(Deviation.history.filter(id=deviation.pk).values())
+    assert len(rows) == 1 and "submission_hash" not in rows[0]
+    assert deviation.reporter_id is None
+    # a new form has a new token: a second report, with another code
+    other = client.post(
+        reverse("deviations:new"),
+        _form_data(org.ibi, identity=Identity.ANONYMOUS, submission_token=_token(client)),
+    )
+    assert Deviation.objects.count() == 2
+    assert other.context["receipt_code"] != code
+
+
+def test_a_named_form_sent_twice_makes_one_report(org, login):
+    client = login(org.outsider)
+    data = _form_data(org.ibi, submission_token=_token(client), photos=[image_file()])
+
+    first = client.post(reverse("deviations:new"), data)
+    data["photos"] = [image_file()]  # the browser sends the file again
+    again = client.post(reverse("deviations:new"), data)
+
+    deviation = Deviation.objects.get()
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert first["Location"] == reverse("deviations:thanks", args=[deviation.reference])
+    assert deviation.photos.count() == 1
+
+
+def test_a_form_without_a_valid_token_still_reports(org, login):
+    client = login(org.outsider)
+    for token in ("", "short", "<script>" * 10):
+        response = client.post(
+            reverse("deviations:new"), _form_data(org.ibi, submission_token=token)
+        )
+        assert response.status_code == 302
+    assert Deviation.objects.count() == 3
+    assert set(Deviation.objects.values_list("submission_hash", flat=True)) != {""}
+
+
+def _sent_form() -> dict:
+    """What one anonymous form sends, again and again."""
+    return {
+        "identity": Identity.ANONYMOUS,
+        "submission_token": services.submission_token_new(),
+        "occurred_at": timezone.now() - datetime.timedelta(hours=1),
+    }
+
+
+def test_the_same_form_sent_twice_at_once_makes_one_report(org, monkeypatch):
+    # given: the other request saved the report after this one looked for it
+    form = _sent_form()
+    first, code = report(org.outsider, org.ibi, **form)
+    real = services._report_submission
+    calls = []
+
+    def not_yet_saved(**kwargs):
+        calls.append(kwargs)
+        return (kwargs["token"], None) if len(calls) == 1 else real(**kwargs)
+
+    monkeypatch.setattr(services, "_report_submission", not_yet_saved)
+
+    # when
+    second, second_code = report(org.outsider, org.ibi, **form)
+
+    # then: the unique submission hash refused the second, which returns the first
+    assert len(calls) == 2
+    assert (second, second_code) == (first, code)
+    assert Deviation.objects.count() == 1
+
+
+def test_a_sent_form_filled_in_anew_is_a_new_report(org, login):
+    """A browser may restore the sent form, token and all, when one goes back to it: what
+    is then written and sent is another report, not to be dropped."""
+    client = login(org.safety_a)
+    token = _token(client)
+    url = reverse("deviations:new")
+    sent = _form_data(org.ibi, identity=Identity.ANONYMOUS, submission_token=token)
+    anew = {**sent, "description": "The fire door is blocked again."}
+
+    first = client.post(url, sent)
+    second = client.post(url, anew)
+    # a reload of either answer finds its own report
+    first_again = client.post(url, sent)
+    second_again = client.post(url, anew)
+
+    assert Deviation.objects.count() == 2
+    one, other = first.context["deviation"], second.context["deviation"]
+    assert one != other
+    assert other.description == "The fire door is blocked again."
+    assert first.context["receipt_code"] != second.context["receipt_code"]
+    for response, again in ((first, first_again), (second, second_again)):
+        assert again.context["deviation"] == response.context["deviation"]
+        assert again.context["receipt_code"] == response.context["receipt_code"]
+        assert (
+            deviation_receipt_lookup(code=again.context["receipt_code"])
+            == (response.context["deviation"])
+        )
+
+
+def test_the_receipt_code_is_shown_again_after_the_secret_key_is_rotated(org, settings):
+    form = _sent_form()
+    settings.SECRET_KEY = "old-key-" + "x" * 50
+    deviation, code = report(org.outsider, org.ibi, **form)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "new-key-" + "y" * 50
+
+    assert report(org.outsider, org.ibi, **form) == (deviation, code)
+    settings.SECRET_KEY_FALLBACKS = []
+    with pytest.raises(ValidationError, match=deviation.reference):
+        report(org.outsider, org.ibi, **form)
+    assert Deviation.objects.count() == 1
+
+
+def test_the_pixel_limit_is_read_from_the_environment():
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    def pixel_limit(value: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import django; django.setup(); from django.conf import settings; "
+                "print(settings.HMS_DEVIATION_PHOTO_MAX_PIXELS)",
+            ],
+            cwd=django_settings.BASE_DIR,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "hms.settings.test",
+                "HMS_DEVIATION_PHOTO_MAX_PIXELS": value,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert pixel_limit("24000000").stdout.strip() == "24000000"
+    assert pixel_limit("many").returncode != 0  # a bad value fails loudly

@@ -1,6 +1,8 @@
 """Sign-in: local accounts with brute-force protection, Feide through OpenID Connect
 matched on the Feide identity and never on the e-mail address."""
 
+import logging
+
 import pytest
 from allauth.socialaccount.models import SocialAccount, SocialLogin
 from django.test import RequestFactory, override_settings
@@ -43,6 +45,35 @@ def test_repeated_failures_lock_the_login(client, person, settings):
     assert response.status_code == 429
     assert "Innlogging sperret" in response.content.decode()
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_sign_in_keeps_no_ip_address(client, person, caplog):
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    address = "192.0.2.44"
+    UserFactory(email="ola@example.org")
+    caplog.set_level(logging.DEBUG, logger="axes")
+    url = reverse("account_login")
+
+    # given: a failed sign-in of two people, then a successful one of one of them
+    client.post(url, {"login": "ola@example.org", "password": "x"}, REMOTE_ADDR=address)
+    client.post(url, {"login": "kari@example.org", "password": "x"}, REMOTE_ADDR=address)
+    failures = list(AccessAttempt.objects.values())
+    response = client.post(
+        url, {"login": "kari@example.org", "password": "demo"}, REMOTE_ADDR=address
+    )
+
+    # then: the failures were counted by login name, without the address; the success is
+    # not logged at all, and reset Kari's count
+    assert response.status_code == 302
+    assert sorted(f["username"] for f in failures) == ["kari@example.org", "ola@example.org"]
+    assert [a.username for a in AccessAttempt.objects.all()] == ["ola@example.org"]
+    assert not AccessLog.objects.exists()
+    assert not AccessFailureLog.objects.exists()
+    rows = [*failures, *AccessAttempt.objects.values()]
+    assert all(row["ip_address"] is None for row in rows)
+    assert not any(address in str(value) for row in rows for value in row.values())
+    assert address not in caplog.text
 
 
 def test_local_sign_up_is_closed(client, db):
