@@ -30,7 +30,9 @@ from hms.concurrency import update_versioned
 from riskassessment.models import Measure, MeasureStatus
 from units.models import Role, RoleAssignment, Unit, User
 
+from .history import REDACTED
 from .models import OPEN_STATUSES, Category, CategoryScheme, Deviation, Severity, Status
+from .tasks import deviation_closed_notify_task
 
 # The unit's leader is told of a case once it is this many days past its deadline.
 LEADER_AFTER_DAYS = 14
@@ -86,18 +88,28 @@ def case_assign(
     expected_version: int,
     user: User,
 ) -> Deviation:
-    """Give the case to `handler`, in `unit` (another unit moves the case there)."""
+    """Give the case to `handler`, in `unit`. Another unit moves the case there, with its
+    measures: they join that unit's action plan."""
     if not handler.is_active:
         raise ValidationError({"handler": _("That person can no longer sign in.")})
     if unit.valid_to is not None and unit.valid_to < timezone.localdate():
         raise ValidationError({"unit": _("That unit is closed.")})
-    return update_versioned(
+    assigned = update_versioned(
         Deviation,
         deviation.pk,
         expected_version=expected_version,
         actor=user,
         changes={"handler": handler, "unit": unit},
     )
+    # One save each, not an UPDATE: the move is in each measure's history.
+    for measure in (
+        Measure.objects.select_for_update().filter(deviation=assigned).exclude(unit=unit)
+    ):
+        measure.unit = unit
+        measure.version += 1
+        measure._history_user = user  # type: ignore[attr-defined]
+        measure.save(update_fields=["unit", "version"])
+    return assigned
 
 
 # The moves `case_update` may make; closing and rejecting have services of their own.
@@ -121,9 +133,30 @@ def case_update(
     lesson_shared: bool,
 ) -> Deviation:
     """Save the handler's fields. A closed or rejected case is reopened by giving it an
-    open status (its closing time and rejection reason are cleared)."""
-    if status not in UPDATE_STATUSES:
+    open status (its closing time and rejection reason are cleared); while it keeps its
+    status, only its lesson learned and the sharing of it may change."""
+    stays_ended = status == deviation.status and not deviation.is_open
+    if status not in UPDATE_STATUSES and not stays_ended:
         raise ValidationError({"status": _("Close or reject a case with its own button.")})
+    if stays_ended:
+        return _lesson_update(
+            deviation=deviation,
+            expected_version=expected_version,
+            user=user,
+            lesson=lesson,
+            lesson_shared=lesson_shared,
+            unchanged={
+                "cause": (cause.strip(), deviation.cause),
+                "potential_people": (potential_people, deviation.potential_people),
+                "potential_environment": (potential_environment, deviation.potential_environment),
+                "potential_material": (potential_material, deviation.potential_material),
+                "deadline": (deadline, deviation.deadline),
+                "categories": (
+                    {c.pk for c in categories},
+                    {c.pk for c in deviation.categories.all()},
+                ),
+            },
+        )
     reported_on = timezone.localtime(deviation.reported_at).date()
     if deadline is not None and deadline < reported_on:
         raise ValidationError({"deadline": _("The deadline cannot be before the report date.")})
@@ -145,8 +178,7 @@ def case_update(
     ):
         if value is not None and value not in Severity.values:
             raise ValidationError({name: _("Choose a consequence from 1 to 5.")})
-    if lesson_shared and not lesson.strip():
-        raise ValidationError({"lesson": _("Write the lesson learned before sharing it.")})
+    _check_lesson(lesson, lesson_shared)
     changes: dict[str, Any] = {
         "status": status,
         "cause": cause.strip(),
@@ -171,15 +203,54 @@ def case_update(
     )
 
 
+def _check_lesson(lesson: str, shared: bool) -> None:
+    if shared and not lesson.strip():
+        raise ValidationError({"lesson": _("Write the lesson learned before sharing it.")})
+
+
+def _lesson_update(
+    *,
+    deviation: Deviation,
+    expected_version: int,
+    user: User,
+    lesson: str,
+    lesson_shared: bool,
+    unchanged: dict[str, tuple[Any, Any]],
+) -> Deviation:
+    """The lesson learned of a closed or rejected case: it may be written and shared after
+    the case has ended; anything else needs the case reopened first."""
+    changed = [name for name, (new, old) in unchanged.items() if new != old]
+    if changed:
+        raise ValidationError(
+            {
+                name: _(
+                    "The case is %(status)s: choose an open status to reopen it before "
+                    "changing anything but the lesson learned."
+                )
+                % {"status": deviation.get_status_display().lower()}
+                for name in changed
+            }
+        )
+    _check_lesson(lesson, lesson_shared)
+    return update_versioned(
+        Deviation,
+        deviation.pk,
+        expected_version=expected_version,
+        actor=user,
+        changes={"lesson": lesson.strip(), "lesson_shared": lesson_shared},
+    )
+
+
 @transaction.atomic
 def case_reject(
     *, deviation: Deviation, reason: str, expected_version: int, user: User
 ) -> Deviation:
-    """Reject the case, with the reason the reporter and readers are given."""
+    """Reject the case, with the reason the reporter (told by e-mail once the rejection is
+    committed) and readers are given."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for rejecting the case.")})
     _require_open(deviation)
-    return update_versioned(
+    rejected = update_versioned(
         Deviation,
         deviation.pk,
         expected_version=expected_version,
@@ -188,8 +259,11 @@ def case_reject(
             "status": Status.REJECTED,
             "rejection_reason": reason.strip(),
             "closed_at": timezone.now(),
+            "reporter_notified_at": None,  # this rejection is told anew
         },
     )
+    _notify_reporter_on_commit(rejected)
+    return rejected
 
 
 def close_blockers(deviation: Deviation) -> list[str]:
@@ -232,21 +306,14 @@ def case_close(*, deviation: Deviation, expected_version: int, user: User) -> De
             "reporter_notified_at": None,  # this closing is told anew
         },
     )
-    notify = _closed_notify_task()
-    if notify is not None:
-        deviation_id = closed.pk
-        transaction.on_commit(lambda: notify.delay(deviation_id))
+    _notify_reporter_on_commit(closed)
     return closed
 
 
-def _closed_notify_task() -> Any:
-    """`deviations.tasks.deviation_closed_notify_task`, written with reporting; None while
-    it does not exist."""
-    try:
-        from . import tasks
-    except ImportError:
-        return None
-    return getattr(tasks, "deviation_closed_notify_task", None)
+def _notify_reporter_on_commit(deviation: Deviation) -> None:
+    """Tell the reporter of the closing or rejection once it is committed."""
+    deviation_id = deviation.pk
+    transaction.on_commit(lambda: deviation_closed_notify_task.delay(deviation_id))
 
 
 @transaction.atomic
@@ -254,16 +321,27 @@ def case_redact(
     *, deviation: Deviation, description: str, expected_version: int, user: User
 ) -> Deviation:
     """Replace the description with one without personal details. The first redaction
-    keeps the description as reported in `description_original`, for HSE staff only."""
+    keeps the description as reported in `description_original`, for HSE staff only; the
+    case's earlier history records take the redacted text, so the details live on only
+    there."""
     if not description.strip():
         raise ValidationError({"description": _("The description cannot be empty.")})
     locked = Deviation.objects.select_for_update().get(pk=deviation.pk)
     changes: dict[str, Any] = {"description": description.strip()}
     if not locked.description_original:
         changes["description_original"] = locked.description
-    return update_versioned(
-        Deviation, deviation.pk, expected_version=expected_version, actor=user, changes=changes
+    redacted = update_versioned(
+        Deviation,
+        deviation.pk,
+        expected_version=expected_version,
+        actor=user,
+        changes=changes,
+        reason=REDACTED,
     )
+    Deviation.history.filter(id=redacted.pk).exclude(description=redacted.description).update(
+        description=redacted.description
+    )
+    return redacted
 
 
 # -- measures ----------------------------------------------------------------------------
@@ -349,27 +427,28 @@ class RemindersSent:
         return {"handlers": self.handlers, "leaders": self.leaders, "cases": self.cases}
 
 
-def _leaders_by_unit(unit_ids: set[int], today: datetime.date) -> dict[int, list[User]]:
-    found: dict[int, list[User]] = defaultdict(list)
+def _nearest_holders(role: str, unit_ids: set[int], today: datetime.date) -> dict[int, list[User]]:
+    """For each unit, the active holders of `role` in it on `today`, else those of the
+    nearest unit above it that has any (a lab's cases go to its institute's coordinator).
+    Two queries."""
+    parent_of = dict(Unit.objects.values_list("id", "parent_id"))
+    holders: dict[int, list[User]] = defaultdict(list)
     for a in (
         RoleAssignment.objects.valid_on(today)
-        .filter(role=Role.LEADER, unit_id__in=unit_ids)
+        .filter(role=role, unit__isnull=False, user__is_active=True)
+        .exclude(user__email="")
         .select_related("user")
+        .order_by("valid_from", "pk")
     ):
-        if a.user.is_active and a.user.email:
-            found[a.unit_id].append(a.user)  # type: ignore[index]
-    return found
-
-
-def _coordinators_by_unit(unit_ids: set[int], today: datetime.date) -> dict[int, list[User]]:
-    found: dict[int, list[User]] = defaultdict(list)
-    for a in (
-        RoleAssignment.objects.valid_on(today)
-        .filter(role=Role.HSE_COORDINATOR, unit_id__in=unit_ids)
-        .select_related("user")
-    ):
-        if a.user.is_active and a.user.email:
-            found[a.unit_id].append(a.user)  # type: ignore[index]
+        holders[a.unit_id].append(a.user)  # type: ignore[index]
+    found: dict[int, list[User]] = {}
+    for unit_id in unit_ids:
+        current: int | None = unit_id
+        seen: set[int] = set()
+        while current is not None and current not in seen and current not in holders:
+            seen.add(current)
+            current = parent_of.get(current)
+        found[unit_id] = holders[current] if current is not None else []
     return found
 
 
@@ -405,8 +484,9 @@ def _reminder(
 
 
 def overdue_reminders_send(*, today: datetime.date) -> RemindersSent:
-    """E-mail each handler the list of their overdue cases (the unit's HSE coordinators
-    stand in for a case without a handler), and each unit's leader the cases more than
+    """E-mail each handler the list of their overdue cases (the HSE coordinators of the
+    unit, or of the nearest unit above it, stand in for a case without a handler), and the
+    leader of each unit (or of the nearest unit above it) the cases more than
     `LEADER_AFTER_DAYS` days overdue. One e-mail per person per run: Celery beat runs it
     on Monday mornings."""
     cases = list(
@@ -417,13 +497,14 @@ def overdue_reminders_send(*, today: datetime.date) -> RemindersSent:
     result = RemindersSent(cases=len(cases))
     if not cases:
         return result
-    unit_ids = {d.unit_id for d in cases}
-    coordinators = _coordinators_by_unit(
-        {d.unit_id for d in cases if d.handler is None or not d.handler.is_active}, today
+    coordinators = _nearest_holders(
+        Role.HSE_COORDINATOR,
+        {d.unit_id for d in cases if d.handler is None or not d.handler.is_active},
+        today,
     )
     late = today - datetime.timedelta(days=LEADER_AFTER_DAYS)
-    leaders = _leaders_by_unit(
-        {d.unit_id for d in cases if d.deadline and d.deadline < late} & unit_ids, today
+    leaders = _nearest_holders(
+        Role.LEADER, {d.unit_id for d in cases if d.deadline and d.deadline < late}, today
     )
     to_handlers: dict[int, tuple[User, list[Deviation]]] = {}
     to_leaders: dict[int, tuple[User, list[Deviation]]] = {}

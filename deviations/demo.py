@@ -305,6 +305,23 @@ SUGGESTION_TEXTS = (
     "Bedre belysning på gangveien til parkeringen.",
 )
 INJURY_TEXTS = ("kutt i finger", "fall på glatt gulv", "klemskade", "kjemikalieeksponering")
+# What a handler learned from each kind of event, shared now and then with all of NTNU.
+LESSONS = {
+    EVENT_TEXTS[0]: "Rømningsveier er ikke lager: vaktmester går nå runde hver fredag, "
+    "og leveranser har fått en egen oppstillingsplass.",
+    EVENT_TEXTS[1]: "Absorbent og verneutstyr må stå ved avtrekket, ikke i lageret: "
+    "alle avtrekk har nå eget sølsett.",
+    EVENT_TEXTS[3]: "Kjøkkenet lå for nær en røykdetektor: detektoren er byttet til "
+    "varmedetektor etter avtale med brannvernleder.",
+    EVENT_TEXTS[4]: "Ubemerkede flasker kom fra omfylling: all omfylling merkes nå med "
+    "etiketter fra stoffkartoteket før flasken forlater benken.",
+    EVENT_TEXTS[5]: "Glassavfall ble samlet i vanlige søppelbøtter: labøvelsene har nå "
+    "egne glassbokser og en gjennomgang ved oppstart.",
+    EVENT_TEXTS[6]: "Renholdet vasker trappene før arbeidstid og setter ut skilt; "
+    "rutinen er tatt inn i renholdsavtalen.",
+    EVENT_TEXTS[9]: "Gassflasker sikres med kjetting før de kobles til; sjekken er lagt "
+    "inn i HMS-runden for laboratoriene.",
+}
 
 
 @dataclass
@@ -382,6 +399,8 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
         .values_list("id", flat=True)
     )
     now_and_then = random.Random(5)
+    # and lessons learned on some closed cases, by a generator of their own too
+    lessons_rng = random.Random(7)
 
     def reporters_of(unit_id: int | None) -> list[int]:
         if without_roles and now_and_then.random() < 0.03:
@@ -506,6 +525,10 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
                         else None,
                         potential_material=rng.choice((None, 1, 2)) if assessed else None,
                     )
+                    lesson = LESSONS.get(deviation.description, "")
+                    if is_closed and lesson and lessons_rng.random() < 0.15:
+                        deviation.lesson = lesson
+                        deviation.lesson_shared = lessons_rng.random() < 0.6
                     deviations.append(deviation)
                     taken.add(reference)
                     if injury_here:

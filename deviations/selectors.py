@@ -20,7 +20,7 @@ from django.http import Http404, HttpRequest
 
 from units.access import Purpose, Scope, scope_for_request
 
-from .models import Deviation, Identity
+from .models import Deviation, Identity, Status
 
 
 def visible_deviations(scope: Scope) -> QuerySet[Deviation]:
@@ -70,3 +70,14 @@ def deviation_for_user(request: HttpRequest, reference: str, *, write: bool = Fa
     if write and not can_handle(scope, deviation):
         raise PermissionDenied
     return deviation
+
+
+def shared_lessons() -> QuerySet[Deviation]:
+    """The lessons learned that handlers chose to share, for everyone signed in: of closed
+    cases, the lesson with the unit, kind, categories and closing date; the report's own
+    description and people stay in the case."""
+    return (
+        Deviation.objects.filter(status=Status.CLOSED, lesson_shared=True)
+        .exclude(lesson="")
+        .order_by("-closed_at", "-pk")
+    )

@@ -1,6 +1,6 @@
 from django.urls import URLPattern
 
-from .views import cases, report, statistics
+from .views import cases, lessons, report, statistics
 
 app_name = "deviations"
 
@@ -8,4 +8,5 @@ urlpatterns: list[URLPattern] = [
     *report.urlpatterns,
     *cases.urlpatterns,
     *statistics.urlpatterns,
+    *lessons.urlpatterns,
 ]

@@ -29,10 +29,12 @@ def update_versioned(
     expected_version: int,
     actor: models.Model | None,
     changes: dict[str, Any],
+    reason: str | None = None,
 ) -> M:
     """Apply `changes` to row `pk` if it is still at `expected_version`.
 
-    Saves only the changed fields plus `version`, records `actor` in the history, and
+    Saves only the changed fields plus `version`, records `actor` (and `reason`, as the
+    record's change reason) in the history, and
     raises `ConflictError` (with the row as it is now) when the version moved on.
     Must run inside the caller's transaction.
     """
@@ -45,5 +47,7 @@ def update_versioned(
         setattr(current, name, value)
     current.version += 1  # type: ignore[attr-defined]
     current._history_user = actor  # type: ignore[attr-defined]
+    if reason is not None:
+        current._change_reason = reason  # type: ignore[attr-defined]
     current.save(update_fields=[*changes, "version"])
     return current

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import services
@@ -238,27 +239,21 @@ def seed_organisation() -> SeedReport:
 
 
 HSE_SECTION_GROUP = "HSE section"
-HSE_SECTION_MODELS = (
-    "unit",
-    "unitsuccession",
-    "safetyarea",
-    "mainsafetyarea",
-    "roleassignment",
-    "user",
-)
+HSE_SECTION_MODELS = {
+    "units": ("unit", "unitsuccession", "safetyarea", "mainsafetyarea", "roleassignment", "user"),
+    "deviations": ("categoryscheme", "category"),
+}
 
 
 def hse_section_group() -> Group:
-    """The admin permissions of HSE section staff: view, add and change the organisation
-    and its people (nothing is deleted: units close, roles end)."""
+    """The admin permissions of HSE section staff: view, add and change the organisation,
+    its people and the deviation category schemes (nothing is deleted: units close, roles
+    end, schemes are given an end date)."""
     group, _ = Group.objects.get_or_create(name=HSE_SECTION_GROUP)
-    group.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="units",
-            content_type__model__in=HSE_SECTION_MODELS,
-            codename__regex=r"^(view|add|change)_",
-        )
-    )
+    models = Q()
+    for app, names in HSE_SECTION_MODELS.items():
+        models |= Q(content_type__app_label=app, content_type__model__in=names)
+    group.permissions.set(Permission.objects.filter(models, codename__regex=r"^(view|add|change)_"))
     return group
 
 

@@ -98,6 +98,13 @@ class UpdateForm(VersionedForm):
 
     def __init__(self, *args: Any, deviation: Deviation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not deviation.is_open:
+            # An ended case keeps its status (its lesson learned may still be written and
+            # shared), or is reopened by choosing an open one.
+            self.fields["status"].choices = [  # type: ignore[attr-defined]
+                (deviation.status, Status(deviation.status).label),
+                *[(s.value, s.label) for s in UPDATE_STATUSES],
+            ]
         field = self.fields["categories"]
         field.queryset = categories_for(deviation)  # type: ignore[attr-defined]
         field.label_from_instance = lambda c: (  # type: ignore[attr-defined]
@@ -108,9 +115,7 @@ class UpdateForm(VersionedForm):
     def initial_for(deviation: Deviation) -> dict[str, Any]:
         return {
             "version": deviation.version,
-            "status": deviation.status
-            if deviation.status in UPDATE_STATUSES
-            else Status.IN_PROGRESS,
+            "status": deviation.status,
             "cause": deviation.cause,
             "potential_people": deviation.potential_people,
             "potential_environment": deviation.potential_environment,

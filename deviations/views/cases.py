@@ -9,12 +9,10 @@ the other person's values beside it on a stale save (409).
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 import tablib
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,14 +23,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, re_path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hms.concurrency import ConflictError
+from hms.display import display_value
 from riskassessment.models import Measure
-from units.access import Purpose, Scope, scope_for_request
+from units.access import Purpose, scope_for_request
 
 from .. import cases as services
 from ..filters import DeviationFilter
@@ -44,7 +42,9 @@ from ..forms.cases import (
     RejectForm,
     UpdateForm,
 )
-from ..models import Deviation, Injury, InjuryView, Status
+from ..history import case_history
+from ..injuries import may_open_injury, may_see_injured
+from ..models import Deviation, Injury, InjuryView
 from ..selectors import can_handle, deviation_for_user, reporter_shown_to, visible_deviations
 
 PAGE_SIZE = 50
@@ -72,7 +72,8 @@ def deviations_dataset(
     injured_shown: Callable[[Deviation], bool],
     reporter_shown: Callable[[Deviation], bool],
 ) -> tuple[tablib.Dataset, list[Injury]]:
-    """The rows of an export, and the injuries whose injured person's name is in it."""
+    """The rows of an export, and the injuries whose injured person's details (the name
+    column) are in it, to be logged as views."""
     headers = [
         _("Reference"),
         _("Kind"),
@@ -99,7 +100,7 @@ def deviations_dataset(
     for d in deviations:
         injury = getattr(d, "injury", None) if _has_injury(d) else None
         injured_name = ""
-        if injury is not None and injury.injured_name and injured_shown(d):
+        if injury is not None and injured_shown(d):
             injured_name = injury.injured_name
             named.append(injury)
         reporter = ""
@@ -166,21 +167,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _may_see_injured(scope: Scope) -> Any:
-    """Whether the user may see who was injured in a case: its handler, the leader of its
-    unit (`Purpose.READ_INJURED`), HSE staff."""
-    ids = scope.unit_ids(Purpose.READ_INJURED)
-
-    def check(deviation: Deviation) -> bool:
-        if ids is None:
-            return True
-        return deviation.unit_id in ids or (
-            scope.user_id is not None and deviation.handler_id == scope.user_id
-        )
-
-    return check
-
-
 @login_required
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The filtered list as CSV or XLSX. Injured persons' names only for those who may see
@@ -193,10 +179,9 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     )
     _filter, rows = _filtered(request, qs)
     deviations = list(rows)
-    may_see = _may_see_injured(scope)
     dataset, named_injuries = deviations_dataset(
         deviations,
-        injured_shown=may_see,
+        injured_shown=lambda d: may_see_injured(scope, d),
         reporter_shown=lambda d: reporter_shown_to(scope, d),
     )
     if named_injuries:
@@ -217,7 +202,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @login_required
 def overdue(request: HttpRequest) -> HttpResponse:
-    """Open cases past their closing deadline that the user handles or leads."""
+    """Open cases past their closing deadline that the user handles or leads, the longest
+    overdue first, 50 a page."""
     scope = scope_for_request(request)
     today = timezone.localdate()
     handle_ids = scope.unit_ids(Purpose.HANDLE_DEVIATIONS)
@@ -226,13 +212,15 @@ def overdue(request: HttpRequest) -> HttpResponse:
         if not handle_ids and not Deviation.objects.filter(handler_id=scope.user_id).exists():
             raise PermissionDenied
         qs = qs.filter(Q(unit_id__in=handle_ids) | Q(handler_id=scope.user_id))
-    rows = list(qs.select_related("unit", "handler").order_by("deadline", "reference"))
-    for row in rows:
+    page = Paginator(
+        qs.select_related("unit", "handler").order_by("deadline", "reference"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    for row in page:
         row.days_overdue = (today - row.deadline).days  # type: ignore[attr-defined,operator]
     return render(
         request,
         "deviations/cases/overdue.html",
-        {"rows": rows, "today": today, "leader_after_days": services.LEADER_AFTER_DAYS},
+        {"page": page, "today": today, "leader_after_days": services.LEADER_AFTER_DAYS},
     )
 
 
@@ -244,69 +232,6 @@ def _reverse_or_none(name: str, *args: Any) -> str | None:
         return reverse(name, args=args)
     except NoReverseMatch:
         return None
-
-
-def _categories_by_record(deviation: Deviation) -> dict[int, list[Any]]:
-    """The categories at each of the case's history records, by record id, in the order
-    of the scheme: (id, name) pairs, the name in the user's language. One query."""
-    snapshot = apps.get_model("deviations", "HistoricalDeviation_categories")
-    found: dict[int, list[Any]] = defaultdict(list)
-    for row in snapshot.objects.filter(deviation_id=deviation.pk).select_related(
-        "category__parent"
-    ):
-        category, parent = row.category, row.category and row.category.parent
-        if category is None:  # deleted since
-            key: tuple[int, ...] = (1 << 15, 0, 0, row.category_id)
-            name = _("(deleted category)")
-        elif parent is not None:
-            key = (parent.order, 1, category.order, category.pk)
-            name = f"{parent.name} › {category.name}"
-        else:
-            key = (category.order, 0, 0, category.pk)
-            name = category.name
-        found[row.history_id].append((key, row.category_id, name))
-    return {
-        record: [(pk, name) for _key, pk, name in sorted(rows)] for record, rows in found.items()
-    }
-
-
-def _case_history(deviation: Deviation, scope: Scope) -> list[dict[str, Any]]:
-    """The case's changes of status and of categories, oldest first, with who made them
-    (never the reporter of a report whose reporter may not be shown). The categories the
-    report was made with are no change. Two queries, however long the history."""
-    hide_reporter = not reporter_shown_to(scope, deviation)
-    categories_at = _categories_by_record(deviation)
-    changes = []
-    previous_status = None
-    previous_categories: list[Any] | None = None
-    for record in deviation.history.select_related("history_user").order_by(
-        "history_date", "history_id"
-    ):
-        categories = categories_at.get(record.history_id, [])
-        status_changed = record.status != previous_status
-        categories_changed = previous_categories is not None and {
-            pk for pk, _name in categories
-        } != {pk for pk, _name in previous_categories}
-        if status_changed or categories_changed:
-            who = record.history_user
-            if who is not None and hide_reporter and who.pk == deviation.reporter_id:
-                who = None
-            changes.append(
-                {
-                    "status": Status(record.status).label if status_changed else None,
-                    "categories": {
-                        "old": [name for _pk, name in previous_categories or []],
-                        "new": [name for _pk, name in categories],
-                    }
-                    if categories_changed
-                    else None,
-                    "when": record.history_date,
-                    "who": who,
-                }
-            )
-        previous_status = record.status
-        previous_categories = categories
-    return changes
 
 
 def _initial_forms(deviation: Deviation) -> dict[str, Form]:
@@ -357,10 +282,10 @@ def _render_case(
         "reporter_shown": reporter_shown_to(scope, deviation),
         "photos": photos,
         "measures": measures,
-        "history": _case_history(deviation, scope),
+        "history": case_history(deviation, scope),
         "has_injury": has_injury,
         "injury_url": _reverse_or_none("deviations:injury", deviation.reference)
-        if has_injury
+        if has_injury and may_open_injury(scope, deviation)
         else None,
         "overdue": services.is_overdue(deviation, today),
         "today": today,
@@ -402,16 +327,6 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _render_case(request, deviation)
 
 
-def _display(value: Any) -> str:
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, datetime.date):
-        return date_format(value, "SHORT_DATE_FORMAT")
-    return str(value)
-
-
 def _conflict_values(current: Any, names: list[tuple[str, str]]) -> list[tuple[str, str]]:
     rows = []
     for name, label in names:
@@ -419,7 +334,9 @@ def _conflict_values(current: Any, names: list[tuple[str, str]]) -> list[tuple[s
         value = (
             getter() if getter and getattr(current, name) is not None else getattr(current, name)
         )
-        rows.append((label, _display(value)))
+        if hasattr(value, "all"):  # the categories
+            value = ", ".join(str(c) for c in value.all())
+        rows.append((label, display_value(value)))
     return rows
 
 
@@ -498,6 +415,7 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
 
 CASE_FIELDS: list[tuple[str, Any]] = [
     ("status", gettext_lazy("Status")),
+    ("categories", gettext_lazy("Categories")),
     ("cause", gettext_lazy("Cause analysis")),
     ("potential_people", gettext_lazy("Potential consequence for people")),
     ("potential_environment", gettext_lazy("Potential consequence for the external environment")),

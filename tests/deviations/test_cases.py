@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 import itertools
+import re
 
 import openpyxl
 import pytest
@@ -115,6 +116,66 @@ def test_assign_to_another_unit_moves_the_case(org, case):
     assert assigned.history.first().history_user == org.coordinator_a
 
 
+def test_assign_to_another_unit_takes_the_measures_along(org, case):
+    measure = cases.measure_add(
+        deviation=case,
+        title="Anchor the shelves",
+        responsible=None,
+        deadline=None,
+        status="planned",
+        user=org.coordinator_a,
+    )
+    cases.case_assign(
+        deviation=case,
+        handler=org.leader_b,
+        unit=org.ikj,
+        expected_version=case.version,
+        user=org.coordinator_a,
+    )
+    measure.refresh_from_db()
+    assert (measure.unit, measure.version) == (org.ikj, 2)
+    assert measure.history.first().history_user == org.coordinator_a
+
+
+def closed(case, user):
+    return cases.case_close(deviation=case, expected_version=case.version, user=user)
+
+
+def test_a_closed_case_takes_its_lesson_and_stays_closed(org, case):
+    # given a closed case
+    done = closed(case, org.coordinator_a)
+    # when its handler writes and shares the lesson learned, keeping the status
+    saved = cases.case_update(
+        **update_args(
+            done, status=Status.CLOSED, lesson="Anchor shelves to the wall", lesson_shared=True
+        ),
+        user=org.coordinator_a,
+    )
+    # then it is still closed, at the same time
+    assert (saved.status, saved.closed_at) == (Status.CLOSED, done.closed_at)
+    assert (saved.lesson, saved.lesson_shared) == ("Anchor shelves to the wall", True)
+
+
+def test_a_closed_case_must_be_reopened_for_other_changes(org, case):
+    done = closed(case, org.coordinator_a)
+    with pytest.raises(ValidationError) as error:
+        cases.case_update(
+            **update_args(done, status=Status.CLOSED, cause="Afterthought"),
+            user=org.coordinator_a,
+        )
+    assert "cause" in error.value.error_dict
+    # choosing an open status reopens it, and then the cause may change
+    reopened = cases.case_update(
+        **update_args(done, status=Status.IN_PROGRESS, cause="Afterthought"),
+        user=org.coordinator_a,
+    )
+    assert (reopened.status, reopened.closed_at, reopened.cause) == (
+        Status.IN_PROGRESS,
+        None,
+        "Afterthought",
+    )
+
+
 def test_a_stale_save_is_refused_and_changes_nothing(org, case):
     cases.case_update(**update_args(case, cause="First cause"), user=org.coordinator_a)
     with pytest.raises(ConflictError) as error:
@@ -220,11 +281,40 @@ def test_closing_enqueues_the_reporters_notice_after_commit(
         def delay(deviation_id):
             sent.append(deviation_id)
 
-    monkeypatch.setattr(cases, "_closed_notify_task", lambda: FakeTask)
+    monkeypatch.setattr(cases, "deviation_closed_notify_task", FakeTask)
     with django_capture_on_commit_callbacks(execute=True):
         cases.case_close(deviation=case, expected_version=1, user=org.coordinator_a)
         assert sent == []
     assert sent == [case.pk]
+
+
+def test_rejecting_tells_the_reporter_the_reason_once(
+    org, case, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    from deviations.tasks import deviation_closed_notify_task
+
+    class RunAtOnce:  # the task as a worker would run it, whatever the broker
+        @staticmethod
+        def delay(deviation_id):
+            deviation_closed_notify_task(deviation_id)
+
+    monkeypatch.setattr(cases, "deviation_closed_notify_task", RunAtOnce)
+    # given a named report (by Rita), when the coordinator rejects it
+    with django_capture_on_commit_callbacks(execute=True):
+        cases.case_reject(
+            deviation=case,
+            reason="A duplicate of 2026-00002",
+            expected_version=case.version,
+            user=org.coordinator_a,
+        )
+    # then Rita gets one e-mail with the reason
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["reporter@example.org"]
+    assert "avvist" in mailoutbox[0].subject  # in Rita's language, Norwegian
+    assert "A duplicate of 2026-00002" in mailoutbox[0].body
+    # a second run of the task sends nothing more
+    assert deviation_closed_notify_task(case.pk) is False
+    assert len(mailoutbox) == 1
 
 
 def test_reject_needs_a_reason(org, case):
@@ -246,6 +336,8 @@ def test_redaction_keeps_the_first_original(org, case):
     )
     assert case.description == "Something fell."
     assert case.description_original == "A shelf fell in the lab."
+    # the history keeps no earlier wording: the original lives on for HSE staff only
+    assert set(case.history.values_list("description", flat=True)) == {"Something fell."}
 
 
 def test_measures_belong_to_the_cases_unit(org, case):
@@ -443,25 +535,28 @@ def test_the_case_page_has_a_fixed_query_count(
     # session, user, role assignments, unit tree, the case with unit, handler and reporter,
     # photos, measures with responsible, whether there is an injury, the case's categories,
     # the categories at every history record (test_category_history: as many with 5
-    # changes of categories as with 1), the history with its users; for the handler's
-    # forms: the case's categories (update form), the scheme in force, the case's
-    # categories and whether a measure exists (what blocks closing), the update form's
-    # category choices, the assign form's units
-    with django_assert_num_queries(17):
+    # changes of categories as with 1), the history with its users, handlers and units,
+    # the measures' history with its users; for the handler's forms: the case's categories
+    # (update form), the scheme in force, the case's categories and whether a measure
+    # exists (what blocks closing), the update form's category choices, the assign form's
+    # units
+    with django_assert_num_queries(18):
         response = client.get(reverse("deviations:detail", args=[case.reference]))
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("count", [2, 30])
+@pytest.mark.parametrize("count", [2, 60])
 def test_the_overdue_list_has_a_fixed_query_count(org, login, django_assert_num_queries, count):
     late = timezone.localdate() - datetime.timedelta(days=3)
     for _ in range(count):
         make_case(org.ibi, deadline=late)
     client = login(org.leader_a)
-    # session, user, role assignments, unit tree, the overdue cases with unit and handler
-    with django_assert_num_queries(5):
+    # session, user, role assignments, unit tree, the count, the page's overdue cases with
+    # unit and handler
+    with django_assert_num_queries(6):
         response = client.get(reverse("deviations:overdue"))
-    assert len(response.context["rows"]) == count
+    page = response.context["page"]
+    assert (page.paginator.count, len(page.object_list)) == (count, min(count, 50))
 
 
 # -- the case page's forms -----------------------------------------------------------------
@@ -483,6 +578,16 @@ def test_the_handler_updates_and_a_stale_save_gets_409(org, login, case):
     assert response.context["update_form"]["version"].value() == "2"
     case.refresh_from_db()
     assert case.cause == "Bolts"
+
+
+def test_a_stale_save_shows_the_other_persons_categories(org, login, case, scheme, english):
+    fire = Category.objects.get(scheme=scheme, code="fire")
+    url = reverse("deviations:update", args=[case.reference])
+    data = {"update-version": 1, "update-status": "in_progress", "update-categories": [fire.pk]}
+    assert login(org.coordinator_a).post(url, data).status_code == 302
+    response = login(org.leader_a).post(url, data | {"update-categories": []})
+    assert response.status_code == 409
+    assert ("Categories", "Fire") in response.context["conflict"]
 
 
 def test_closing_without_the_required_cause_says_why_and_keeps_the_case(org, login, case, scheme):
@@ -632,6 +737,21 @@ def test_overdue_reminders_go_to_the_handler_and_later_the_leader(org, case):
     assert other_unit.reference in by_person["leader_b@example.org"]
 
 
+def test_a_labs_overdue_case_reminds_the_institutes_coordinator_and_leader(org):
+    # given an unassigned case of the lab (which has no coordinator or leader of its own),
+    # long overdue
+    today = timezone.localdate()
+    lab_case = make_case(
+        org.ibi_lab, deadline=today - datetime.timedelta(days=cases.LEADER_AFTER_DAYS + 1)
+    )
+    # when the reminders go out
+    result = cases.overdue_reminders_send(today=today)
+    # then the institute's coordinator and leader are told, and nobody else
+    assert result.handlers == ["coordinator_a@example.org"]
+    assert result.leaders == ["leader_a@example.org"]
+    assert all(lab_case.reference in m.body for m in mail.outbox)
+
+
 def test_no_overdue_cases_no_mail(org, case):
     assert cases.overdue_reminders_send(today=timezone.localdate()).cases == 0
     assert mail.outbox == []
@@ -648,10 +768,65 @@ def test_the_reminder_task_runs_the_service(org):
     assert overdue_reminders_task()["handlers"] == ["coordinator_a@example.org"]
 
 
-def test_closing_uses_the_reporters_notice_task():
-    from deviations.tasks import deviation_closed_notify_task
-
-    assert cases._closed_notify_task() is deviation_closed_notify_task
+def test_the_case_page_shows_every_change_with_who_made_it(org, login, case, english):
+    # given a case reassigned, given a deadline and a cause, redacted, and with a measure
+    # whose status moved on
+    case = cases.case_assign(
+        deviation=case,
+        handler=org.leader_a,
+        unit=org.ibi,
+        expected_version=case.version,
+        user=org.coordinator_a,
+    )
+    case = cases.case_update(
+        **update_args(
+            case, cause="Loose bolts", deadline=datetime.date(2030, 1, 31), potential_people=3
+        ),
+        user=org.leader_a,
+    )
+    case = cases.case_redact(
+        deviation=case,
+        description="Something fell.",
+        expected_version=case.version,
+        user=org.leader_a,
+    )
+    measure = cases.measure_add(
+        deviation=case,
+        title="Anchor the shelves",
+        responsible=None,
+        deadline=None,
+        status="planned",
+        user=org.leader_a,
+    )
+    cases.measure_update(
+        measure=measure,
+        title=measure.title,
+        responsible=None,
+        deadline=None,
+        status="done",
+        expected_version=measure.version,
+        user=org.coordinator_a,
+    )
+    # when the coordinator opens the case page
+    page = login(org.coordinator_a).get(reverse("deviations:detail", args=[case.reference]))
+    items = [
+        " ".join(re.sub(r"<[^>]+>", " ", item).split())
+        for item in re.findall(
+            r"<li>(.*?)</li>",
+            page.content.decode().split('id="history"')[1].split("</ol>")[0],
+            re.S,
+        )
+    ]
+    # then every change is there, with who made it
+    assert len(items) == 6
+    assert "Case handler: – → Leader A" in items[1] and "Coordinator A" in items[1]
+    assert "In progress" in items[2] and "Cause analysis updated" in items[2]
+    assert "Closing deadline: – → 01/31/2030" in items[2]
+    assert "Potential consequence for people: – → 3 serious" in items[2]
+    assert "Personal details removed from the description" in items[3]
+    assert "Measure added: Anchor the shelves" in items[4] and "Leader A" in items[4]
+    assert "Measure Anchor the shelves: Planned → Done" in items[5]
+    assert "Coordinator A" in items[5]
 
 
 def test_the_case_page_names_the_campus(org, login):
