@@ -36,6 +36,15 @@ def visible_deviations(scope: Scope) -> QuerySet[Deviation]:
     )
 
 
+def reads_cases(scope: Scope) -> bool:
+    """Whether the case list, its exports and the overdue list are for the user: whoever
+    reads some unit's reports, and whoever handles a case. (A reporter follows their own
+    reports under "My reports".) A query only for a user who reads no unit's reports."""
+    if scope.can_any(Purpose.READ_DEVIATIONS):
+        return True
+    return scope.user_id is not None and Deviation.objects.filter(handler_id=scope.user_id).exists()
+
+
 def can_handle(scope: Scope, deviation: Deviation) -> bool:
     """The case's handler, and whoever handles deviations for its unit."""
     return (scope.user_id is not None and deviation.handler_id == scope.user_id) or scope.can(

@@ -17,7 +17,6 @@ def navigation(request: HttpRequest) -> dict:
             "can_browse_units": scope.can_any(Purpose.READ_UNIT),
             "is_hse_staff": scope.reaches_all(Purpose.MANAGE_HSE_WORK),
             "reads_deviations": scope.can_any(Purpose.READ_DEVIATIONS),
-            "handles_deviations": scope.can_any(Purpose.HANDLE_DEVIATIONS),
             "reads_deviation_statistics": scope.can_any(Purpose.READ_DEVIATION_STATISTICS),
         }
 

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -45,7 +45,13 @@ from ..forms.cases import (
 from ..history import case_history
 from ..injuries import may_open_injury, may_see_injured
 from ..models import Deviation, Injury, InjuryView
-from ..selectors import can_handle, deviation_for_user, reporter_shown_to, visible_deviations
+from ..selectors import (
+    can_handle,
+    deviation_for_user,
+    reads_cases,
+    reporter_shown_to,
+    visible_deviations,
+)
 
 PAGE_SIZE = 50
 # A cell starting with one of these is read as a formula by spreadsheets.
@@ -150,6 +156,8 @@ def _filtered(
 def case_list(request: HttpRequest) -> HttpResponse:
     """The cases the user may see, filtered, 50 a page."""
     scope = scope_for_request(request)
+    if not reads_cases(scope):
+        raise PermissionDenied
     qs = visible_deviations(scope).select_related("unit", "handler")
     deviation_filter, rows = _filtered(request, qs)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -172,6 +180,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The filtered list as CSV or XLSX. Injured persons' names only for those who may see
     them; each name exported is logged as a view of the injury."""
     scope = scope_for_request(request)
+    if not reads_cases(scope):
+        raise PermissionDenied
     qs = (
         visible_deviations(scope)
         .select_related("unit", "handler", "reporter", "injury")
@@ -202,16 +212,13 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @login_required
 def overdue(request: HttpRequest) -> HttpResponse:
-    """Open cases past their closing deadline that the user handles or leads, the longest
-    overdue first, 50 a page."""
+    """Open cases past their closing deadline among those the user may see (handlers,
+    leaders and safety reps follow them up), the longest overdue first, 50 a page."""
     scope = scope_for_request(request)
+    if not reads_cases(scope):
+        raise PermissionDenied
     today = timezone.localdate()
-    handle_ids = scope.unit_ids(Purpose.HANDLE_DEVIATIONS)
     qs = visible_deviations(scope).filter(services.overdue_q(today))
-    if handle_ids is not None:
-        if not handle_ids and not Deviation.objects.filter(handler_id=scope.user_id).exists():
-            raise PermissionDenied
-        qs = qs.filter(Q(unit_id__in=handle_ids) | Q(handler_id=scope.user_id))
     page = Paginator(
         qs.select_related("unit", "handler").order_by("deadline", "reference"), PAGE_SIZE
     ).get_page(request.GET.get("page"))

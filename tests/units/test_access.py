@@ -22,7 +22,7 @@ EXPECTED: dict[tuple[str, Purpose], set[str] | str] = {
     ("leader_a", P.ANSWER_SELF_REPORT): {"ibi"},
     ("leader_a", P.READ_RESULTS): SUBTREE_IBI,
     ("leader_a", P.READ_DEVIATIONS): SUBTREE_IBI,
-    ("leader_a", P.HANDLE_DEVIATIONS): SUBTREE_IBI,
+    ("leader_a", P.HANDLE_DEVIATIONS): {"ibi"},  # the coordinator handles below
     ("leader_a", P.MANAGE_RISK): SUBTREE_IBI,
     ("leader_fac", P.READ_UNIT): SUBTREE_NV,
     ("leader_fac", P.MANAGE_HSE_WORK): SUBTREE_NV,
@@ -30,19 +30,20 @@ EXPECTED: dict[tuple[str, Purpose], set[str] | str] = {
     ("leader_fac", P.ANSWER_SELF_REPORT): {"nv"},
     ("leader_fac", P.READ_RESULTS): SUBTREE_NV,
     ("leader_fac", P.READ_DEVIATIONS): SUBTREE_NV,
-    ("leader_fac", P.HANDLE_DEVIATIONS): SUBTREE_NV,
+    ("leader_fac", P.HANDLE_DEVIATIONS): {"nv"},  # reads the institutes' cases only
     ("leader_fac", P.MANAGE_RISK): SUBTREE_NV,
-    # a safety rep (and deputy) reads their own unit, answers with the leader, records meetings
+    # a safety rep (and deputy) reads their own unit, answers with the leader, records
+    # meetings; reads the deviations of the unit and the labs below it
     ("safety_a", P.READ_UNIT): {"ibi"},
     ("safety_a", P.RECORD_SAFETY_MEETING): {"ibi"},
     ("safety_a", P.ANSWER_SELF_REPORT): {"ibi"},
     ("safety_a", P.READ_RESULTS): {"ibi"},
-    ("safety_a", P.READ_DEVIATIONS): {"ibi"},
+    ("safety_a", P.READ_DEVIATIONS): SUBTREE_IBI,  # the labs are in the safety area
     ("deputy_a", P.READ_UNIT): {"ibi"},
     ("deputy_a", P.RECORD_SAFETY_MEETING): {"ibi"},
     ("deputy_a", P.ANSWER_SELF_REPORT): {"ibi"},
     ("deputy_a", P.READ_RESULTS): {"ibi"},
-    ("deputy_a", P.READ_DEVIATIONS): {"ibi"},
+    ("deputy_a", P.READ_DEVIATIONS): SUBTREE_IBI,
     # the HSE coordinator handles deviations and keeps the HSE work current below their unit
     ("coordinator_a", P.READ_UNIT): SUBTREE_IBI,
     ("coordinator_a", P.MANAGE_HSE_WORK): SUBTREE_IBI,
@@ -69,8 +70,8 @@ EXPECTED: dict[tuple[str, Purpose], set[str] | str] = {
             ("coordinator_a", SUBTREE_IBI),
             ("hr_fac", SUBTREE_NV),
             ("lhvo_fac", SUBTREE_NV),
-            ("safety_a", {"ibi"}),
-            ("deputy_a", {"ibi"}),
+            ("safety_a", SUBTREE_IBI),
+            ("deputy_a", SUBTREE_IBI),
             ("chief_safety", ALL),
             ("amu", ALL),
         ]
