@@ -31,7 +31,8 @@ from riskassessment.models import Measure, MeasureStatus
 from units.models import Role, RoleAssignment, Unit, User
 
 from .history import REDACTED
-from .models import OPEN_STATUSES, Category, CategoryScheme, Deviation, Severity, Status
+from .models import OPEN_STATUSES, Category, Deviation, ReminderRun, Severity, Status
+from .selectors import schemes_in_force
 from .tasks import deviation_closed_notify_task
 
 # The unit's leader is told of a case once it is this many days past its deadline.
@@ -41,22 +42,10 @@ LEADER_AFTER_DAYS = 14
 # -- reads the services need ------------------------------------------------------------
 
 
-def scheme_in_force(day: datetime.date) -> CategoryScheme | None:
-    """The category scheme in force on `day` (the latest one to start, if they overlap)."""
-    return (
-        CategoryScheme.objects.filter(valid_from__lte=day)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        .order_by("-valid_from")
-        .first()
-    )
-
-
 def categories_for(deviation: Deviation) -> QuerySet[Category]:
     """The categories a case may be given: those of the scheme in force on its report date."""
-    scheme = scheme_in_force(timezone.localtime(deviation.reported_at).date())
-    if scheme is None:
-        return Category.objects.none()
-    return Category.objects.filter(scheme=scheme).select_related("parent")
+    day = timezone.localtime(deviation.reported_at).date()
+    return Category.objects.filter(scheme__in=schemes_in_force(day)).select_related("parent")
 
 
 def overdue_q(today: datetime.date) -> Q:
@@ -422,9 +411,15 @@ class RemindersSent:
     handlers: list[str] = field(default_factory=list)  # e-mail addresses
     leaders: list[str] = field(default_factory=list)
     cases: int = 0
+    already_sent: bool = False  # the day's run had been made before
 
     def as_dict(self) -> dict[str, object]:
-        return {"handlers": self.handlers, "leaders": self.leaders, "cases": self.cases}
+        return {
+            "handlers": self.handlers,
+            "leaders": self.leaders,
+            "cases": self.cases,
+            "already_sent": self.already_sent,
+        }
 
 
 def _nearest_holders(role: str, unit_ids: set[int], today: datetime.date) -> dict[int, list[User]]:
@@ -488,7 +483,22 @@ def overdue_reminders_send(*, today: datetime.date) -> RemindersSent:
     unit, or of the nearest unit above it, stand in for a case without a handler), and the
     leader of each unit (or of the nearest unit above it) the cases more than
     `LEADER_AFTER_DAYS` days overdue. One e-mail per person per run: Celery beat runs it
-    on Monday mornings."""
+    on Monday mornings.
+
+    Safe to run twice: the day's run is claimed first (`ReminderRun`), and a second run
+    on the same day sends nothing. A failed send rolls the claim back, so a retry sends
+    the day's e-mails."""
+    with transaction.atomic():
+        run, claimed = ReminderRun.objects.get_or_create(day=today)
+        if not claimed:
+            return RemindersSent(cases=run.cases, already_sent=True)
+        result = _overdue_reminders(today)
+        run.cases, run.emails = result.cases, len(result.handlers) + len(result.leaders)
+        run.save(update_fields=["cases", "emails"])
+    return result
+
+
+def _overdue_reminders(today: datetime.date) -> RemindersSent:
     cases = list(
         Deviation.objects.filter(overdue_q(today))
         .select_related("unit", "handler")

@@ -253,6 +253,24 @@ class Photo(models.Model):
         return self.file.name
 
 
+class ReminderRun(models.Model):
+    """One day's run of the overdue reminders, claimed before the e-mails go out, so that
+    a second run on the same day (a retried or duplicated task) sends nothing again."""
+
+    day = models.DateField(_("day"), unique=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    cases = models.PositiveIntegerField(default=0)
+    emails = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("run of the overdue reminders")
+        verbose_name_plural = _("runs of the overdue reminders")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.emails} e-mails"
+
+
 class InjuredKind(models.TextChoices):
     EMPLOYEE = "employee", _("Employee")
     STUDENT = "student", _("Student")

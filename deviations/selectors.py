@@ -14,13 +14,15 @@ use `Purpose.READ_DEVIATION_STATISTICS`). A user sees:
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from units.access import Purpose, Scope, scope_for_request
 
-from .models import Deviation, Identity, Status
+from .models import CategoryScheme, Deviation, Identity, Status
 
 
 def visible_deviations(scope: Scope) -> QuerySet[Deviation]:
@@ -89,4 +91,13 @@ def shared_lessons() -> QuerySet[Deviation]:
         Deviation.objects.filter(status=Status.CLOSED, lesson_shared=True)
         .exclude(lesson="")
         .order_by("-closed_at", "-pk")
+    )
+
+
+def schemes_in_force(day: datetime.date) -> QuerySet[CategoryScheme]:
+    """The category scheme(s) in force on `day`: the one rule for reporting, handling and
+    statistics. Schemes may not overlap (`CategoryScheme.clean`), so there is one, or none
+    before the first."""
+    return CategoryScheme.objects.filter(valid_from__lte=day).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day)
     )

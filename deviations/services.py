@@ -25,7 +25,6 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
 from django.db.models.functions import Length
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -37,6 +36,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from units.models import Role, RoleAssignment, Unit
 
 from .models import Category, Deviation, Identity, Kind, Photo, Status
+from .selectors import schemes_in_force
 
 if TYPE_CHECKING:
     from units.models import User
@@ -102,10 +102,7 @@ def categories_in_force(day: datetime.date) -> list[Category]:
     """The categories of the scheme(s) in force on `day`, main categories before their
     subcategories. One query."""
     return list(
-        Category.objects.filter(
-            Q(scheme__valid_from__lte=day)
-            & (Q(scheme__valid_to__isnull=True) | Q(scheme__valid_to__gte=day))
-        )
+        Category.objects.filter(scheme__in=schemes_in_force(day))
         .select_related("parent")
         .order_by("scheme_id", "order", "code")
     )

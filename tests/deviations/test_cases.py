@@ -516,10 +516,10 @@ def test_the_case_page_has_a_fixed_query_count(
     # the categories at every history record (test_category_history: as many with 5
     # changes of categories as with 1), the history with its users, handlers and units,
     # the measures' history with its users; for the handler's forms: the case's categories
-    # (update form), the scheme in force, the case's categories and whether a measure
-    # exists (what blocks closing), the update form's category choices, the assign form's
-    # units
-    with django_assert_num_queries(18):
+    # (update form), the case's categories and whether a measure exists (what blocks
+    # closing), the update form's category choices (of the scheme in force, in one), the
+    # assign form's units
+    with django_assert_num_queries(17):
         response = client.get(reverse("deviations:detail", args=[case.reference]))
     assert response.status_code == 200
 
@@ -746,6 +746,33 @@ def test_a_labs_overdue_case_reminds_the_institutes_coordinator_and_leader(org):
     assert result.handlers == ["coordinator_a@example.org"]
     assert result.leaders == ["leader_a@example.org"]
     assert all(lab_case.reference in m.body for m in mail.outbox)
+
+
+def test_a_second_run_on_the_same_day_sends_nothing(org):
+    today = timezone.localdate()
+    make_case(org.ibi, handler=org.coordinator_a, deadline=today - datetime.timedelta(days=1))
+    first = cases.overdue_reminders_send(today=today)
+    second = cases.overdue_reminders_send(today=today)
+    assert (first.handlers, first.already_sent) == (["coordinator_a@example.org"], False)
+    assert (second.handlers, second.already_sent) == ([], True)
+    assert len(mail.outbox) == 1
+    # next week's run sends again
+    cases.overdue_reminders_send(today=today + datetime.timedelta(days=7))
+    assert len(mail.outbox) == 2
+
+
+def test_a_failed_send_leaves_the_day_unclaimed(org, monkeypatch):
+    today = timezone.localdate()
+    make_case(org.ibi, handler=org.coordinator_a, deadline=today - datetime.timedelta(days=1))
+
+    def broken(self, fail_silently=False):
+        raise ConnectionRefusedError("the mail server is down")
+
+    monkeypatch.setattr(cases.EmailMessage, "send", broken)
+    with pytest.raises(ConnectionRefusedError):
+        cases.overdue_reminders_send(today=today)
+    monkeypatch.undo()
+    assert cases.overdue_reminders_send(today=today).handlers == ["coordinator_a@example.org"]
 
 
 def test_no_overdue_cases_no_mail(org, case):

@@ -268,7 +268,7 @@ def test_the_case_page_query_count_does_not_grow_with_category_changes(
 
     # those of test_cases.test_the_case_page_has_a_fixed_query_count, with the categories
     # at every history record in one
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         response = client.get(reverse("deviations:detail", args=[deviation.reference]))
 
     changed = [h for h in response.context["history"] if h["categories"] is not None]
