@@ -350,6 +350,32 @@ def test_seed_deviations_at_the_reports_volumes_once(org):
     assert Deviation.objects.count() == seed.deviations
 
 
+def test_the_demos_2024_is_the_2024_report(org):
+    from deviations.demo import seed_deviations
+
+    # given the demo's reports up to early 2025 (2014-2024 and a fortnight)
+    seed_deviations(today=datetime.date(2025, 1, 15))
+    # when 2024 is counted as the annual report counts it
+    stats = deviation_statistics(year=2024, today=datetime.date(2025, 1, 15))
+    # then the figures are table 1 and table 2 of the 2024 report
+    assert (stats.registered.events, stats.registered.suggestions) == (994, 97)
+    assert (stats.closed.events, stats.closed.suggestions) == (742, 65)
+    injuries = stats.injuries
+    assert (
+        injuries.minor_not_reported,
+        injuries.nav_no_absence,
+        injuries.nav_absence_le3,
+        injuries.nav_absence_gt3,
+        injuries.nav_absence_unknown,
+        injuries.nav_total,
+        injuries.total,
+    ) == (77, 9, 18, 6, 0, 33, 110)
+    assert stats.hours_worked == Decimal("12760814.98")
+    assert round(stats.h1, 1) == 1.9
+    # and some lessons learned are shared
+    assert Deviation.objects.filter(lesson_shared=True, status="closed").exists()
+
+
 def _hours_2024(value: str = "2000000") -> None:
     batch = KeyFigureImport.objects.create(kind="hours_worked", source="t.csv", rows=1)
     KeyFigure.objects.create(kind="hours_worked", year=2024, value=Decimal(value), source=batch)
