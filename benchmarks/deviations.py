@@ -1,12 +1,14 @@
-"""Deviation statistics at NTNU's volume: 11 years × about 1 100 reports (2014–2024, and
-the current year to date), with injuries and hours worked. Target: under 300 ms.
+"""Deviation statistics and pages at NTNU's volume: 11 years × about 1 100 reports
+(2014–2024, and the current year to date), with injuries and hours worked. Target: under
+300 ms.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hms .venv/bin/python benchmarks/deviations.py
 
 Seeds the demo if needed (`seed_demo`, then `deviations.demo.seed_deviations`, both
 idempotent), then measures with Django's test client the statistics page (HSE staff: all
 of NTNU; the dean of NV: the faculty) and `manage.py deviation_stats`: median wall time over
-repeated runs and the number of SQL queries. Prints a Markdown table for the README.
+repeated runs and the number of SQL queries; and the case list, the overdue list, a case
+page and the shared lessons. Prints a Markdown table for the README.
 """
 
 from __future__ import annotations
@@ -65,6 +67,19 @@ def page(email: str, url: str):  # type: ignore[no-untyped-def]
     return get
 
 
+def _a_handled_case() -> tuple[str, str]:
+    """The e-mail of a handler and the address of a closed case of theirs with measures
+    or a history, the busiest page a handler opens."""
+    case = (
+        Deviation.objects.filter(handler__isnull=False, status="closed")
+        .select_related("handler")
+        .order_by("-reported_at")
+        .first()
+    )
+    assert case is not None and case.handler is not None
+    return case.handler.email, f"/deviations/{case.reference}/"
+
+
 def main() -> None:
     start = time.perf_counter()
     call_command("seed_demo", stdout=io.StringIO())
@@ -88,6 +103,14 @@ def main() -> None:
             staff.email,
             "/deviations/injuries/?year=2024",
         ),
+        ("case list, all of NTNU, HSE staff (first page of 50)", staff.email, "/deviations/"),
+        (
+            "overdue cases, NV, its dean (first page of 50)",
+            "leader.nv@example.org",
+            "/deviations/overdue/",
+        ),
+        ("a case page, its handler", *_a_handled_case()),
+        ("shared lessons learned (first page of 50)", staff.email, "/deviations/lessons/"),
     ]:
         ms, q = timed(page(email, url))
         rows.append((label, f"{ms:.1f} ms", str(q)))
