@@ -526,7 +526,7 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
                         potential_material=rng.choice((None, 1, 2)) if assessed else None,
                     )
                     lesson = LESSONS.get(deviation.description, "")
-                    if is_closed and lesson and lessons_rng.random() < 0.15:
+                    if is_closed and lesson and lessons_rng.random() < 0.03:
                         deviation.lesson = lesson
                         deviation.lesson_shared = lessons_rng.random() < 0.6
                     deviations.append(deviation)
@@ -573,6 +573,8 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
         # PostgreSQL and SQLite give bulk-created rows their ids.
         created = Deviation.objects.bulk_create(deviations, batch_size=2000)
         ids = {d.reference: d.pk for d in created}
+        for d in created:  # the history as of the closing, or of the report if still open
+            d._history_date = d.closed_at or d.reported_at  # type: ignore[attr-defined]
         through = Deviation.categories.through
         saved_links = through.objects.bulk_create(
             (through(deviation_id=ids[ref], category_id=c.pk) for ref, c in links), batch_size=5000

@@ -506,7 +506,8 @@ def deviations_history_create(
     `skip_history_when_saving`) and given their categories through the through table:
     simple_history's signals would make a second record for the categories, and
     `bulk_create_with_history` leaves them out. Two INSERTs a batch. The user of a record
-    is the deviation's `_history_user`, else none."""
+    is the deviation's `_history_user`, else none; its time the deviation's
+    `_history_date`, else now."""
     records = Deviation.history.bulk_history_create(deviations, batch_size=batch_size)
     if not records:  # none asked for, or history turned off
         return

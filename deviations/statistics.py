@@ -296,8 +296,18 @@ def deviation_statistics(
         overdue += row["overdue"]
         uncategorised += row["uncategorised"]
 
-    # 4. per unit, grouped at the level below the chosen unit (level 2 for all of NTNU)
-    group_level = (root["level"] + 1) if root is not None else 2
+    # 4. per unit, grouped at the level below the chosen unit (level 2 for all of NTNU); with
+    # no unit chosen but a reach limited to one unit and those below it (a dean), below that
+    # unit; with a reach of several such units, at their own level
+    tops = [i for i in ids if units[i]["parent_id"] not in ids] if ids is not None else []
+    if root is not None:
+        group_level = root["level"] + 1
+    elif len(tops) == 1:
+        group_level = units[tops[0]]["level"] + 1
+    elif tops:
+        group_level = min(units[i]["level"] for i in tops)
+    else:
+        group_level = 2
 
     def group_of(unit_id: int) -> int:
         current = units[unit_id]

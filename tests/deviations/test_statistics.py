@@ -139,6 +139,11 @@ def test_leader_above_and_amu(org, login):
     make_reports(org.ifr, 7)
     response = login(org.leader_fac).get(URL, {"year": 2024})
     assert response.context["stats"].registered.total == 8
+    # the dean sees the faculty per institute, not as one bar
+    assert [(line.key, line.count) for line in response.context["stats"].per_unit] == [
+        ("ikj", 5),
+        ("ibi", 3),
+    ]
     assert login(org.leader_fac).get(URL, {"year": 2024, "unit": "ifr"}).status_code == 404
     response = login(org.amu).get(URL, {"year": 2024})
     assert response.status_code == 200
