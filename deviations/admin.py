@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Count
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from .models import Category, CategoryScheme
 
@@ -47,7 +48,7 @@ class CategorySchemeAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).annotate(category_count=Count("categories"))
 
-    @admin.display(description="categories", ordering="category_count")
+    @admin.display(description=_("Categories"), ordering="category_count")
     def category_count(self, scheme: Any) -> int:
         return scheme.category_count
 

@@ -347,6 +347,7 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
     from simple_history.utils import bulk_create_with_history
 
     from reporting.models import KeyFigure, KeyFigureImport, KeyFigureKind
+    from units.demo_organisation import person_name
     from units.models import Role, RoleAssignment, Unit, User
 
     from .models import Deviation, Identity, InjuredKind, Injury, Kind, Status
@@ -545,7 +546,8 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
                                         ),
                                         (70, 25, 5),
                                     )[0],
-                                    injured_name=f"Skadet person {reference}",
+                                    # a name like those of the demo's people
+                                    injured_name=person_name(1000 + len(injuries)),
                                     injury=rng.choice(INJURY_TEXTS),
                                     absence=absence,
                                     nav_reported=nav,
