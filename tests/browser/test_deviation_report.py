@@ -8,6 +8,7 @@ import datetime
 import io
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 
 from deviations.models import Category, CategoryScheme, Deviation, Identity
@@ -120,3 +121,30 @@ def test_anonymous_report_on_a_phone_and_its_receipt(page_at, live_server, org, 
     assert no_horizontal_scroll(page)
     assert accessibility_violations(page) == []
     shot(page, "deviations-report-phone-receipt")
+
+
+def test_shared_lessons_on_a_phone(page_at, live_server, org, categories):
+    # given a shared lesson of a closed case with a long category name
+    case = Deviation.objects.create(
+        reference="2026-00042",
+        kind="event",
+        occurred_at=timezone.now(),
+        reported_at=timezone.now(),
+        unit=org.ibi,
+        description="Syre sølt på benken.",
+        identity=Identity.NAMED,
+        status="closed",
+        closed_at=timezone.now(),
+        lesson="Sølsett står nå ved hvert avtrekk.",
+        lesson_shared=True,
+    )
+    case.categories.set(Category.objects.filter(code="spill"))
+    # when anyone opens the lessons on a phone
+    page = page_at(PHONE)
+    sign_in(page, live_server, org.outsider.email)
+    page.goto(f"{live_server.url}/deviations/lessons/")
+    # then the lesson is there, the page fits the phone, and passes axe
+    assert "Sølsett står nå ved hvert avtrekk." in page.locator("#lessons").inner_text()
+    assert no_horizontal_scroll(page)
+    assert accessibility_violations(page) == []
+    shot(page, "deviations-lessons-phone")
