@@ -487,7 +487,8 @@ def overdue_reminders_send(*, today: datetime.date) -> RemindersSent:
 
     Safe to run twice: the day's run is claimed first (`ReminderRun`), and a second run
     on the same day sends nothing. A failed send rolls the claim back, so a retry sends
-    the day's e-mails."""
+    the day's e-mails again (to those who had theirs before the failure too: a reminder
+    twice rather than none)."""
     with transaction.atomic():
         run, claimed = ReminderRun.objects.get_or_create(day=today)
         if not claimed:

@@ -2,7 +2,8 @@
 
 - Names of the injured: the unit's leader (`Purpose.READ_INJURED` on the report's unit),
   the case's handler, and HSE staff. Every view of an injured person's details by them is
-  logged as an `InjuryView`, whether or not a name is recorded (one bulk insert per page).
+  logged as an `InjuryView`, whether or not a name is recorded (one bulk insert per page),
+  and so is every opening of a report's injury page, with or without the name.
 - The register without names: whoever reads the unit's reports (`READ_DEVIATIONS`: the
   safety rep, the leaders above) or its statistics (`READ_DEVIATION_STATISTICS`: AMU, the
   chief safety rep).
@@ -150,15 +151,15 @@ def injury_register(scope: Scope, *, year: int) -> list[RegisterRow]:
 
 def injury_details(scope: Scope, deviation: Deviation) -> RegisterRow | None:
     """The injury of a report whose injury page the user may open (`may_open_injury`),
-    logging the view when the user sees the injured person's details (name or not). One
-    query (and one insert when the details are shown)."""
+    logging the view: the page tells the course of events and the injury, which may point
+    to the person in a small unit even where the name is not shown. Two queries (the
+    injury, the log)."""
     injury = Injury.objects.filter(deviation=deviation).first()
     if injury is None:
         return None
     injury.deviation = deviation
     shown = may_see_injured(scope, deviation)
-    if shown:
-        _log_views(scope, [injury])
+    _log_views(scope, [injury])
     return RegisterRow(
         injury=injury,
         deviation=deviation,

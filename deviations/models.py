@@ -44,6 +44,8 @@ class CategoryScheme(models.Model):
     def clean(self) -> None:
         """A period that ends after it starts and overlaps no other scheme, so that one
         scheme is in force on any day."""
+        if self.valid_from is None:
+            return  # the field's own error says so
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("The scheme cannot end before it starts.")})
         overlapping = CategoryScheme.objects.exclude(pk=self.pk).filter(

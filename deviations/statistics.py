@@ -311,7 +311,10 @@ def deviation_statistics(
 
     def group_of(unit_id: int) -> int:
         current = units[unit_id]
-        while current["level"] > group_level and current["parent_id"] in units:
+        # climbing only within the reach, so that no bar names a unit beyond it
+        while current["level"] > group_level and current["parent_id"] in (
+            ids if ids is not None else units
+        ):
             current = units[current["parent_id"]]
         return current["id"]
 

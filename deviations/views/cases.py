@@ -360,30 +360,38 @@ def _handle(
     form_kwargs: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """One handling form: validate, call the service, or render the case again with the
-    form bound (400), or with the other person's values on a stale save (409)."""
+    form bound (400), or with the other person's values on a stale save (409). A form
+    loaded before somebody else's save is answered 409 before its input is judged against
+    the case as it is now (a reopened case offers other statuses, say)."""
     deviation = deviation_for_user(request, reference, write=True)
     kwargs = form_kwargs(deviation) if callable(form_kwargs) else (form_kwargs or {})
+
+    def conflict(current: Deviation) -> HttpResponse:
+        post = request.POST.copy()
+        post[f"{prefix}-version"] = str(current.version)
+        stale = form_class(post, prefix=prefix, **kwargs)
+        stale.is_valid()
+        return _render_case(
+            request,
+            deviation_for_user(request, reference),
+            status=409,
+            **{
+                form_key: stale,
+                "open_form": prefix,
+                "conflict": _conflict_values(current, conflict_fields),
+            },
+        )
+
+    posted = request.POST.get(f"{prefix}-version", "")
+    if posted.isdigit() and int(posted) != deviation.version:
+        return conflict(deviation)
     form = form_class(request.POST, prefix=prefix, **kwargs)
     if not form.is_valid():
         return _render_case(request, deviation, status=400, **{form_key: form, "open_form": prefix})
     try:
         save(deviation, form.cleaned_data, request.user)
     except ConflictError as error:
-        post = request.POST.copy()
-        post[f"{prefix}-version"] = str(error.current.version)  # type: ignore[attr-defined]
-        form = form_class(post, prefix=prefix, **kwargs)
-        form.is_valid()
-        current = deviation_for_user(request, reference)
-        return _render_case(
-            request,
-            current,
-            status=409,
-            **{
-                form_key: form,
-                "open_form": prefix,
-                "conflict": _conflict_values(error.current, conflict_fields),
-            },
-        )
+        return conflict(error.current)  # type: ignore[arg-type]
     except ValidationError as error:
         _add_errors(form, error)
         return _render_case(request, deviation, status=400, **{form_key: form, "open_form": prefix})

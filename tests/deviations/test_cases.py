@@ -559,6 +559,22 @@ def test_the_handler_updates_and_a_stale_save_gets_409(org, login, case):
     assert case.cause == "Bolts"
 
 
+def test_a_lesson_written_on_a_case_reopened_meanwhile_gets_409(org, login, case):
+    # given a closed case, open on the coordinator's screen
+    done = closed(case, org.coordinator_a)
+    # when HSE staff reopen it, and then the coordinator saves the lesson from the old page
+    cases.case_update(**update_args(done, status=Status.IN_PROGRESS), user=org.hse_staff)
+    response = login(org.coordinator_a).post(
+        reverse("deviations:update", args=[case.reference]),
+        {"update-version": done.version, "update-status": "closed", "update-lesson": "Anchor"},
+    )
+    # then it is a conflict, with what the coordinator typed kept, not a bad choice
+    assert response.status_code == 409
+    assert response.context["update_form"]["lesson"].value() == "Anchor"
+    case.refresh_from_db()
+    assert (case.status, case.lesson) == (Status.IN_PROGRESS, "")
+
+
 def test_a_stale_save_shows_the_other_persons_categories(org, login, case, scheme, english):
     fire = Category.objects.get(scheme=scheme, code="fire")
     url = reverse("deviations:update", args=[case.reference])

@@ -166,3 +166,18 @@ def test_the_model_refuses_a_third_level(schemes, english):
     )
     with pytest.raises(ValidationError, match="subcategories have no subcategories"):
         third.full_clean()
+
+
+def test_a_scheme_without_a_start_is_an_error_by_the_field(hse_admin, schemes, english):
+    response = hse_admin.post(
+        reverse("admin:deviations_categoryscheme_add"),
+        {
+            "name": "2027",
+            "valid_from": "",
+            "valid_to": "2027-12-31",
+            "categories-TOTAL_FORMS": 0,
+            "categories-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()

@@ -16,7 +16,8 @@ from deviations.demo import seed_categories
 from deviations.models import Absence, Category, Deviation, Injury, Kind, Status
 from deviations.statistics import UnknownUnit, deviation_statistics
 from reporting.models import KeyFigure, KeyFigureImport
-from units.models import Unit
+from tests.factories import RoleFactory
+from units.models import Role, Unit
 
 URL = "/deviations/statistics/"
 
@@ -145,6 +146,10 @@ def test_leader_above_and_amu(org, login):
         ("ibi", 3),
     ]
     assert login(org.leader_fac).get(URL, {"year": 2024, "unit": "ifr"}).status_code == 404
+    # the dean who is also safety rep in ifr (another faculty) sees ifr, never all of hf
+    RoleFactory(user=org.leader_fac, role=Role.SAFETY_REP, unit=org.ifr)
+    per_unit = login(org.leader_fac).get(URL, {"year": 2024}).context["stats"].per_unit
+    assert {line.key for line in per_unit} == {"nv", "ifr"}
     response = login(org.amu).get(URL, {"year": 2024})
     assert response.status_code == 200
     assert response.context["stats"].registered.total == 15
