@@ -8,11 +8,8 @@ the other person's values beside it on a stale save (409).
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Callable
 from typing import Any
 
-import tablib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -33,6 +30,7 @@ from riskassessment.models import Measure
 from units.access import Purpose, scope_for_request
 
 from .. import cases as services
+from ..exports import dataset_response, deviations_dataset
 from ..filters import DeviationFilter
 from ..forms.cases import (
     AssignForm,
@@ -54,95 +52,6 @@ from ..selectors import (
 )
 
 PAGE_SIZE = 50
-# A cell starting with one of these is read as a formula by spreadsheets.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    """A value for a spreadsheet cell: text that a spreadsheet would run as a formula is
-    prefixed with an apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def deviations_dataset(
-    deviations: list[Deviation],
-    *,
-    injured_shown: Callable[[Deviation], bool],
-    reporter_shown: Callable[[Deviation], bool],
-) -> tuple[tablib.Dataset, list[Injury]]:
-    """The rows of an export, and the injuries whose injured person's details (the name
-    column) are in it, to be logged as views."""
-    headers = [
-        _("Reference"),
-        _("Kind"),
-        _("Reported"),
-        _("When"),
-        _("Unit"),
-        _("Status"),
-        _("Case handler"),
-        _("Closing deadline"),
-        _("Closed"),
-        _("Categories"),
-        _("Potential consequence for people"),
-        _("Potential consequence for the external environment"),
-        _("Potential consequence for material"),
-        _("Reporter"),
-        _("What happened"),
-        _("Cause analysis"),
-        _("Lesson learned"),
-        _("Injury"),
-        _("Name of the injured"),
-    ]
-    dataset = tablib.Dataset(headers=headers, title=str(_("Deviations")))
-    named: list[Injury] = []
-    for d in deviations:
-        injury = getattr(d, "injury", None) if _has_injury(d) else None
-        injured_name = ""
-        if injury is not None and injured_shown(d):
-            injured_name = injury.injured_name
-            named.append(injury)
-        reporter = ""
-        if d.reporter is not None and reporter_shown(d):
-            reporter = d.reporter.full_name or d.reporter.email
-        row = [
-            d.reference,
-            d.get_kind_display(),
-            d.reported_at,
-            d.occurred_at,
-            d.unit.code,
-            d.get_status_display(),
-            d.handler.full_name if d.handler else "",
-            d.deadline,
-            d.closed_at,
-            "; ".join(c.name for c in d.categories.all()),
-            d.potential_people,
-            d.potential_environment,
-            d.potential_material,
-            reporter,
-            d.description,
-            d.cause,
-            d.lesson,
-            _("yes") if injury is not None else _("no"),
-            injured_name,
-        ]
-        dataset.append([_cell(v) for v in row])
-    return dataset, named
-
-
-def _has_injury(deviation: Deviation) -> bool:
-    try:
-        deviation.injury  # noqa: B018
-    except Injury.DoesNotExist:
-        return False
-    return True
 
 
 def _filtered(
@@ -198,16 +107,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         InjuryView.objects.bulk_create(
             InjuryView(injury=injury, viewed_by_id=scope.user_id) for injury in named_injuries
         )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    if fmt == "xlsx":
-        content: bytes | str = dataset.export("xlsx")
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        content = "\ufeff" + dataset.export("csv")
-        content_type = "text/csv; charset=utf-8"
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="deviations-{stamp}.{fmt}"'
-    return response
+    return dataset_response(dataset, fmt=fmt, name="deviations")
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, re_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,7 @@ from hms.concurrency import ConflictError
 from hms.display import display_value
 from units.access import Purpose, scope_for_request
 
+from ..exports import dataset_response, register_dataset
 from ..forms.statistics import InjuryForm, StatisticsFilterForm
 from ..injuries import (
     RegisterRow,
@@ -119,6 +120,21 @@ def injuries_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def injuries_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The injury register of a year as CSV or XLSX, as the page shows it: names only where
+    the user may see them, and those views logged."""
+    scope = scope_for_request(request)
+    if not may_read_register(scope):
+        raise PermissionDenied
+    year = StatisticsFilterForm(request.GET or None).year_or_current()
+    return dataset_response(
+        register_dataset(injury_register(scope, year=year)),
+        fmt=fmt,
+        name=f"injury-register-{year}",
+    )
+
+
 def _form_values(form: InjuryForm) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in form.Meta.fields}
 
@@ -206,5 +222,6 @@ def injury_page(request: HttpRequest, reference: str) -> HttpResponse:
 urlpatterns: list[URLPattern] = [
     path("statistics/", statistics_page, name="statistics"),
     path("injuries/", injuries_page, name="injuries"),
+    re_path(r"^injuries/export\.(?P<fmt>csv|xlsx)$", injuries_export, name="injuries_export"),
     path("<str:reference>/injury/", injury_page, name="injury"),
 ]

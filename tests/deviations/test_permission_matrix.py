@@ -16,6 +16,7 @@ import csv
 import datetime
 import io
 
+import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -243,6 +244,28 @@ def test_the_injury_register(world, login, person):
     body = response.content.decode()
     assert (cases["A"].reference in body) is row
     assert (NAME in body) is named
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_injury_registers_export(world, login, person, fmt):
+    cases, people = world
+    row, named = REGISTER[person]
+    response = login(people[person]).get(
+        reverse("deviations:injuries_export", args=[fmt]), {"year": cases["A"].reported_at.year}
+    )
+    if row == 403:
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    if fmt == "xlsx":
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        rows = [[str(c or "") for c in r] for r in sheet.iter_rows(values_only=True)]
+    else:
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert (cases["A"].reference in [r[0] for r in rows[1:]]) is row
+    assert any(NAME in r for r in rows) is named
+    assert InjuryView.objects.filter(viewed_by=people[person]).exists() is named
 
 
 # person -> the reports counted in their statistics (None: 403)
