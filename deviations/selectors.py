@@ -4,9 +4,9 @@
 list, page, export and statistic of named cases goes through it (statistics without names
 use `Purpose.READ_DEVIATION_STATISTICS`). A user sees:
 
-- the reports of the units their roles reach for `Purpose.READ_DEVIATIONS` (the safety rep
-  their unit, leaders, HR/HSE chiefs and coordinators their unit and below, HSE staff and
-  the chief safety rep all);
+- the reports of the units their roles reach for `Purpose.READ_DEVIATIONS` (safety reps,
+  leaders, HR/HSE chiefs and coordinators their unit and below, HSE staff and the chief
+  safety rep all);
 - the cases they handle, wherever the case belongs;
 - the reports they made themselves (named or confidential; anonymous reports are followed
   with the receipt code only).
