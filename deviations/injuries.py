@@ -114,8 +114,8 @@ class RegisterRow:
     linked: bool = False
 
 
-def _log_views(scope: Scope, injuries: list[Injury]) -> None:
-    """One row per injured person's details shown, in one insert."""
+def injury_views_log(scope: Scope, injuries: list[Injury]) -> None:
+    """One row per injured person's details shown (a page, an export), in one insert."""
     if injuries and scope.user_id is not None:
         InjuryView.objects.bulk_create(
             InjuryView(injury=i, viewed_by_id=scope.user_id) for i in injuries
@@ -145,7 +145,7 @@ def injury_register(scope: Scope, *, year: int) -> list[RegisterRow]:
                 linked=may_open_injury(scope, injury.deviation),
             )
         )
-    _log_views(scope, [r.injury for r in rows if r.name_shown])
+    injury_views_log(scope, [r.injury for r in rows if r.name_shown])
     return rows
 
 
@@ -159,7 +159,7 @@ def injury_details(scope: Scope, deviation: Deviation) -> RegisterRow | None:
         return None
     injury.deviation = deviation
     shown = may_see_injured(scope, deviation)
-    _log_views(scope, [injury])
+    injury_views_log(scope, [injury])
     return RegisterRow(
         injury=injury,
         deviation=deviation,

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hms.concurrency import ConflictError
-from hms.display import display_value
+from hms.display import field_values
 from riskassessment.models import Measure
 from units.access import Purpose, scope_for_request
 
@@ -41,8 +41,8 @@ from ..forms.cases import (
     UpdateForm,
 )
 from ..history import case_history
-from ..injuries import may_open_injury, may_see_injured
-from ..models import Deviation, Injury, InjuryView
+from ..injuries import injury_views_log, may_open_injury, may_see_injured
+from ..models import Deviation, Injury
 from ..selectors import (
     can_handle,
     deviation_for_user,
@@ -103,10 +103,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         injured_shown=lambda d: may_see_injured(scope, d),
         reporter_shown=lambda d: reporter_shown_to(scope, d),
     )
-    if named_injuries:
-        InjuryView.objects.bulk_create(
-            InjuryView(injury=injury, viewed_by_id=scope.user_id) for injury in named_injuries
-        )
+    injury_views_log(scope, named_injuries)
     return dataset_response(dataset, fmt=fmt, name="deviations")
 
 
@@ -234,19 +231,6 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _render_case(request, deviation)
 
 
-def _conflict_values(current: Any, names: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    rows = []
-    for name, label in names:
-        getter = getattr(current, f"get_{name}_display", None)
-        value = (
-            getter() if getter and getattr(current, name) is not None else getattr(current, name)
-        )
-        if hasattr(value, "all"):  # the categories
-            value = ", ".join(str(c) for c in value.all())
-        rows.append((label, display_value(value)))
-    return rows
-
-
 def _handle(
     request: HttpRequest,
     reference: str,
@@ -278,7 +262,7 @@ def _handle(
             **{
                 form_key: stale,
                 "open_form": prefix,
-                "conflict": _conflict_values(current, conflict_fields),
+                "conflict": field_values(current, conflict_fields),
             },
         )
 
@@ -476,7 +460,7 @@ def measure_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
             form = MeasureForm(post, prefix=prefix)
             form.is_valid()
             status = 409
-            extra["conflict"] = _conflict_values(
+            extra["conflict"] = field_values(
                 error.current,
                 [
                     ("title", _("Measure")),

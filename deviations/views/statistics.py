@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hms.concurrency import ConflictError
-from hms.display import display_value
+from hms.display import field_values
 from units.access import Purpose, scope_for_request
 
 from ..exports import dataset_response, register_dataset
@@ -142,17 +142,15 @@ def _form_values(form: InjuryForm) -> dict[str, Any]:
 def _injury_values(details: RegisterRow) -> list[tuple[str, str]]:
     """The injury as somebody else saved it, as (label, value) pairs for the conflict
     message: the medical details only where they are shown."""
-    injury = details.injury
-    rows = []
-    for name in InjuryForm.Meta.fields:
-        if (name == "injured_name" and not details.name_shown) or (
-            name == "medical_details" and not details.medical_shown
-        ):
-            continue
-        getter = getattr(injury, f"get_{name}_display", None)
-        value = getter() if getter is not None else getattr(injury, name)
-        rows.append((str(InjuryForm.base_fields[name].label), display_value(value)))
-    return rows
+    return field_values(
+        details.injury,
+        [
+            (name, InjuryForm.base_fields[name].label)
+            for name in InjuryForm.Meta.fields
+            if not (name == "injured_name" and not details.name_shown)
+            and not (name == "medical_details" and not details.medical_shown)
+        ],
+    )
 
 
 @login_required
