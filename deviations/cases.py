@@ -12,7 +12,6 @@ before anything is written.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +27,8 @@ from django.utils.translation import gettext as _
 
 from hms.concurrency import update_versioned
 from riskassessment.models import Measure, MeasureStatus
-from units.models import Role, RoleAssignment, Unit, User
+from units.models import Role, Unit, User
+from units.selectors import nearest_role_holders
 
 from .history import REDACTED
 from .models import OPEN_STATUSES, Category, Deviation, ReminderRun, Severity, Status
@@ -422,29 +422,9 @@ class RemindersSent:
         }
 
 
-def _nearest_holders(role: str, unit_ids: set[int], today: datetime.date) -> dict[int, list[User]]:
-    """For each unit, the active holders of `role` in it on `today`, else those of the
-    nearest unit above it that has any (a lab's cases go to its institute's coordinator).
-    Two queries."""
-    parent_of = dict(Unit.objects.values_list("id", "parent_id"))
-    holders: dict[int, list[User]] = defaultdict(list)
-    for a in (
-        RoleAssignment.objects.valid_on(today)
-        .filter(role=role, unit__isnull=False, user__is_active=True)
-        .exclude(user__email="")
-        .select_related("user")
-        .order_by("valid_from", "pk")
-    ):
-        holders[a.unit_id].append(a.user)  # type: ignore[index]
-    found: dict[int, list[User]] = {}
-    for unit_id in unit_ids:
-        current: int | None = unit_id
-        seen: set[int] = set()
-        while current is not None and current not in seen and current not in holders:
-            seen.add(current)
-            current = parent_of.get(current)
-        found[unit_id] = holders[current] if current is not None else []
-    return found
+def _reachable(holders: dict[int, list[User]]) -> dict[int, list[User]]:
+    """The holders who have an e-mail address to be reminded at."""
+    return {unit_id: [u for u in users if u.email] for unit_id, users in holders.items()}
 
 
 def _reminder(
@@ -508,14 +488,20 @@ def _overdue_reminders(today: datetime.date) -> RemindersSent:
     result = RemindersSent(cases=len(cases))
     if not cases:
         return result
-    coordinators = _nearest_holders(
-        Role.HSE_COORDINATOR,
-        {d.unit_id for d in cases if d.handler is None or not d.handler.is_active},
-        today,
+    coordinators = _reachable(
+        nearest_role_holders(
+            role=Role.HSE_COORDINATOR,
+            unit_ids={d.unit_id for d in cases if d.handler is None or not d.handler.is_active},
+            on=today,
+        )
     )
     late = today - datetime.timedelta(days=LEADER_AFTER_DAYS)
-    leaders = _nearest_holders(
-        Role.LEADER, {d.unit_id for d in cases if d.deadline and d.deadline < late}, today
+    leaders = _reachable(
+        nearest_role_holders(
+            role=Role.LEADER,
+            unit_ids={d.unit_id for d in cases if d.deadline and d.deadline < late},
+            on=today,
+        )
     )
     to_handlers: dict[int, tuple[User, list[Deviation]]] = {}
     to_leaders: dict[int, tuple[User, list[Deviation]]] = {}

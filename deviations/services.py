@@ -33,7 +33,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from units.models import Role, RoleAssignment, Unit
+from units.models import Role, Unit
+from units.selectors import nearest_role_holders
 
 from .models import Category, Deviation, Identity, Kind, Photo, Status
 from .selectors import schemes_in_force
@@ -124,27 +125,8 @@ def report_unit_suggested(*, user: User, day: datetime.date) -> Unit | None:
 
 def coordinator_for(unit: Unit, *, on: datetime.date) -> User | None:
     """The HSE coordinator of `unit` on day `on`, else of the nearest unit above it."""
-    chain: list[int] = []
-    current: Unit | None = unit
-    seen: set[int] = set()
-    while current is not None and current.pk not in seen:
-        seen.add(current.pk)
-        chain.append(current.pk)
-        current = current.parent
-    assignments = (
-        RoleAssignment.objects.valid_on(on)
-        .filter(role=Role.HSE_COORDINATOR, unit_id__in=chain, user__is_active=True)
-        .select_related("user")
-        .order_by("valid_from", "pk")
-    )
-    by_unit: dict[int, User] = {}
-    for assignment in assignments:
-        if assignment.unit_id is not None:
-            by_unit.setdefault(assignment.unit_id, assignment.user)
-    for unit_id in chain:
-        if unit_id in by_unit:
-            return by_unit[unit_id]
-    return None
+    holders = nearest_role_holders(role=Role.HSE_COORDINATOR, unit_ids={unit.pk}, on=on)
+    return holders[unit.pk][0] if holders[unit.pk] else None
 
 
 def _image_open(data: bytes, formats: Iterable[str]) -> Image.Image:

@@ -17,6 +17,7 @@ from .models import (
     TaskDelegation,
     Unit,
     UnitSuccession,
+    User,
 )
 
 
@@ -168,3 +169,29 @@ def unit_people(*, unit: Unit, on: datetime.date) -> QuerySet:
         .distinct()
         .order_by("full_name")
     )
+
+
+def nearest_role_holders(
+    *, role: str, unit_ids: set[int], on: datetime.date
+) -> dict[int, list[User]]:
+    """For each of `unit_ids`, the active holders of `role` in that unit on day `on`, else
+    those of the nearest unit above it that has any (a lab's cases go to its institute's
+    coordinator); the earliest appointed first. Two queries, however many units."""
+    parent_of = dict(Unit.objects.values_list("id", "parent_id"))
+    holders: dict[int, list[User]] = defaultdict(list)
+    for a in (
+        RoleAssignment.objects.valid_on(on)
+        .filter(role=role, unit__isnull=False, user__is_active=True)
+        .select_related("user")
+        .order_by("valid_from", "pk")
+    ):
+        holders[a.unit_id].append(a.user)  # type: ignore[index]
+    found: dict[int, list[User]] = {}
+    for unit_id in unit_ids:
+        current: int | None = unit_id
+        seen: set[int] = set()
+        while current is not None and current not in seen and current not in holders:
+            seen.add(current)
+            current = parent_of.get(current)
+        found[unit_id] = holders[current] if current is not None else []
+    return found
