@@ -105,18 +105,11 @@ def _date_only(text: str) -> bool:
     return parse_date(text.strip()) is not None
 
 
-def _after(value: datetime.datetime, value_text: str, other: datetime.datetime) -> bool:
-    """Whether `value` (read from `value_text`) is after `other`; a date without a time
-    is compared by its day."""
-    if _date_only(value_text):
-        return timezone.localdate(value) > timezone.localdate(other)
-    return value > other
-
-
 def _before(
     value: datetime.datetime, value_text: str, other: datetime.datetime, other_text: str
 ) -> bool:
-    """Whether `value` is before `other`; by day when either was a date without a time."""
+    """Whether `value` (read from `value_text`, "" for now) is before `other` (read from
+    `other_text`); by day when either was a date without a time."""
     if _date_only(value_text) or _date_only(other_text):
         return timezone.localdate(value) < timezone.localdate(other)
     return value < other
@@ -210,7 +203,7 @@ def deviations_import(*, text: str, source: str) -> ImportResult:
         reported_at = _when(get("reported_at", ""))
         if reported_at is None:
             bad(f"reported_at {get('reported_at', '')!r} is not an ISO date or time")
-        elif _after(reported_at, get("reported_at", ""), now):
+        elif _before(now, "", reported_at, get("reported_at", "")):
             bad("reported_at is in the future")
         unit_id = units.get(get("unit_code", ""))
         if unit_id is None:
@@ -237,7 +230,7 @@ def deviations_import(*, text: str, source: str) -> ImportResult:
             closed_at = _when(closed_text)
             if closed_at is None:
                 bad(f"closed_at {closed_text!r} is not an ISO date or time")
-            elif _after(closed_at, closed_text, now):
+            elif _before(now, "", closed_at, closed_text):
                 bad("closed_at is in the future")
             elif reported_at is not None and _before(
                 closed_at, closed_text, reported_at, get("reported_at", "")
