@@ -1,4 +1,4 @@
-"""Tasks of case handling. (`deviations/tasks.py` holds the reporting side's tasks.)"""
+"""Tasks of case handling. (The reporter's notices go through the outbox, `hms.outbox`.)"""
 
 from celery import shared_task
 from django.utils import timezone

@@ -17,15 +17,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hms.concurrency import update_versioned
+from hms.outbox import notice_write
 from riskassessment.models import Measure, MeasureStatus
 from units.models import Role, Unit, User
 from units.selectors import nearest_role_holders
@@ -33,7 +32,7 @@ from units.selectors import nearest_role_holders
 from .history import REDACTED
 from .models import OPEN_STATUSES, Category, Deviation, ReminderRun, Severity, Status
 from .selectors import schemes_in_force
-from .tasks import deviation_closed_notify_task
+from .services import reporter_notice_write
 
 # The unit's leader is told of a case once it is this many days past its deadline.
 LEADER_AFTER_DAYS = 14
@@ -248,10 +247,9 @@ def case_reject(
             "status": Status.REJECTED,
             "rejection_reason": reason.strip(),
             "closed_at": timezone.now(),
-            "reporter_notified_at": None,  # this rejection is told anew
         },
     )
-    _notify_reporter_on_commit(rejected)
+    reporter_notice_write(deviation=rejected)
     return rejected
 
 
@@ -292,17 +290,10 @@ def case_close(*, deviation: Deviation, expected_version: int, user: User) -> De
         changes={
             "status": Status.CLOSED,
             "closed_at": timezone.now(),
-            "reporter_notified_at": None,  # this closing is told anew
         },
     )
-    _notify_reporter_on_commit(closed)
+    reporter_notice_write(deviation=closed)
     return closed
-
-
-def _notify_reporter_on_commit(deviation: Deviation) -> None:
-    """Tell the reporter of the closing or rejection once it is committed."""
-    deviation_id = deviation.pk
-    transaction.on_commit(lambda: deviation_closed_notify_task.delay(deviation_id))
 
 
 @transaction.atomic
@@ -427,11 +418,17 @@ def _reachable(holders: dict[int, list[User]]) -> dict[int, list[User]]:
     return {unit_id: [u for u in users if u.email] for unit_id, users in holders.items()}
 
 
-def _reminder(
+def _reminder_write(
     *, person: User, cases: list[Deviation], today: datetime.date, as_leader: bool
-) -> EmailMessage:
-    with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
-        context = {
+) -> None:
+    """Write the reminder of `cases` to `person` to the outbox, in their language."""
+    notice_write(
+        kind="deviations.overdue_leader" if as_leader else "deviations.overdue",
+        to=[person.email],
+        language=person.preferred_language,
+        subject_template="deviations/cases/email/overdue_subject.txt",
+        body_template="deviations/cases/email/overdue_body.txt",
+        context={
             "person": person,
             "as_leader": as_leader,
             "leader_after_days": LEADER_AFTER_DAYS,
@@ -447,14 +444,7 @@ def _reminder(
                 for d in cases
             ],
             "overdue_link": settings.SITE_URL + reverse("deviations:overdue"),
-        }
-        subject = render_to_string("deviations/cases/email/overdue_subject.txt", context)
-        body = render_to_string("deviations/cases/email/overdue_body.txt", context)
-    return EmailMessage(
-        subject=" ".join(subject.split()),
-        body=body.strip() + "\n",
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[person.email],
+        },
     )
 
 
@@ -466,9 +456,9 @@ def overdue_reminders_send(*, today: datetime.date) -> RemindersSent:
     on Monday mornings.
 
     Safe to run twice: the day's run is claimed first (`ReminderRun`), and a second run
-    on the same day sends nothing. A failed send rolls the claim back, so a retry sends
-    the day's e-mails again (to those who had theirs before the failure too: a reminder
-    twice rather than none)."""
+    on the same day sends nothing. The e-mails are notices in the outbox (`hms.outbox`),
+    written in the transaction of the claim: a run that fails leaves neither, so a retry
+    writes them; a mail server that refuses one is tried again for that one alone."""
     with transaction.atomic():
         run, claimed = ReminderRun.objects.get_or_create(day=today)
         if not claimed:
@@ -516,11 +506,10 @@ def _overdue_reminders(today: datetime.date) -> RemindersSent:
         if d.deadline is not None and d.deadline < late:
             for person in leaders.get(d.unit_id, []):
                 to_leaders.setdefault(person.pk, (person, []))[1].append(d)
-    messages = [
-        _reminder(person=p, cases=c, today=today, as_leader=False) for p, c in to_handlers.values()
-    ] + [_reminder(person=p, cases=c, today=today, as_leader=True) for p, c in to_leaders.values()]
-    for message in messages:
-        message.send()
+    for person, person_cases in to_handlers.values():
+        _reminder_write(person=person, cases=person_cases, today=today, as_leader=False)
+    for person, person_cases in to_leaders.values():
+        _reminder_write(person=person, cases=person_cases, today=today, as_leader=True)
     result.handlers = sorted(p.email for p, _c in to_handlers.values())
     result.leaders = sorted(p.email for p, _c in to_leaders.values())
     return result

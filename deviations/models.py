@@ -203,8 +203,6 @@ class Deviation(models.Model):
     lesson = models.TextField(_("lesson learned"), blank=True)
     lesson_shared = models.BooleanField(_("share the lesson learned"), default=False)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    # When the reporter was told of the closing: claimed once per closing, cleared on closing.
-    reporter_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     imported_from = models.CharField(_("imported from"), max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1)
 

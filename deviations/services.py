@@ -1,5 +1,5 @@
 """Writes of deviations: reporting one, following it with a receipt code, and telling the
-reporter when it is closed.
+reporter when it is closed (a notice in the outbox, `hms.outbox`).
 
 Anonymous means nothing stored: no reporter, no user in the history, no name in the photo
 files (they are re-encoded without their metadata and get random names), and the receipt
@@ -23,16 +23,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Length
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from hms.models import Notice
+from hms.outbox import notice_write
 from units.models import Role, Unit
 from units.selectors import nearest_role_holders
 
@@ -524,10 +524,12 @@ def deviation_receipt_lookup(*, code: str) -> Deviation | None:
 ENDED_STATUSES = (Status.CLOSED, Status.REJECTED)
 
 
-def deviation_closed_notify(*, deviation: Deviation) -> bool:
-    """E-mail the named or confidential reporter that their report is closed, or rejected
-    with the reason, in their language. Returns whether an e-mail was sent. Sends once per
-    closing or rejection (a second call for the same one does nothing)."""
+def reporter_notice_write(*, deviation: Deviation) -> Notice | None:
+    """Write to the outbox the e-mail that tells the named or confidential reporter that
+    their report is closed, or rejected with the reason, in their language; call it in the
+    transaction that closes or rejects the case, so the notice is sent once that commits
+    and never when it does not. None when nobody is to be told (an anonymous report, a
+    reporter without an address or no longer at NTNU)."""
     reporter = deviation.reporter
     if (
         deviation.status not in ENDED_STATUSES
@@ -536,30 +538,17 @@ def deviation_closed_notify(*, deviation: Deviation) -> bool:
         or not reporter.email
         or not reporter.is_active
     ):
-        return False
-    with transaction.atomic():
-        # Claim the e-mail on the row: a second run, or a second worker, finds it claimed.
-        # A delivery marker, not a change by a person, so it is not in the case's history.
-        claimed = Deviation.objects.filter(
-            pk=deviation.pk, status__in=ENDED_STATUSES, reporter_notified_at__isnull=True
-        ).update(reporter_notified_at=timezone.now())
-        if not claimed:
-            return False
-        language = reporter.preferred_language or settings.LANGUAGE_CODE
-        with translation.override(language):
-            context = {
-                "deviation": deviation,
-                "reporter": reporter,
-                "link": settings.SITE_URL + reverse("deviations:mine"),
-                "lesson": deviation.lesson if deviation.lesson_shared else "",
-            }
-            subject = render_to_string("deviations/report/email/closed_subject.txt", context)
-            body = render_to_string("deviations/report/email/closed_body.txt", context)
-        # A failed send rolls the claim back, so a retry sends it.
-        EmailMessage(
-            subject=" ".join(subject.split()),
-            body=body.strip() + "\n",
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[reporter.email],
-        ).send()
-    return True
+        return None
+    return notice_write(
+        kind="deviations.reporter_closed",
+        to=[reporter.email],
+        language=reporter.preferred_language,
+        subject_template="deviations/report/email/closed_subject.txt",
+        body_template="deviations/report/email/closed_body.txt",
+        context={
+            "deviation": deviation,
+            "reporter": reporter,
+            "link": settings.SITE_URL + reverse("deviations:mine"),
+            "lesson": deviation.lesson if deviation.lesson_shared else "",
+        },
+    )

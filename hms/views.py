@@ -1,18 +1,25 @@
 """Project-level pages: home, language switch, health check."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from hms.broker import broker_status
+from hms.outbox import outbox_state
 from units import selectors as unit_selectors
 from units import services as unit_services
 from units.access import scope_for_request
 from units.models import Unit
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -51,7 +58,32 @@ def switch_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """The database and the broker, each on its own. 200 while the database answers (the
+    site works: what needs the broker waits in the outbox), "degraded" when the broker
+    does not; 503 when the database does not. Says how many e-mail notices wait, and for
+    how long the oldest has."""
+    checks: dict[str, object] = {"database": "ok", "broker": broker_status()}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        state = outbox_state()
+    except DatabaseError:
+        logger.exception("Health check: the database does not answer")
+        checks["database"] = "down"
+    else:
+        checks["notices_unsent"] = state.unsent
+        checks["notices_given_up"] = state.given_up
+        checks["oldest_unsent_minutes"] = (
+            int((timezone.now() - state.oldest_unsent).total_seconds() // 60)
+            if state.oldest_unsent is not None
+            else None
+        )
+    if checks["database"] != "ok":
+        status = "down"
+    elif checks["broker"] == "down":
+        status = "degraded"
+    else:
+        status = "ok"
+    return JsonResponse({"status": status, **checks}, status=503 if status == "down" else 200)

@@ -28,17 +28,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hms.concurrency import update_versioned
 from hms.numbers import share
+from hms.outbox import notice_write
 from units.models import Role, RoleAssignment, Unit, User
 from units.selectors import reporting_units
 
@@ -261,23 +259,28 @@ def _recipients(
     return list(own.values()), list(above.values())
 
 
-def _messages(
+def _notices_write(
     *,
     reporting_round: ReportingRound,
     unit: Unit,
     kind: str,
     own: list[User],
     above: list[User],
-) -> list[EmailMessage]:
-    """One e-mail per language, to the recipients who read that language."""
+) -> int:
+    """One e-mail per language, to the recipients who read that language, written to the
+    outbox. Returns how many."""
     year = reporting_round.questionnaire.year
     by_language: dict[str, list[User]] = defaultdict(list)
     for person in [*own, *above]:
         by_language[person.preferred_language or settings.LANGUAGE_CODE].append(person)
-    messages = []
     for language, people in sorted(by_language.items()):
-        with translation.override(language):
-            context = {
+        notice_write(
+            kind=f"reporting.round_{kind}",
+            to=[p.email for p in people],
+            language=language,
+            subject_template=f"reporting/rounds/email/{kind}_subject.txt",
+            body_template=f"reporting/rounds/email/{kind}_body.txt",
+            context={
                 "year": year,
                 "unit": unit,
                 "parent": unit.parent,
@@ -287,28 +290,18 @@ def _messages(
                 "link": response_link(year=year, unit_code=unit.code),
                 "copied_to_parent": bool(above),
                 "recipient_names": [p.full_name or p.email for p in people],
-            }
-            subject = render_to_string(f"reporting/rounds/email/{kind}_subject.txt", context)
-            body = render_to_string(f"reporting/rounds/email/{kind}_body.txt", context)
-        messages.append(
-            EmailMessage(
-                subject=" ".join(subject.split()),
-                body=body.strip() + "\n",
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[p.email for p in people],
-            )
+            },
         )
-    return messages
+    return len(by_language)
 
 
-def _claim_and_send(
+def _claim_and_write(
     *, reporting_round: ReportingRound, unit: Unit, kind: str, own: list[User], above: list[User]
 ) -> int | None:
-    """Insert the notice row, then send; the row and the e-mails stand or fall together.
-    None when another run claimed the notice first. Returns the number of e-mails sent."""
-    messages = _messages(
-        reporting_round=reporting_round, unit=unit, kind=kind, own=own, above=above
-    )
+    """Insert the round's notice row and write its e-mails to the outbox, in one
+    transaction: they stand or fall together, and the outbox sends the e-mails once it
+    commits. None when another run claimed the notice first. Returns the number of
+    e-mails."""
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -320,19 +313,21 @@ def _claim_and_send(
                 )
         except IntegrityError:
             return None
-        for message in messages:
-            message.send()
-    return len(messages)
+        return _notices_write(
+            reporting_round=reporting_round, unit=unit, kind=kind, own=own, above=above
+        )
 
 
 def round_notices_send(*, today: datetime.date) -> NoticesSent:
     """Send today's invitations and reminders of every open round. Safe to run twice:
-    each notice is claimed by inserting its row before the e-mail goes, so a second run
-    (or a parallel one) finds it and sends nothing.
+    each notice is claimed by inserting its row, with its e-mails written to the outbox
+    (`hms.outbox`) in the same transaction, so a second run (or a parallel one) finds it
+    and writes nothing; the outbox sends each e-mail once, and again later if the mail
+    server refused it.
 
     Reading costs five queries whatever the number of rounds and units (rounds, their
-    units, submitted responses, notices sent, people); each notice sent costs its insert
-    and the e-mails."""
+    units, submitted responses, notices sent, people); each notice costs its insert and
+    one row per e-mail."""
     result = NoticesSent()
     rounds = list(
         ReportingRound.objects.filter(
@@ -384,10 +379,10 @@ def round_notices_send(*, today: datetime.date) -> NoticesSent:
             result.without_recipients.append(label)
             continue
         try:
-            mails = _claim_and_send(
+            mails = _claim_and_write(
                 reporting_round=reporting_round, unit=unit, kind=kind, own=own, above=above
             )
-        except Exception:  # one bad address must not stop the others; retried tomorrow
+        except Exception:  # one unit's failure must not stop the others; retried tomorrow
             logger.exception("Self-report notice failed: %s", label)
             result.failed.append(label)
             continue

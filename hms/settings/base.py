@@ -228,7 +228,29 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 # The hard time limit stays below Redis' visibility timeout, so a task is never
 # redelivered while it still runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 30 * 60}
+#
+# A request never waits for the broker (hms.broker): connecting gives up after a second,
+# publishing is retried once, and no task keeps a result but those that ask for one
+# (a result backend that is down retried 20 times a second apart: closing a case with
+# Redis away took 20 s). The work itself is a row (the outbox), swept up later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 30 * 60,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 10,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 10
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_SERIALIZER = "json"
@@ -295,8 +317,14 @@ HMS_ATTACHMENT_MAX_BYTES = env.int("HMS_ATTACHMENT_MAX_BYTES", default=10 * 1024
 HMS_ATTACHMENT_EXTENSIONS = ["pdf", "docx", "xlsx", "png", "jpg", "jpeg"]
 # Below this share a unit "falls short" on a share-band question in the feedback.
 HMS_FEEDBACK_MIN_SHARE = 75
-# Invitations and reminders of open reporting rounds, sent by Celery beat each morning.
+# Periodic tasks, run by the one Celery beat process.
 CELERY_BEAT_SCHEDULE = {
+    # The outbox: e-mail notices not sent when they were written (hms.outbox).
+    "notices-sweep": {
+        "task": "hms.tasks.notices_sweep_task",
+        "schedule": crontab(minute="*/2"),
+    },
+    # Invitations and reminders of open reporting rounds, each morning.
     "self-report-notices": {
         "task": "reporting.tasks.round_notices_task",
         "schedule": crontab(hour=7, minute=0),

@@ -5,9 +5,9 @@ consequence, writes the cause analysis, adds a corrective measure and closes the
 the reporter, back on the phone, sees the report closed under "My reports", gets the
 closing e-mail, and can only read the case.
 
-Closing tells the reporter through a Celery task enqueued on commit. The tests' broker is
-Redis with no worker listening, so this test runs the Celery app eagerly: the real task
-sends the e-mail in the live server's thread, into the test's `mailoutbox`."""
+Closing writes the reporter's notice to the outbox and enqueues its sending on commit. The
+tests' broker is Redis with no worker listening, so this test runs the Celery app eagerly:
+the real task sends the e-mail in the live server's thread, into the test's `mailoutbox`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from deviations.models import Category, CategoryScheme, Deviation, Identity, Kind, Status
 from hms.celery import app as celery_app
+from hms.models import Notice
 from riskassessment.models import Measure, MeasureStatus
 from tests.browser.conftest import PHONE, accessibility_violations, shot
 from tests.browser.test_deviation_report import no_horizontal_scroll
@@ -221,7 +222,7 @@ def test_a_deviation_from_phone_report_to_closure(
     deviation.refresh_from_db()
     assert deviation.status == Status.CLOSED
     assert deviation.closed_at is not None
-    assert deviation.reporter_notified_at is not None
+    assert Notice.objects.get(kind="deviations.reporter_closed").sent_at is not None
     assert accessibility_violations(desk) == []
     shot(desk, "deviation-journey-6-case-closed")
 

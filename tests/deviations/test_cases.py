@@ -27,6 +27,7 @@ from deviations.models import (
     Status,
 )
 from hms.concurrency import ConflictError
+from hms.outbox import notices_send
 from riskassessment.models import Measure
 from tests.factories import UserFactory
 
@@ -274,46 +275,35 @@ def test_closing_needs_cause_and_measure_where_the_category_requires_it(
 def test_closing_enqueues_the_reporters_notice_after_commit(
     org, case, monkeypatch, django_capture_on_commit_callbacks
 ):
+    from hms import broker
+    from hms.models import Notice
+
     sent = []
-
-    class FakeTask:
-        @staticmethod
-        def delay(deviation_id):
-            sent.append(deviation_id)
-
-    monkeypatch.setattr(cases, "deviation_closed_notify_task", FakeTask)
+    monkeypatch.setattr(broker, "enqueue", lambda task, *args: sent.append(args))
     with django_capture_on_commit_callbacks(execute=True):
         cases.case_close(deviation=case, expected_version=1, user=org.coordinator_a)
         assert sent == []
-    assert sent == [case.pk]
+    assert sent == [([Notice.objects.get().pk],)]
 
 
-def test_rejecting_tells_the_reporter_the_reason_once(
-    org, case, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
-):
-    from deviations.tasks import deviation_closed_notify_task
+def test_rejecting_tells_the_reporter_the_reason_once(org, case, mailoutbox):
+    from hms.outbox import notices_send
 
-    class RunAtOnce:  # the task as a worker would run it, whatever the broker
-        @staticmethod
-        def delay(deviation_id):
-            deviation_closed_notify_task(deviation_id)
-
-    monkeypatch.setattr(cases, "deviation_closed_notify_task", RunAtOnce)
     # given a named report (by Rita), when the coordinator rejects it
-    with django_capture_on_commit_callbacks(execute=True):
-        cases.case_reject(
-            deviation=case,
-            reason="A duplicate of 2026-00002",
-            expected_version=case.version,
-            user=org.coordinator_a,
-        )
+    cases.case_reject(
+        deviation=case,
+        reason="A duplicate of 2026-00002",
+        expected_version=case.version,
+        user=org.coordinator_a,
+    )
     # then Rita gets one e-mail with the reason
+    assert notices_send().sent == 1
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["reporter@example.org"]
     assert "avvist" in mailoutbox[0].subject  # in Rita's language, Norwegian
     assert "A duplicate of 2026-00002" in mailoutbox[0].body
-    # a second run of the task sends nothing more
-    assert deviation_closed_notify_task(case.pk) is False
+    # a second run of the sender sends nothing more
+    assert notices_send().sent == 0
     assert len(mailoutbox) == 1
 
 
@@ -719,6 +709,14 @@ def test_an_export_does_not_reach_beyond_the_users_cases(org, login, injured_cas
 # -- reminders ---------------------------------------------------------------------------------
 
 
+def remind(*, today):
+    """The Monday run of the reminders, then the outbox's sender (a worker's, once the run
+    commits)."""
+    result = cases.overdue_reminders_send(today=today)
+    notices_send()
+    return result
+
+
 def test_overdue_reminders_go_to_the_handler_and_later_the_leader(org, case):
     today = timezone.localdate()
     days = datetime.timedelta
@@ -733,7 +731,7 @@ def test_overdue_reminders_go_to_the_handler_and_later_the_leader(org, case):
     make_case(org.ibi, handler=org.coordinator_a, deadline=today - days(30), status=Status.CLOSED)
     make_case(org.ibi, handler=org.coordinator_a, deadline=today)  # due today, not overdue
 
-    result = cases.overdue_reminders_send(today=today)
+    result = remind(today=today)
 
     assert result.cases == 4
     assert result.handlers == ["coordinator_a@example.org", "leader_b@example.org"]
@@ -757,7 +755,7 @@ def test_a_labs_overdue_case_reminds_the_institutes_coordinator_and_leader(org):
         org.ibi_lab, deadline=today - datetime.timedelta(days=cases.LEADER_AFTER_DAYS + 1)
     )
     # when the reminders go out
-    result = cases.overdue_reminders_send(today=today)
+    result = remind(today=today)
     # then the institute's coordinator and leader are told, and nobody else
     assert result.handlers == ["coordinator_a@example.org"]
     assert result.leaders == ["leader_a@example.org"]
@@ -767,32 +765,41 @@ def test_a_labs_overdue_case_reminds_the_institutes_coordinator_and_leader(org):
 def test_a_second_run_on_the_same_day_sends_nothing(org):
     today = timezone.localdate()
     make_case(org.ibi, handler=org.coordinator_a, deadline=today - datetime.timedelta(days=1))
-    first = cases.overdue_reminders_send(today=today)
-    second = cases.overdue_reminders_send(today=today)
+    first = remind(today=today)
+    second = remind(today=today)
     assert (first.handlers, first.already_sent) == (["coordinator_a@example.org"], False)
     assert (second.handlers, second.already_sent) == ([], True)
     assert len(mail.outbox) == 1
     # next week's run sends again
-    cases.overdue_reminders_send(today=today + datetime.timedelta(days=7))
+    remind(today=today + datetime.timedelta(days=7))
     assert len(mail.outbox) == 2
 
 
-def test_a_failed_send_leaves_the_day_unclaimed(org, monkeypatch):
+def test_a_refused_reminder_is_sent_again_alone_and_the_day_stays_claimed(org, monkeypatch):
+    from django.core.mail import EmailMessage
+
+    from hms.models import Notice
+
     today = timezone.localdate()
     make_case(org.ibi, handler=org.coordinator_a, deadline=today - datetime.timedelta(days=1))
 
     def broken(self, fail_silently=False):
         raise ConnectionRefusedError("the mail server is down")
 
-    monkeypatch.setattr(cases.EmailMessage, "send", broken)
-    with pytest.raises(ConnectionRefusedError):
-        cases.overdue_reminders_send(today=today)
+    monkeypatch.setattr(EmailMessage, "send", broken)
+    assert remind(today=today).handlers == ["coordinator_a@example.org"]
     monkeypatch.undo()
-    assert cases.overdue_reminders_send(today=today).handlers == ["coordinator_a@example.org"]
+    assert mail.outbox == []
+    # a second run that day writes nothing more ...
+    assert remind(today=today).already_sent
+    # ... and the refused reminder goes out once its pause is over
+    Notice.objects.update(due_at=timezone.now())
+    notices_send()
+    assert [m.to for m in mail.outbox] == [["coordinator_a@example.org"]]
 
 
 def test_no_overdue_cases_no_mail(org, case):
-    assert cases.overdue_reminders_send(today=timezone.localdate()).cases == 0
+    assert remind(today=timezone.localdate()).cases == 0
     assert mail.outbox == []
 
 

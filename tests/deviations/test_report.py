@@ -30,11 +30,11 @@ from deviations.models import (
 )
 from deviations.services import (
     DEVIATION_DAYS_TO_CLOSE,
-    deviation_closed_notify,
     deviation_receipt_lookup,
     deviation_report,
+    reporter_notice_write,
 )
-from deviations.tasks import deviation_closed_notify_task
+from hms.outbox import notices_send
 from tests.factories import RoleFactory, UnitFactory, UserFactory
 from units.models import Role
 
@@ -329,11 +329,12 @@ def test_closed_notify_mails_the_reporter_once_in_their_language(org):
     org.outsider.save(update_fields=["preferred_language"])
     deviation, _ = report(org.outsider, org.ibi, identity=Identity.CONFIDENTIAL)
     # not closed yet: nothing
-    assert deviation_closed_notify(deviation=deviation) is False
+    assert reporter_notice_write(deviation=deviation) is None
     _close(deviation, lesson="Keep the spill kit by the door.", shared=True)
 
-    assert deviation_closed_notify_task(deviation.pk) is True
-    assert deviation_closed_notify_task(deviation.pk) is False  # safe to run twice
+    assert reporter_notice_write(deviation=deviation) is not None
+    assert notices_send().sent == 1
+    assert notices_send().sent == 0  # safe to run twice
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -346,8 +347,8 @@ def test_closed_notify_mails_the_reporter_once_in_their_language(org):
 def test_closed_notify_never_mails_for_an_anonymous_report(org):
     deviation, _ = report(org.outsider, org.ibi, identity=Identity.ANONYMOUS)
     _close(deviation)
-    assert deviation_closed_notify(deviation=deviation) is False
-    assert deviation_closed_notify_task(123456789) is False
+    assert reporter_notice_write(deviation=deviation) is None
+    assert notices_send().sent == 0
     assert mail.outbox == []
 
 

@@ -123,4 +123,6 @@ def test_celery_runs_in_oslo_time_and_eagerly_without_a_broker():
 def test_health_check_answers_without_sign_in(client, db):
     response = client.get("/healthz/")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    body = response.json()
+    assert (body["status"], body["database"]) == ("ok", "ok")
+    assert body["broker"] == ("eager" if settings.CELERY_TASK_ALWAYS_EAGER else "ok")
