@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -243,7 +244,8 @@ class Deviation(models.Model):
 class Photo(models.Model):
     deviation = models.ForeignKey(Deviation, on_delete=models.CASCADE, related_name="photos")
     file = models.ImageField(_("photo"), upload_to="deviations/%Y/")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    # An anonymous report's photos take its time, the hour it came in (not auto_now_add).
+    uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("photo")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+import os
 import re
 import secrets
 import uuid
@@ -24,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
+from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -254,6 +256,22 @@ def _clean_photos(photos: Sequence[UploadedFile]) -> list[tuple[bytes, str]]:
     return cleaned
 
 
+def anonymous_time(moment: datetime.datetime) -> datetime.datetime:
+    """The time an anonymous report is stored with: the hour it came in (local time).
+    The time it happened is the reporter's own, kept as they give it."""
+    return timezone.localtime(moment).replace(minute=0, second=0, microsecond=0)
+
+
+def _file_time_set(file: FieldFile, moment: datetime.datetime) -> None:
+    """Give a stored file the time `moment` (its modification and access times), where
+    the storage keeps files on a disk."""
+    try:
+        path = file.path
+    except NotImplementedError:  # a storage without local paths keeps no such times
+        return
+    os.utime(path, (moment.timestamp(), moment.timestamp()))
+
+
 def _reference_next(year: int) -> str:
     """The next free reference of `year`, e.g. 2026-00123. Locks the year's last report
     so that concurrent reports wait their turn; the unique constraint catches the rest."""
@@ -350,6 +368,9 @@ def deviation_report(
     assert unit is not None
 
     anonymous = identity == Identity.ANONYMOUS
+    # An anonymous report's own times are the hour it came in: to the second they would
+    # match the reporter's sign-in, session and the server's logs.
+    stamped = anonymous_time(now) if anonymous else now
     handler = coordinator_for(unit, on=today)
     for attempt in range(REFERENCE_ATTEMPTS):
         code = receipt_code_for(token) if anonymous else None
@@ -359,7 +380,7 @@ def deviation_report(
                     reference=_reference_next(today.year),
                     kind=kind,
                     occurred_at=occurred_at,
-                    reported_at=now,
+                    reported_at=stamped,
                     unit=unit,
                     campus=campus or "",
                     building=building.strip(),
@@ -381,6 +402,7 @@ def deviation_report(
                 # Never the request's user for an anonymous report (the history
                 # middleware would record it otherwise).
                 deviation._history_user = None if anonymous else user  # type: ignore[attr-defined]
+                deviation._history_date = stamped  # type: ignore[attr-defined]
                 # One history record for the report and its categories, made below.
                 deviation.skip_history_when_saving = True  # type: ignore[attr-defined]
                 deviation.save()
@@ -394,10 +416,13 @@ def deviation_report(
                 )
                 deviations_history_create([deviation], links)
                 for data, extension in cleaned_photos:
-                    Photo.objects.create(
+                    photo = Photo.objects.create(
                         deviation=deviation,
                         file=ContentFile(data, name=f"{uuid.uuid4().hex}.{extension}"),
+                        uploaded_at=stamped,
                     )
+                    if anonymous:
+                        _file_time_set(photo.file, stamped)
                 return deviation, code
         except IntegrityError:
             # The same form sent twice at once: the other request saved it.

@@ -3,9 +3,11 @@ reports, the receipt-code lookup of anonymous reports, and the photos of a case.
 
 An anonymous report leaves nothing behind that ties it to the person: its thank-you page
 (with the receipt code) is the answer to the POST itself, not a redirect to a page that
-would have to remember the code; no message is put in the session. The form carries a
-one-time submission token, so a reload of that page (which sends the POST again) finds the
-report already made and shows the same reference and code instead of making a second one.
+would have to remember the code; no message is put in the session. A named report's
+thank-you page is the answer to the POST too, so the two look alike in an access log (one
+address, one status, no reference). The form carries a one-time submission token, so a
+reload of that page (which sends the POST again) finds the report already made and shows
+the same reference and code instead of making a second one.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -106,13 +108,14 @@ def report_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            if code is not None:
-                return render(
-                    request,
-                    "deviations/report/thanks.html",
-                    {"deviation": deviation, "receipt_code": code},
-                )
-            return redirect("deviations:thanks", reference=deviation.reference)
+            # The answer to the POST itself, named or anonymous alike: the same address
+            # and status in every log, no reference in an address. A reload sends the
+            # form again, which finds the report made (the submission token).
+            return render(
+                request,
+                "deviations/report/thanks.html",
+                {"deviation": deviation, "receipt_code": code},
+            )
     chosen = {str(v) for v in (form["categories"].value() or [])}
     # The browser does not send chosen files again: when some were sent, the page says so
     # in the error summary and by the photo input, which it describes.
@@ -145,14 +148,6 @@ def report_new(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.is_bound else 200,
     )
-
-
-@login_required
-def report_thanks(request: HttpRequest, reference: str) -> HttpResponse:
-    deviation = deviation_for_user(request, reference)
-    if deviation.reporter_id != request.user.pk:
-        raise Http404
-    return render(request, "deviations/report/thanks.html", {"deviation": deviation})
 
 
 @login_required
@@ -202,7 +197,6 @@ def report_photo(request: HttpRequest, reference: str, pk: int) -> FileResponse:
 
 urlpatterns: list[URLPattern] = [
     path("new/", report_new, name="new"),
-    path("new/thanks/<str:reference>/", report_thanks, name="thanks"),
     path("mine/", report_mine, name="mine"),
     path("receipt/", report_receipt, name="receipt"),
     path("<str:reference>/photos/<int:pk>/", report_photo, name="photo"),
