@@ -106,7 +106,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's, by the account's own address only (never by an EmailAddress row)
+    "units.adapters.EmailAuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -124,6 +125,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "units.adapters.AccountAdapter"
+# A person's address is User.email, kept by the HSE section or given by Feide: the password
+# reset, like the sign-in, finds the account by that address only.
+ACCOUNT_FORMS = {"reset_password": "units.forms.ResetPasswordForm"}
 ACCOUNT_PREVENT_ENUMERATION = True
 # Local sign-up is closed: accounts come from Feide or from the HSE section.
 HMS_LOCAL_SIGNUP = env.bool("HMS_LOCAL_SIGNUP", default=False)
