@@ -24,10 +24,17 @@ from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base import AuthProcess
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username, get_failure_limit
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from django.shortcuts import render
+
+from hms.clients import client_pseudonym
 
 from .models import User
 from .selectors import user_by_email
@@ -55,6 +62,36 @@ def login_name_for_axes(request: HttpRequest, credentials: dict[str, Any] | None
     return str(name or "").strip().lower()
 
 
+class AxesHandler(AxesDatabaseHandler):
+    """django-axes' database handler with two limits (settings say why): a login name is
+    locked from one address after AXES_FAILURE_LIMIT failures, an address after
+    AXES_ADDRESS_FAILURE_LIMIT failures whatever the names, each for the cool-off."""
+
+    def _attempts(self, request: HttpRequest, credentials: dict | None) -> tuple[QuerySet, ...]:
+        """The failures still counted: of this login name from this address, and of this
+        address."""
+        recent = AccessAttempt.objects.filter(attempt_time__gte=get_cool_off_threshold(request))
+        address = recent.filter(ip_address=request.axes_ip_address)  # type: ignore[attr-defined]
+        return address.filter(username=get_client_username(request, credentials)), address
+
+    def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        by_name, by_address = (
+            attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+            for attempts in self._attempts(request, credentials)
+        )
+        if by_address >= settings.AXES_ADDRESS_FAILURE_LIMIT:
+            return max(by_name, get_failure_limit(request, credentials))
+        return by_name
+
+    def reset_user_attempts(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        """A successful sign-in clears that login name's failures from that address only:
+        otherwise anybody with an account could clear their address's count by signing in
+        between guesses."""
+        by_name, _by_address = self._attempts(request, credentials)
+        count, _ = by_name.delete()
+        return count
+
+
 class EmailAuthenticationBackend(AuthenticationBackend):
     """allauth's sign-in with e-mail and password, by the account's own address only.
 
@@ -69,6 +106,12 @@ class EmailAuthenticationBackend(AuthenticationBackend):
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(settings.HMS_LOCAL_SIGNUP)
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """allauth's rate limits count per client like ours: by the keyed hash of the
+        address our proxy saw (hms.clients), never by the address itself, nor by the
+        proxy's address (which would put everybody in one count)."""
+        return client_pseudonym(request)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -22,6 +22,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from hms.ratelimit import rate_limited
 from units.access import scope_for_request
 from units.models import Unit
 
@@ -167,9 +168,12 @@ def report_mine(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limited("receipt")
 @require_http_methods(["GET", "POST"])
 def report_receipt(request: HttpRequest) -> HttpResponse:
-    """The code comes by POST, so it stays out of addresses, history and access logs."""
+    """The code comes by POST, so it stays out of addresses, history and access logs.
+    Lookups are limited per client address (settings.HMS_RATE_LIMITS), so codes cannot be
+    tried in bulk."""
     deviation: Deviation | None = None
     not_found = False
     code = ""

@@ -1,6 +1,7 @@
 """Sign-in: local accounts with brute-force protection, Feide through OpenID Connect
 matched on the Feide identity and never on the e-mail address."""
 
+import datetime
 import io
 import logging
 
@@ -68,15 +69,17 @@ def test_sign_in_keeps_no_ip_address(client, person, caplog):
         url, {"login": "kari@example.org", "password": "demo"}, REMOTE_ADDR=address
     )
 
-    # then: the failures were counted by login name, without the address; the success is
-    # not logged at all, and reset Kari's count
+    # then: the failures were counted by login name and a keyed hash of the address, not
+    # the address; the success is not logged at all, and reset Kari's count
     assert response.status_code == 302
     assert sorted(f["username"] for f in failures) == ["kari@example.org", "ola@example.org"]
     assert [a.username for a in AccessAttempt.objects.all()] == ["ola@example.org"]
     assert not AccessLog.objects.exists()
     assert not AccessFailureLog.objects.exists()
     rows = [*failures, *AccessAttempt.objects.values()]
-    assert all(row["ip_address"] is None for row in rows)
+    pseudonyms = {row["ip_address"] for row in rows}
+    assert len(pseudonyms) == 1
+    assert next(iter(pseudonyms)).startswith("fd")
     assert not any(address in str(value) for row in rows for value in row.values())
     assert address not in caplog.text
 
@@ -336,3 +339,129 @@ def test_the_forms_find_a_person_by_their_own_address_only(org, person, tmp_path
         assert lookup("kari.nordmann@example.org") == person, lookup.__name__
         assert lookup("KARI.NORDMANN@example.org") == person, lookup.__name__
         assert not isinstance(lookup("boss@example.org"), User), lookup.__name__
+
+
+# -- Sign-in abuse (issue 9, finding 11) -----------------------------------------------------
+
+HOME_ADDRESS = "192.0.2.10"
+ATTACKER = "198.51.100.7"
+
+
+def sign_in(client, login, password, address):
+    return client.post(
+        reverse("account_login"), {"login": login, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def signed_in_as(client):
+    response = client.get(reverse("home"))
+    return response.context["user"] if response.status_code == 200 else None
+
+
+def test_a_stranger_cannot_lock_a_person_out(client, person, settings):
+    """Issue 9, finding 11: axes locked by login name only, so anybody could lock anybody
+    out by failing to sign in as them. Now the name is locked from that address only."""
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "kari@example.org", "guess", ATTACKER)
+
+    # the attacker's address is locked for Kari, even with the right password
+    assert sign_in(client, "kari@example.org", "demo", ATTACKER).status_code == 429
+    assert signed_in_as(client) is None
+    # Kari, from her own address, signs in
+    assert sign_in(client, "kari@example.org", "demo", HOME_ADDRESS).status_code == 302
+    assert signed_in_as(client) == person
+
+
+def test_one_password_against_every_account_locks_the_address(client, person, settings):
+    """Issue 9, finding 11: one password could be tried against every account. An address
+    with AXES_ADDRESS_FAILURE_LIMIT failures, whatever the names, is locked."""
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 12  # 50 in production: a campus NAT
+    names = [f"person{i}@example.org" for i in range(settings.AXES_ADDRESS_FAILURE_LIMIT)]
+    for name in names[:-1]:
+        assert sign_in(client, name, "Sommer2024", ATTACKER).status_code == 200, name
+    # below the limit, a name with its own few failures is not locked
+    assert sign_in(client, "kari@example.org", "demo", ATTACKER).status_code == 302
+    client.post(reverse("account_logout"))
+    # a success cleared Kari's failures only, not the address's: one more failure locks it
+    assert sign_in(client, names[-1], "Sommer2024", ATTACKER).status_code == 429
+    assert sign_in(client, "kari@example.org", "demo", ATTACKER).status_code == 429
+    assert signed_in_as(client) is None
+    # from elsewhere, everyone signs in
+    assert sign_in(client, "kari@example.org", "demo", HOME_ADDRESS).status_code == 302
+
+
+def test_a_lockout_ends_with_the_cool_off(client, person, settings):
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "kari@example.org", "guess", ATTACKER)
+    assert sign_in(client, "kari@example.org", "demo", ATTACKER).status_code == 429
+    cool_off = datetime.timedelta(hours=settings.AXES_COOLOFF_TIME)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - cool_off - datetime.timedelta(1))
+    assert sign_in(client, "kari@example.org", "demo", ATTACKER).status_code == 302
+    # and the expired failures are gone from the database
+    assert not AccessAttempt.objects.exists()
+
+
+def test_a_locked_out_person_signs_in_with_feide(client, person, feide_app, settings):
+    """Issue 9, finding 11: a person locked out of the local sign-in still uses Feide:
+    the lockout page offers it, and Feide's sign-in is neither counted nor refused."""
+    from allauth.account.middleware import AccountMiddleware
+    from allauth.socialaccount.helpers import complete_social_login
+    from axes.middleware import AxesMiddleware
+    from django.contrib.messages.middleware import MessageMiddleware
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    settings.AXES_ADDRESS_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "kari@example.org", "guess", ATTACKER)
+    locked = sign_in(client, "kari@example.org", "demo", ATTACKER)
+    assert locked.status_code == 429
+    assert "Logg inn med Feide" in locked.content.decode()
+
+    person.feide_id = "kari@ntnu.no"
+    person.save()
+    login = feide_login("sub-kari", "kari@ntnu.no", "kari@example.org")
+    r = RequestFactory().get("/accounts/oidc/feide/login/callback/", REMOTE_ADDR=ATTACKER)
+    r.user = AnonymousUser()
+
+    def feide_callback(request):
+        return complete_social_login(request, login)
+
+    # the middleware of settings.MIDDLEWARE the callback passes that matter here
+    view = SessionMiddleware(MessageMiddleware(AccountMiddleware(AxesMiddleware(feide_callback))))
+    response = view(r)
+    assert response.status_code == 302
+    assert response.url == "/"
+    assert r.user == person
+    assert r.session["_auth_user_id"] == str(person.pk)
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "client_is"),
+    [
+        ("10.0.0.2", "", "10.0.0.2"),
+        # a client's own X-Forwarded-For proves nothing
+        ("203.0.113.9", "192.0.2.1", "203.0.113.9"),
+        # through our proxy: the last entry, the one it added
+        ("172.28.0.10", "192.0.2.1, 203.0.113.9", "203.0.113.9"),
+        ("172.28.0.10", "203.0.113.9", "203.0.113.9"),
+    ],
+)
+def test_the_client_address_is_the_one_our_proxy_saw(settings, remote, forwarded, client_is):
+    from hms.clients import client_address, client_key, client_pseudonym
+
+    settings.HMS_TRUSTED_PROXIES = ["172.28.0.10"]
+    meta = {"REMOTE_ADDR": remote}
+    if forwarded:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+    r = RequestFactory().get("/", **meta)
+    assert client_address(r) == client_is
+    direct = RequestFactory().get("/", REMOTE_ADDR=client_is)
+    assert (client_key(r), client_pseudonym(r)) == (client_key(direct), client_pseudonym(direct))
+    assert client_is not in client_key(r) + client_pseudonym(r)
+    # keyed: without the secret key, a guessed address cannot be checked against it
+    before = client_key(r)
+    settings.SECRET_KEY = "another-secret-" + "y" * 40
+    assert client_key(r) != before
