@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import views
 
@@ -8,6 +8,11 @@ urlpatterns = [
     path("units/", include("units.urls")),
     path("reporting/", include("reporting.urls")),
     path("deviations/", include("deviations.urls")),
+    # allauth pages where a user would choose the addresses of their account: addresses
+    # are kept by the HSE section and Feide (issue 9), so these answer 404.
+    path("accounts/email/", views.not_offered),
+    re_path(r"^accounts/confirm-email/", views.not_offered),
+    path("accounts/3rdparty/signup/", views.not_offered),
     path("accounts/", include("allauth.urls")),
     path("language/", views.switch_language, name="switch_language"),
     path("healthz/", views.healthz, name="healthz"),

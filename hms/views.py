@@ -5,7 +5,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -56,6 +56,11 @@ def switch_language(request: HttpRequest) -> HttpResponse:
     if language in {"nb", "en"} and request.user.is_authenticated:
         unit_services.user_set_language(user=request.user, language=language)
     return response
+
+
+def not_offered(request: HttpRequest) -> HttpResponse:
+    """A page of a library that this system does not offer (see hms.urls)."""
+    raise Http404
 
 
 @never_cache

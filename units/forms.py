@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .selectors import user_by_email
 from .services import check_period
 
 
@@ -47,8 +49,7 @@ class DelegationForm(VersionedForm):
     )
 
     def clean_delegated_to(self) -> User:
-        email = self.cleaned_data["delegated_to"].strip().lower()
-        user = User.objects.filter(email=email, is_active=True).first()
+        user = user_by_email(email=self.cleaned_data["delegated_to"])
         if user is None:
             raise forms.ValidationError(_("Nobody with this e-mail address has an account."))
         return user
@@ -92,3 +93,15 @@ class MeetingForm(VersionedForm):
         if day > timezone.localdate() + datetime.timedelta(days=366):
             raise forms.ValidationError(_("The date is more than a year ahead."))
         return day
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    """allauth's password reset, for the account whose own address is given: allauth's
+    form also sends a reset link for every account that has the address in its
+    EmailAddress rows, verified or not."""
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        user = user_by_email(email=email)
+        self.users = [user] if user is not None else []
+        return email

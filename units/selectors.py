@@ -195,3 +195,20 @@ def nearest_role_holders(
             current = parent_of.get(current)
         found[unit_id] = holders[current] if current is not None else []
     return found
+
+
+def user_by_email(*, email: str, active_only: bool = True) -> User | None:
+    """The account whose own address is `email` (any case), or None.
+
+    An account's address is `User.email`, kept by the HSE section or given by Feide; it is
+    the only address that finds a person. allauth's EmailAddress rows (addresses a user
+    could once add to their account) never do: finding a person by one of those would let
+    anybody claim somebody else's address and receive their cases, measures or tasks.
+    Addresses are unique regardless of case, so there is at most one."""
+    email = email.strip()
+    if not email:
+        return None
+    users = User.objects.filter(email__iexact=email)
+    if active_only:
+        users = users.filter(is_active=True)
+    return users.first()

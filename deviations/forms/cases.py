@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from riskassessment.models import MeasureStatus
 from units.models import Unit, User
+from units.selectors import user_by_email
 
 from ..cases import UPDATE_STATUSES, categories_for
 from ..models import Category, Deviation, Severity, Status
@@ -24,10 +25,9 @@ SEVERITY_CHOICES = [("", _("Not set")), *Severity.choices]
 
 
 def _person(email: str) -> User | None:
-    email = email.strip()
-    if not email:
+    if not email.strip():
         return None
-    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    user = user_by_email(email=email)
     if user is None:
         raise forms.ValidationError(_("Nobody who can sign in has that e-mail address."))
     return user

@@ -22,9 +22,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from hms.ratelimit import rate_limited
 from units.access import scope_for_request
 from units.models import Unit
 
@@ -65,7 +65,6 @@ def _valid_units() -> QuerySet[Unit]:
     return Unit.objects.valid_on(timezone.localdate()).order_by("level", "name_nb")
 
 
-@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
@@ -163,11 +162,13 @@ def report_mine(request: HttpRequest) -> HttpResponse:
     return render(request, "deviations/report/mine.html", {"deviations": list(deviations)})
 
 
-@never_cache
 @login_required
+@rate_limited("receipt")
 @require_http_methods(["GET", "POST"])
 def report_receipt(request: HttpRequest) -> HttpResponse:
-    """The code comes by POST, so it stays out of addresses, history and access logs."""
+    """The code comes by POST, so it stays out of addresses, history and access logs.
+    Lookups are limited per client address (settings.HMS_RATE_LIMITS), so codes cannot be
+    tried in bulk."""
     deviation: Deviation | None = None
     not_found = False
     code = ""
@@ -190,9 +191,7 @@ def report_photo(request: HttpRequest, reference: str, pk: int) -> FileResponse:
     if photo is None or not photo.file:
         raise Http404
     content_type = mimetypes.guess_type(photo.file.name)[0] or "application/octet-stream"
-    response = FileResponse(photo.file.open("rb"), content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return FileResponse(photo.file.open("rb"), content_type=content_type)
 
 
 urlpatterns: list[URLPattern] = [

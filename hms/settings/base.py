@@ -106,7 +106,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # allauth's, by the account's own address only (never by an EmailAddress row)
+    "units.adapters.EmailAuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -124,6 +125,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "units.adapters.AccountAdapter"
+# A person's address is User.email, kept by the HSE section or given by Feide: the password
+# reset, like the sign-in, finds the account by that address only.
+ACCOUNT_FORMS = {"reset_password": "units.forms.ResetPasswordForm"}
 ACCOUNT_PREVENT_ENUMERATION = True
 # Local sign-up is closed: accounts come from Feide or from the HSE section.
 HMS_LOCAL_SIGNUP = env.bool("HMS_LOCAL_SIGNUP", default=False)
@@ -161,38 +165,73 @@ if OIDC_CLIENT_ID:
         ],
     }
 
-# Brute-force protection (django-axes): lock a login name after repeated failures.
+# --- Clients --------------------------------------------------------------------------
+# The proxies whose X-Forwarded-For names the client (its last entry, the one the proxy
+# adds): in docker-compose the nginx service's fixed address. Empty: the connection's own
+# address is the client's. Only a keyed hash of it is ever kept (hms.clients).
+HMS_TRUSTED_PROXIES = env.list("HMS_TRUSTED_PROXIES", default=[])
+
+# Brute-force protection (django-axes): failed local sign-ins are counted per login name
+# and client address together, and per address alone (units.adapters.AxesHandler).
+#  - A login name is locked from one address after AXES_FAILURE_LIMIT failures: guessing
+#    one person's password stops, but the person still signs in from anywhere else, so a
+#    stranger cannot lock them out.
+#  - An address is locked after AXES_ADDRESS_FAILURE_LIMIT failures, whatever the names:
+#    one password tried against every account stops. Campus NAT and proxies put hundreds
+#    of people behind one address, each mistyping now and then (and a success clears only
+#    that person's failures), so the limit is ten times the one per name.
+# The cool-off ends a lockout and bounds how long a failure is counted and kept (axes
+# removes older attempts). Feide sign-in is not counted and not locked.
 # allauth's own per-process failed-login limit is merged into the defaults below and
 # switched off, so the lockout is decided in one place, in the database, across workers.
 ACCOUNT_RATE_LIMITS = {"login_failed": False}
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=50)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
-# Locked per login name, not per address: NTNU's users share a few NAT and proxy
-# addresses, so locking an address would lock out a campus (hence axes.W006 silenced).
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "units.adapters.AxesHandler"
 AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "units.adapters.login_name_for_axes"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/locked.html"
-
-
-def axes_client_ip(request: object) -> None:
-    """The client address django-axes records: none. Lockout is by login name only."""
-    return None
-
-
-# No IP address in records or logs: axes is given no client address (so AccessAttempt
-# rows and axes' log lines hold none), and successful sign-ins are not logged at all
-# (AccessLog would keep an address, a user agent and a session hash for each).
-AXES_CLIENT_IP_CALLABLE = axes_client_ip
+# No IP address in records or logs: axes is given a keyed hash of the address in its
+# place (so AccessAttempt rows and axes' log lines hold none), and successful sign-ins are
+# not logged at all (AccessLog would keep a user agent and a session hash for each).
+AXES_CLIENT_IP_CALLABLE = "hms.clients.client_pseudonym"
 AXES_DISABLE_ACCESS_LOG = True
+
+# --- Cache -----------------------------------------------------------------------------
+# Rate limits (allauth's and hms.ratelimit's) count in the cache, which the workers must
+# share in production: CACHE_URL=redis://redis:6379/1 (docker-compose). Local memory by
+# default (one count per process). Redis is given short timeouts and, when it is down,
+# acts as an empty cache instead of failing the page (hms.cache_backends).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "hms.cache_backends.RedisCache"
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+        **CACHES["default"].get("OPTIONS", {}),
+    }
+
+# Requests per client address in a fixed window of seconds (hms.ratelimit): receipt-code
+# lookups of anonymous reports. A person looks their code up a few times at most; a
+# campus NAT shares the limit, so it is generous.
+HMS_RATE_LIMITS = {
+    "receipt": (
+        env.int("HMS_RECEIPT_RATE_LIMIT", default=30),
+        env.int("HMS_RECEIPT_RATE_WINDOW", default=600),
+    ),
+}
 
 # --- Language, time --------------------------------------------------------------------
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norwegian bokmål")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_NAME = "hms_language"
+# Sent with top-level navigation to the site, not with requests other sites make (like the
+# session and CSRF cookies); Secure in production.
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True
@@ -262,6 +301,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Lax, and Secure in production; not HttpOnly: the self-report's script reads the token
+# from it for its autosave requests (static/js/answering.js).
+CSRF_COOKIE_SAMESITE = "Lax"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -284,8 +327,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        # axes is told no client address (AXES_CLIENT_IP_CALLABLE); its warnings name the
-        # login only, masked (AXES_SENSITIVE_PARAMETERS).
+        # axes is told no client address, only a keyed hash of it (AXES_CLIENT_IP_CALLABLE),
+        # and masks both that and the login in its warnings (AXES_SENSITIVE_PARAMETERS).
         "axes": {"level": "WARNING"},
     },
 }

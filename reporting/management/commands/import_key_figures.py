@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from hms.files import read_utf8
 from reporting.key_figures import KeyFigureImportError, key_figures_import
-from units.models import User
+from units.selectors import user_by_email
 
 
 def _login() -> str:
@@ -38,7 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args, kind: str, file: str, user=None, replace=False, **options):  # type: ignore[no-untyped-def]
         importer = None
         if user:
-            importer = User.objects.filter(email__iexact=user).first()
+            importer = user_by_email(email=user)
             if importer is None:
                 raise CommandError(f"no user with e-mail {user}")
         path = Path(file)
