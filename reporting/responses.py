@@ -4,8 +4,15 @@ attachments.
 
 Saving an answer takes the response row `FOR UPDATE`, so two people answering the same
 response are serialised on that row for the few milliseconds a save takes; the answer's
-`version` tells whether the person saving saw the latest value. A stale save is refused
-with the value it would have overwritten (`AnswerConflict`), never applied silently.
+id and `version` tell whether the person saving saw the latest value. A stale save is
+refused with the value it would have overwritten (`AnswerConflict`), never applied
+silently.
+
+A page names an answer by its natural key (year, unit, question key, matrix row key), and
+a cleared answer's row is deleted, so a later answer of the same question is a new row
+whose version starts again at 1. The version alone would then match what a page saw of
+the cleared answer; the answer's id never does (ids are not reused), so a page carries
+both and a save is checked against both.
 """
 
 from __future__ import annotations
@@ -107,13 +114,17 @@ def answer_save(
     question: Question,
     row_key: str,
     value: str,
+    seen_answer_id: int | None,
     seen_version: int,
     user: User,
 ) -> Answer | None:
     """Save one answer (a matrix row's answer when `row_key` is given) as `user`.
 
-    `seen_version` is the version of the answer the user last saw (0: no answer). An empty
-    value removes the answer. Returns the answer as saved (None when removed).
+    `seen_answer_id` and `seen_version` are the id and version of the answer the user
+    last saw (None and 0: no answer); a save is applied only when the answer is still
+    that one at that version, so a page that saw an answer since cleared and given again
+    is refused although the new answer's version number may be the same. An empty value
+    removes the answer. Returns the answer as saved (None when removed).
 
     Raises `ValidationError` for a value outside the question's codes, an unknown row, a
     follow-up whose parent's answer hides it, or the typed-not question q01;
@@ -146,8 +157,8 @@ def answer_save(
                     _("This follow-up is hidden by the answer to the question it follows.")
                 )
         current = Answer.objects.filter(response=locked, question=question, row=row).first()
-        current_version = current.version if current else 0
-        if current_version != seen_version:
+        current_seen = (current.pk, current.version) if current is not None else (None, 0)
+        if current_seen != (seen_answer_id, seen_version):
             if current is not None and current.value == cleaned:
                 return current  # both gave the same answer: nothing to refuse
             raise AnswerConflict(current)

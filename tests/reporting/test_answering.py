@@ -50,14 +50,18 @@ def question(key):
 
 
 def save(response, key, value, user, *, version=None, row=""):
+    """Save as a page that saw the answer as it is now, or at `version` (0: no answer)."""
+    current = Answer.objects.filter(
+        response=response, question__key=key, row__key=row or None
+    ).first()
     if version is None:
-        current = Answer.objects.filter(response=response, question__key=key, row__key=row or None)
-        version = current.first().version if current.exists() else 0
+        version = current.version if current is not None else 0
     return services.answer_save(
         response=response,
         question=question(key),
         row_key=row,
         value=value,
+        seen_answer_id=current.pk if current is not None and version else None,
         seen_version=version,
         user=user,
     )
@@ -427,3 +431,114 @@ def test_an_imported_response_reads_as_imported(english, round_2024, login):
     assert "Imported from old tool." in body
     assert "Saved · imported" in body
     assert b"hx-post" not in page.content  # submitted: read-only
+
+
+# --- issue 9, finding 5: what a page saw never matches another answer -----------------
+
+
+def _post_answer(client, key, value, *, seen, code="ibi"):
+    """Post an answer as a page does, with what it saw of the answer: (id, version), or
+    None for no answer."""
+    answer_id, version = seen if seen is not None else ("", 0)
+    return client.post(
+        url("answer_save", code),
+        {"question": key, "row": "", "value": value, "answer": answer_id, "version": version},
+        HTTP_HX_REQUEST="true",
+    )
+
+
+def test_a_stale_page_after_a_cleared_answer_is_refused(response, round_2024, login):
+    """Issue 9, finding 5: clearing an answer deleted its row, the next answer started
+    again at version 1, and a page that had seen version 1 of the cleared answer silently
+    replaced the new one. What a page saw (the answer's id and version) never matches
+    another answer, so that save answers 409 and changes nothing."""
+    first = save(response, "q02", "yes", round_2024.leader_a)  # both pages show it
+    seen_by_safety_rep = (first.pk, first.version)
+    leader = login(round_2024.leader_a)
+    assert _post_answer(leader, "q02", "", seen=(first.pk, first.version)).status_code == 200
+    assert _post_answer(leader, "q02", "no", seen=None).status_code == 200
+    again = Answer.objects.get(response=response, question__key="q02")
+    assert (again.value, again.version) == ("no", 1)  # the same version number
+
+    stale = _post_answer(login(round_2024.safety_a), "q02", "dont_know", seen=seen_by_safety_rep)
+
+    assert stale.status_code == 409
+    assert Answer.objects.get(response=response, question__key="q02").value == "no"
+
+
+def test_a_stale_save_of_a_cleared_answer_given_again_is_refused(response, round_2024):
+    """Issue 9, finding 5, the service: a page that saw an answer since cleared and given
+    again is refused, although the new answer has the version it saw."""
+    first = save(response, "q02", "yes", round_2024.leader_a)
+    save(response, "q02", "", round_2024.leader_a)
+    again = save(response, "q02", "no", round_2024.leader_a, version=0)
+    assert again.version == first.version and again.pk != first.pk
+
+    with pytest.raises(services.AnswerConflict) as refused:
+        services.answer_save(
+            response=response,
+            question=question("q02"),
+            row_key="",
+            value="dont_know",
+            seen_answer_id=first.pk,
+            seen_version=first.version,
+            user=round_2024.safety_a,
+        )
+
+    assert refused.value.current == again
+    assert Answer.objects.get(response=response, question__key="q02").value == "no"
+    # and a page that saw the answer removed (no answer) is refused too
+    with pytest.raises(services.AnswerConflict):
+        save(response, "q02", "dont_know", round_2024.safety_a, version=0)
+
+
+def test_a_stale_page_of_a_question_removed_and_added_back_is_refused(response, round_2024, login):
+    """Issue 9, finding 5: the form names a question by its key, and a question without
+    answers may be removed and added back with the same key; the answer a page saw of the
+    old question is not the new question's answer."""
+    from reporting import editor
+
+    first = save(response, "q12", "Faste møter", round_2024.leader_a)
+    seen = (first.pk, first.version)
+    save(response, "q12", "", round_2024.leader_a)
+    old = question("q12")
+    spec = {
+        "questionnaire": old.questionnaire,
+        "key": "q12",
+        "number": old.number,
+        "section": old.section,
+        "order": old.order,
+        "type": old.type,
+        "text_nb": old.text_nb,
+        "text_en": old.text_en,
+        "required": old.required,
+    }
+    editor.question_remove(question=old)
+    editor.question_save(**spec)
+    again = save(response, "q12", "Månedlige møter", round_2024.leader_a)
+    assert (again.version, again.question_id) == (first.version, question("q12").pk)
+
+    stale = _post_answer(login(round_2024.safety_a), "q12", "Ingen", seen=seen)
+
+    assert stale.status_code == 409
+    assert Answer.objects.get(response=response, question__key="q12").value == "Månedlige møter"
+
+
+def test_a_stale_page_of_a_response_imported_again_is_refused(round_2024, login):
+    """Issue 9, finding 5: importing a year again (--replace) makes the imported responses
+    anew, with answers at version 1; a page that saw a reopened imported response's answer
+    is refused on the new one."""
+    responses_import(year=YEAR, text="unit_code,q02\nikj,yes\n", source="old.csv")
+    imported = Response.objects.get(unit=round_2024.ikj)
+    services.response_reopen(response=imported, reason="Feil", user=round_2024.hse_staff)
+    first = Answer.objects.get(response=imported, question__key="q02")
+    seen = (first.pk, first.version)
+    responses_import(year=YEAR, text="unit_code,q02\nikj,no\n", source="new.csv", replace=True)
+    anew = Response.objects.get(unit=round_2024.ikj)
+    services.response_reopen(response=anew, reason="Feil igjen", user=round_2024.hse_staff)
+    assert Answer.objects.get(response=anew, question__key="q02").version == first.version
+
+    stale = _post_answer(login(round_2024.leader_b), "q02", "dont_know", seen=seen, code="ikj")
+
+    assert stale.status_code == 409
+    assert Answer.objects.get(response=anew, question__key="q02").value == "no"
