@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from hms.admin import VersionedAdmin
+
 from .models import (
     HseGoal,
     MainSafetyArea,
@@ -35,7 +37,7 @@ class RoleInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin):
+class UnitAdmin(VersionedAdmin):
     list_display = [
         "code",
         "name_nb",
@@ -63,6 +65,6 @@ class RoleAssignmentAdmin(SimpleHistoryAdmin):
 admin.site.register(UnitSuccession)
 admin.site.register(MainSafetyArea)
 admin.site.register(SafetyArea)
-admin.site.register(HseGoal, SimpleHistoryAdmin)
-admin.site.register(TaskDelegation, SimpleHistoryAdmin)
-admin.site.register(SafetyMeeting, SimpleHistoryAdmin)
+admin.site.register(HseGoal, VersionedAdmin)
+admin.site.register(TaskDelegation, VersionedAdmin)
+admin.site.register(SafetyMeeting, VersionedAdmin)
