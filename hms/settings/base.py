@@ -280,6 +280,13 @@ HMS_MIN_SAFETY_MEETINGS_PER_YEAR = 4
 # in RGB (twice that while it is turned upright and re-encoded). Their size in bytes is
 # limited in deviations.services (PHOTO_MAX_BYTES).
 HMS_DEVIATION_PHOTO_MAX_PIXELS = env.int("HMS_DEVIATION_PHOTO_MAX_PIXELS", default=60_000_000)
+# All the photos of one report together, in pixels, read from their headers before any is
+# decoded; they are then decoded one at a time. 100 MP takes five 20 MP photos, or one at
+# the limit above and a few phone photos, and bounds the work of one report (five 60 MP
+# PNGs of under 1 MB each took 13 s and 700 MB of a worker's memory).
+HMS_DEVIATION_PHOTOS_MAX_PIXELS_PER_REQUEST = env.int(
+    "HMS_DEVIATION_PHOTOS_MAX_PIXELS_PER_REQUEST", default=100_000_000
+)
 
 # --- E-mail ----------------------------------------------------------------------------
 # EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:password@smtp.example.org:587;
