@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hms.documents import document_check
 from units.models import Role, RoleAssignment, Unit, User
 
 from .answer_codes import codes_for
@@ -297,21 +298,11 @@ def response_reopen(*, response: Response, reason: str, user: User) -> Response:
         return locked
 
 
-# The first bytes of each accepted type: a renamed executable is refused.
-SIGNATURES = {
-    "pdf": (b"%PDF-",),
-    "docx": (b"PK\x03\x04",),
-    "xlsx": (b"PK\x03\x04",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-}
-
-
 def attachment_add(
     *, response: Response, kind: str, upload: UploadedFile, user: User
 ) -> Attachment:
-    """Attach a document (PDF, DOCX, XLSX or an image, up to the size limit)."""
+    """Attach a document (PDF, DOCX, XLSX or an image, up to the size limit), whose content
+    is of the type its extension says (`hms.documents.document_check`)."""
     name = PurePath(upload.name or "").name[:200]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in settings.HMS_ATTACHMENT_EXTENSIONS:
@@ -327,10 +318,13 @@ def attachment_add(
         )
     if size == 0:
         raise ValidationError(_("The file is empty."))
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(SIGNATURES.get(extension, (b"",))):
-        raise ValidationError(_("The file's content does not match its type."))
+    document_check(
+        upload,
+        name=name,
+        extension=extension,
+        size=size,
+        max_pixels=settings.HMS_DEVIATION_PHOTO_MAX_PIXELS,
+    )
     with transaction.atomic():
         locked = Response.objects.select_for_update().get(pk=response.pk)
         if locked.status != ResponseStatus.DRAFT:

@@ -3,11 +3,17 @@ submission by the leader, confirmation by the safety rep, reopening, attachments
 may do what."""
 
 import datetime
+import io
+import re
+import struct
+import zipfile
+import zlib
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image, ImageFile
 
 from reporting import responses as services
 from reporting.demo import seed_questionnaires
@@ -22,7 +28,7 @@ from reporting.models import (
 )
 
 YEAR = 2024
-PDF = b"%PDF-1.4\n% test\n"
+PDF = b"%PDF-1.4\n% test\n%%EOF\n"
 
 
 @pytest.fixture
@@ -36,6 +42,20 @@ def round_2024(org):
     )
     rnd.units.set([org.ibi, org.ikj])
     return org
+
+
+@pytest.fixture
+def no_decoding(monkeypatch):
+    """Records every image Pillow decodes."""
+    decoded = []
+    load = ImageFile.ImageFile.load
+
+    def recording_load(image):
+        decoded.append(image.size)
+        return load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
+    return decoded
 
 
 @pytest.fixture
@@ -542,3 +562,141 @@ def test_a_stale_page_of_a_response_imported_again_is_refused(round_2024, login)
 
     assert stale.status_code == 409
     assert Answer.objects.get(response=anew, question__key="q02").value == "no"
+
+
+# --- issue 9, finding 8: attachments are what their extension says ---------------------
+
+
+def office_file(extension: str, *, parts=None, extra=()) -> bytes:
+    """A minimal DOCX or XLSX: a zip with [Content_Types].xml and the main part."""
+    main = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}[extension]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in parts if parts is not None else ["[Content_Types].xml", main, *extra]:
+            archive.writestr(name, "<?xml version='1.0'?><x/>")
+    return buffer.getvalue()
+
+
+def zip_bomb(extension: str) -> bytes:
+    """A DOCX or XLSX whose one extra member unpacks from about 200 KB to 201 MB."""
+    buffer = io.BytesIO(office_file(extension))
+    with (
+        zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("word/media/zeros.bin", "w") as member,
+    ):
+        for _ in range(201):
+            member.write(bytes(1024 * 1024))
+    return buffer.getvalue()
+
+
+def image_bytes(image_format: str, size=(40, 30)) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new("RGB", size, (200, 30, 30))
+    if image_format == "MPO":
+        image.save(buffer, format="MPO", save_all=True, append_images=[image.resize((8, 6))])
+    else:
+        image.save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def png_of(width: int, height: int) -> bytes:
+    """A valid black-and-white PNG that claims `width` × `height` pixels in a few KB."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    row = b"\x00" * (1 + (width + 7) // 8)
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+def attach(response, user, name, content):
+    return services.attachment_add(
+        response=response,
+        kind="action_plan",
+        upload=SimpleUploadedFile(name, content),
+        user=user,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("plan.pdf", PDF),
+        ("plan.pdf", b"%PDF-1.7\n" + b"x" * 5000 + b"\n%%EOF\r\n"),
+        ("plan.docx", office_file("docx")),
+        ("plan.xlsx", office_file("xlsx")),
+        ("plan.png", image_bytes("PNG")),
+        ("plan.jpg", image_bytes("JPEG")),
+        ("plan.jpeg", image_bytes("JPEG")),
+        ("phone.jpg", image_bytes("MPO")),  # a phone's JPEG with a second image
+    ],
+)
+def test_attachments_of_each_type_are_accepted(
+    response, round_2024, settings, tmp_path, name, content
+):
+    settings.MEDIA_ROOT = tmp_path
+    attachment = attach(response, round_2024.leader_a, name, content)
+    assert (attachment.name, attachment.size) == (name, len(content))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        # a PDF's first bytes and no end: a truncated upload, or something else
+        ("plan.pdf", b"%PDF-1.4\n" + b"x" * 5000, "plan.pdf is not a complete PDF document"),
+        ("plan.pdf", b"MZ" + b"x" * 100 + b"%%EOF", "plan.pdf is not a PDF document"),
+        # any zip passed the 8-byte signature as a DOCX or XLSX
+        ("plan.docx", b"PK\x03\x04" + b"\x00" * 100, "plan.docx is not a Word document"),
+        ("plan.docx", office_file("docx", parts=["word/document.xml"]), "is not a Word document"),
+        ("plan.docx", office_file("xlsx"), "plan.docx is not a Word document (DOCX)"),
+        ("plan.xlsx", office_file("docx"), "plan.xlsx is not an Excel workbook (XLSX)"),
+        ("plan.xlsx", zip_bomb("xlsx"), "plan.xlsx unpacks to more than 200 MB or 2"),
+        (
+            "plan.xlsx",
+            office_file("xlsx", extra=[f"xl/media/{i}.xml" for i in range(2000)]),
+            "unpacks to more than 200 MB or 2",
+        ),
+        ("plan.xlsx", office_file("xlsx", extra=["xl/vbaProject.bin"]), "contains macros"),
+        ("plan.docx", office_file("docx", extra=["word/vbaProject.bin"]), "contains macros"),
+        # an image's signature and nothing after it, another type, or a decompression bomb
+        ("plan.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "plan.png is not a PNG image"),
+        ("plan.png", image_bytes("JPEG"), "plan.png is not a PNG image"),
+        ("plan.jpg", image_bytes("PNG"), "plan.jpg is not a JPEG image"),
+        ("plan.jpg", b"\xff\xd8\xff" + b"\x00" * 100, "plan.jpg is not a JPEG image"),
+        ("plan.png", png_of(13000, 13000), "plan.png has more than 60 megapixels"),
+    ],
+)
+def test_attachments_are_checked_by_their_real_type(
+    english, response, round_2024, settings, tmp_path, no_decoding, name, content, message
+):
+    """Issue 9, finding 8: attachments were checked by their first 8 bytes only: a zip of
+    anything passed as a Word document, a truncated PDF as a PDF. Each type is checked by
+    its content, the extension must match it, and nothing is unpacked or decoded."""
+    settings.MEDIA_ROOT = tmp_path
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        attach(response, round_2024.leader_a, name, content)
+    assert not Attachment.objects.exists()
+    assert no_decoding == []
+
+
+def test_a_refused_attachment_on_the_page_names_the_file(
+    response, round_2024, login, settings, tmp_path
+):
+    """Issue 9, finding 8: the page says which file was refused and why, in Norwegian."""
+    settings.MEDIA_ROOT = tmp_path
+    page = login(round_2024.leader_a).post(
+        url("attachment_upload"),
+        {"kind": "action_plan", "file": SimpleUploadedFile("Mål 2024.docx", office_file("xlsx"))},
+    )
+    assert page.status_code == 422
+    assert page.context["attachment_form"].errors["file"] == [
+        "Mål 2024.docx er ikke et Word-dokument (DOCX): innholdet stemmer ikke med filtypen."
+    ]
+    assert not Attachment.objects.exists()
