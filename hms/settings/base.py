@@ -67,6 +67,9 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that what it refuses still gets the headers of those above; nothing above
+    # reads the body before it (Django's CSRF check reads it after every middleware).
+    "hms.middleware.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "hms.urls"
@@ -287,6 +290,18 @@ HMS_DEVIATION_PHOTO_MAX_PIXELS = env.int("HMS_DEVIATION_PHOTO_MAX_PIXELS", defau
 HMS_DEVIATION_PHOTOS_MAX_PIXELS_PER_REQUEST = env.int(
     "HMS_DEVIATION_PHOTOS_MAX_PIXELS_PER_REQUEST", default=100_000_000
 )
+
+# --- Request size ----------------------------------------------------------------------
+# A request with a larger body is refused (413, `hms.middleware.RequestSizeLimitMiddleware`)
+# from its Content-Length, before the body is read: 55 MiB is the five photos of a
+# deviation report at their limit of 10 MB each, and the form. The proxy in front of the
+# app (docker-compose) refuses larger bodies first, with the same limit.
+HMS_REQUEST_MAX_BYTES = env.int("HMS_REQUEST_MAX_BYTES", default=55 * 1024 * 1024)
+# The form fields of a request, without its files, that Django holds in memory while it
+# reads them (urlencoded: the whole body). Set above what a text field may hold (128 KiB
+# and the rest of the form reach the form, which names the field that is too long) and
+# well below Django's 2.5 MB; more answers 413 with a page that says so (hms.views).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 192 * 1024
 
 # --- E-mail ----------------------------------------------------------------------------
 # EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:password@smtp.example.org:587;
