@@ -292,6 +292,15 @@ def test_saving_answers_with_the_new_status_and_version_only(response, round_202
     body = saved.content.decode()
     assert 'id="a-q02-version"' in body and 'value="1"' in body and "hx-swap-oob" in body
     assert "Leader A" in body
+    # the page learns the new answer's id too, so that its next save is not a conflict
+    answer = Answer.objects.get(response=response, question__key="q02")
+    assert f'name="answer" value="{answer.pk}" id="a-q02-answer" hx-swap-oob="true"' in body
+    again = _post_answer(client, "q02", "no", seen=(answer.pk, 1))
+    assert again.status_code == 200
+    assert Answer.objects.get(pk=answer.pk).value == "no"
+    cleared = _post_answer(client, "q02", "", seen=(answer.pk, 2)).content.decode()
+    assert 'name="answer" value="" id="a-q02-answer"' in cleared
+    assert 'value="0" id="a-q02-version"' in cleared
 
 
 def test_a_conflicting_save_answers_409_with_their_answer_and_mine(
@@ -310,6 +319,9 @@ def test_a_conflicting_save_answers_409_with_their_answer_and_mine(
     body = refused.content.decode()
     assert 'value="no" id="a-q02-no" checked' in body  # theirs, as saved
     assert "Safety A changed this answer" in body
+    theirs = Answer.objects.get(response=response, question__key="q02")
+    # the form now carries theirs: saving again knowingly replaces it
+    assert f'name="answer" value="{theirs.pk}" id="a-q02-answer"' in body
     assert Answer.objects.get(response=response, question__key="q02").value == "no"
 
 
