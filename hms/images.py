@@ -15,6 +15,7 @@ it is a JPEG, and its first image is the photo.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -23,13 +24,17 @@ from typing import IO
 from django.utils import formats
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
-# What a broken, truncated or hostile image file raises in Pillow.
+# What a broken, truncated or hostile image file raises in Pillow (which itself takes
+# SyntaxError, IndexError, TypeError and struct.error to mean "not this format").
 IMAGE_ERRORS: tuple[type[Exception], ...] = (
     UnidentifiedImageError,
     OSError,
     SyntaxError,
     ValueError,
     EOFError,
+    IndexError,
+    TypeError,
+    struct.error,
     Image.DecompressionBombError,
 )
 # The formats Pillow reports that are saved as another: an MPO is a JPEG with more images.
@@ -75,8 +80,8 @@ def _open(file: IO[bytes], formats: Iterable[str]) -> Image.Image:
 
 def image_header(file: IO[bytes], *, formats: Iterable[str]) -> ImageHeader:
     """The format and size of the image in `file`, one of `formats` (Pillow's names; what
-    opens as a JPEG may be an MPO), from its header, and the file checked for what can be checked
-    without decoding it (Pillow's `verify`: a PNG's checksums, say). Raises one of
+    opens as a JPEG may be an MPO), from its header, and the file checked for what can be
+    checked without decoding it (Pillow's `verify`: a PNG's checksums, say). Raises one of
     `IMAGE_ERRORS` for a file that is not such an image."""
     with _open(file, formats) as probe:
         image_format = str(probe.format)
@@ -146,9 +151,9 @@ ORIENTATIONS = {
 }
 
 
-def _upright(image: Image.Image, orientation: int) -> Image.Image:
-    """Turned as its EXIF orientation says it is to be shown."""
-    method = ORIENTATIONS.get(orientation)
+def _upright(image: Image.Image, orientation: object) -> Image.Image:
+    """Turned as its EXIF orientation (whatever the file says) says it is to be shown."""
+    method = ORIENTATIONS.get(orientation) if isinstance(orientation, int) else None
     return image.transpose(method) if method is not None else image
 
 
@@ -170,7 +175,7 @@ def image_reencode(file: IO[bytes], *, header: ImageHeader, quality: int = 90) -
     in memory once, twice while it is turned or converted, and freed on return. Raises one
     of `IMAGE_ERRORS` for a file that cannot be decoded."""
     with _open(file, [header.format]) as opened:
-        orientation = int(opened.getexif().get(ExifTags.Base.Orientation, 1) or 1)
+        orientation = opened.getexif().get(ExifTags.Base.Orientation, 1)
         icc_profile = opened.info.get("icc_profile")
         opened.load()  # the first image only
         image: Image.Image = opened

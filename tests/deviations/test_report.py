@@ -1196,3 +1196,29 @@ def test_photos_are_decoded_one_at_a_time(org, loads):
     """Issue 9, finding 8: each photo is decoded, re-encoded and freed before the next."""
     report(org.outsider, org.ibi, photos=[image_file(f"{i}.jpg") for i in range(3)])
     assert loads == [0, 0, 0]
+
+
+def test_a_hostile_or_broken_photo_is_refused_or_kept_never_a_crash(org):
+    """Issue 9, finding 8: a header that reads well over pixels that do not decode is
+    refused with the usual message; an EXIF orientation that is not a number is ignored."""
+    whole = image_file("whole.jpg", size=(400, 300)).read()
+    truncated = SimpleUploadedFile("cut.jpg", whole[: len(whole) // 2], "image/jpeg")
+    with pytest.raises(ValidationError) as error:
+        report(org.outsider, org.ibi, photos=[truncated])
+    assert error.value.message_dict["photos"] == ["cut.jpg is not a JPEG, PNG or WebP image."]
+
+    # EXIF (big-endian TIFF) with one entry: Orientation (0x0112) as 4 bytes of text
+    exif = (
+        b"Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08"
+        + struct.pack(">H", 1)
+        + struct.pack(">HHI", 0x0112, 2, 4)
+        + b"abc\x00"
+        + struct.pack(">I", 0)
+    )
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30)).save(buffer, format="JPEG", exif=exif)
+    odd = SimpleUploadedFile("odd.jpg", buffer.getvalue(), "image/jpeg")
+    deviation, _ = report(org.outsider, org.ibi, photos=[odd])
+    (data,) = _stored(deviation)
+    with Image.open(io.BytesIO(data)) as stored:
+        assert stored.size == (40, 30)
