@@ -63,6 +63,7 @@ THREADS = 8
 DURATION = 20.0
 KEYS = ["q02", "q03", "q05", "q09", "q10", "q11", "q15", "q16", "q27", "q28"]
 VERSION = re.compile(r'value="(\d+)" id="a-(q\d+)-version"')
+ANSWER_ID = re.compile(r'value="(\d*)" id="a-(q\d+)-answer"')
 
 
 def _draft_units(count: int) -> tuple[list[tuple[int, str]], list[int]]:
@@ -96,10 +97,11 @@ def save_alone(unit_id: int, code: str) -> tuple[float, int]:
     client.force_login(leader, backend="django.contrib.auth.backends.ModelBackend")
     url = f"/reporting/{YEAR}/units/{code}/answer/"
     versions = dict.fromkeys(KEYS, 0)
-    for key, version in Answer.objects.filter(
+    answer_ids: dict[str, int | str] = dict.fromkeys(KEYS, "")
+    for key, answer_id, version in Answer.objects.filter(
         response__unit_id=unit_id, response__questionnaire__year=YEAR, question__key__in=KEYS
-    ).values_list("question__key", "version"):
-        versions[key] = version
+    ).values_list("question__key", "pk", "version"):
+        versions[key], answer_ids[key] = version, answer_id
     times, queries = [], 0
     for n in range(60):
         key = KEYS[n % len(KEYS)]
@@ -108,7 +110,13 @@ def save_alone(unit_id: int, code: str) -> tuple[float, int]:
             start = time.perf_counter()
             answer = client.post(
                 url,
-                {"question": key, "row": "", "value": value, "version": versions[key]},
+                {
+                    "question": key,
+                    "row": "",
+                    "value": value,
+                    "answer": answer_ids[key],
+                    "version": versions[key],
+                },
                 HTTP_HX_REQUEST="true",
                 HTTP_HOST="127.0.0.1",
             )
@@ -116,6 +124,8 @@ def save_alone(unit_id: int, code: str) -> tuple[float, int]:
         assert answer.status_code == 200, answer.status_code
         for version, saved in VERSION.findall(answer.content.decode()):
             versions[saved] = int(version)
+        for answer_id, saved in ANSWER_ID.findall(answer.content.decode()):
+            answer_ids[saved] = answer_id
         queries = len(ctx.captured_queries)
     return statistics.median(times[5:]) * 1000, queries
 
@@ -183,12 +193,19 @@ def _load(units: list[tuple[int, str]]) -> dict[str, float]:
             cookie = f"{settings.SESSION_COOKIE_NAME}={session}; csrftoken={token}"
             url = f"http://127.0.0.1:{port}/reporting/{YEAR}/units/{code}/answer/"
             versions = dict.fromkeys(KEYS, 0)
+            answer_ids: dict[str, str] = dict.fromkeys(KEYS, "")
             n = index
             while time.perf_counter() < stop:
                 key = KEYS[n % len(KEYS)]
                 value = ("yes", "no", "dont_know")[n % 3]
                 body = urllib.parse.urlencode(
-                    {"question": key, "row": "", "value": value, "version": versions[key]}
+                    {
+                        "question": key,
+                        "row": "",
+                        "value": value,
+                        "answer": answer_ids[key],
+                        "version": versions[key],
+                    }
                 ).encode()
                 request = urllib.request.Request(
                     url,
@@ -219,8 +236,10 @@ def _load(units: list[tuple[int, str]]) -> dict[str, float]:
                 with lock:
                     latencies.append(elapsed)
                     failures[0] += not ok
-                for version, saved in re.findall(r'value="(\d+)" id="a-(q\d+)-version"', text):
+                for version, saved in VERSION.findall(text):
                     versions[saved] = int(version)
+                for answer_id, saved in ANSWER_ID.findall(text):
+                    answer_ids[saved] = answer_id
                 n += 1
 
         threads = [

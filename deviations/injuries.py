@@ -12,7 +12,10 @@
 - Diagnosis and medical details are shown, and may be recorded, only with the injured
   person's recorded consent. Withdrawing consent blanks them in the history too.
 - Saving is versioned (`hms.concurrency`): a save from a stale page, or a second person
-  recording the same injury at once, is refused with `ConflictError`.
+  recording the same injury at once, is refused with `ConflictError`. The page names the
+  injury by its report's reference, not by the injury's id; an injury is never deleted
+  but with its report, and nothing deletes reports, so the injury a page saw is the one
+  there. Should it be gone all the same, a page that saw it records none afresh.
 """
 
 from __future__ import annotations
@@ -198,6 +201,14 @@ def injury_save(
     with transaction.atomic():
         current = _locked_injury(deviation)
         if current is None:
+            if expected_version:
+                raise ValidationError(
+                    _(
+                        "The injury you opened is no longer recorded. Reload the page to "
+                        "record it again."
+                    ),
+                    code="gone",
+                )
             return _injury_create(deviation=deviation, user=user, values=values)
         if current.version != expected_version:
             raise ConflictError(current)

@@ -2,7 +2,7 @@
 reporter when it is closed (a notice in the outbox, `hms.outbox`).
 
 Anonymous means nothing stored: no reporter, no user in the history, no name in the photo
-files (they are re-encoded without their metadata and get random names), and the receipt
+files (they are re-encoded from their pixels alone and get random names), and the receipt
 code only as a SHA-256 hash.
 """
 
@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import io
 import os
 import re
 import secrets
 import uuid
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -28,11 +26,12 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Length
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
+from hms.images import IMAGE_ERRORS, ImageHeader, image_header, image_reencode, megapixels
 from hms.models import Notice
 from hms.outbox import notice_write
 from units.models import Role, Unit
@@ -48,6 +47,8 @@ if TYPE_CHECKING:
 DEVIATION_DAYS_TO_CLOSE = 30
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_COUNT = 5
+# The formats a photo is kept in, with their extensions; a phone's MPO opens as a JPEG
+# and is kept as the JPEG of its first image (`hms.images`).
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 # A phone's clock may run a little ahead of the server's.
 FUTURE_GRACE = datetime.timedelta(minutes=5)
@@ -55,13 +56,6 @@ FUTURE_GRACE = datetime.timedelta(minutes=5)
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 RECEIPT_LENGTH = 12
 REFERENCE_ATTEMPTS = 5
-_IMAGE_ERRORS = (
-    UnidentifiedImageError,
-    OSError,
-    SyntaxError,
-    ValueError,
-    Image.DecompressionBombError,
-)
 
 
 def receipt_hash(code: str) -> str:
@@ -131,30 +125,18 @@ def coordinator_for(unit: Unit, *, on: datetime.date) -> User | None:
     return holders[unit.pk][0] if holders[unit.pk] else None
 
 
-def _image_open(data: bytes, formats: Iterable[str]) -> Image.Image:
-    """Pillow's lazy open: reads the header (size, format), decodes nothing. Pillow's own
-    decompression-bomb warning is silenced: the photo limit in pixels is checked by the
-    caller, and lower."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        return Image.open(io.BytesIO(data), formats=list(formats))
-
-
-def _photos_probe(photos: Sequence[UploadedFile]) -> list[tuple[str, bytes, str]]:
-    """Name, content and format of each photo, after the checks that need no decoding:
-    how many, how large in bytes and in pixels, and the image type, from each file's
-    header, so that a decompression bomb is refused before it takes memory. Raises
-    ValidationError with one message per bad photo."""
+def _photos_probe(photos: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str, ImageHeader]]:
+    """Each photo with its name and header, after the checks that need no decoding: how
+    many, how large in bytes and in pixels, each and all of them together, and the image
+    type, from each file's header, so that a decompression bomb, or a handful of photos
+    that would take a worker's memory together, is refused before anything is decoded.
+    Raises ValidationError with one message per bad photo."""
     if len(photos) > PHOTO_MAX_COUNT:
         raise ValidationError(
             _("At most %(count)d photos per report.") % {"count": PHOTO_MAX_COUNT},
             code="too_many",
         )
     max_pixels: int = settings.HMS_DEVIATION_PHOTO_MAX_PIXELS
-    megapixels = max_pixels / 1_000_000
-    max_megapixels = formats.number_format(
-        int(megapixels) if megapixels.is_integer() else megapixels
-    )
     probed = []
     errors = []
     for photo in photos:
@@ -170,25 +152,14 @@ def _photos_probe(photos: Sequence[UploadedFile]) -> list[tuple[str, bytes, str]
             continue
         too_many_pixels = ValidationError(
             _("%(name)s has more than %(max)s megapixels. Choose a smaller photo.")
-            % {"name": name, "max": max_megapixels},
+            % {"name": name, "max": megapixels(max_pixels)},
             code="too_many_pixels",
         )
         try:
-            photo.seek(0)
-            data = photo.read()
-            with _image_open(data, PHOTO_FORMATS) as probe:
-                image_format = probe.format
-                width, height = probe.size
-                if width * height > max_pixels:
-                    raise too_many_pixels
-                probe.verify()
-            if image_format not in PHOTO_FORMATS:
-                raise UnidentifiedImageError(image_format)
-        except ValidationError as error:
-            errors.append(error)
+            header = image_header(photo, formats=PHOTO_FORMATS)
         except Image.DecompressionBombError:  # beyond even Pillow's own limit
             errors.append(too_many_pixels)
-        except _IMAGE_ERRORS:
+        except IMAGE_ERRORS:
             errors.append(
                 ValidationError(
                     _("%(name)s is not a JPEG, PNG or WebP image.") % {"name": name},
@@ -196,7 +167,22 @@ def _photos_probe(photos: Sequence[UploadedFile]) -> list[tuple[str, bytes, str]
                 )
             )
         else:
-            probed.append((name, data, image_format))
+            if header.pixels > max_pixels:
+                errors.append(too_many_pixels)
+            else:
+                probed.append((photo, name, header))
+    budget: int = settings.HMS_DEVIATION_PHOTOS_MAX_PIXELS_PER_REQUEST
+    if sum(header.pixels for _photo, _name, header in probed) > budget:
+        errors.append(
+            ValidationError(
+                _(
+                    "Together the photos have more than %(max)s megapixels. Send fewer "
+                    "photos, or smaller ones."
+                )
+                % {"max": megapixels(budget)},
+                code="too_many_pixels_together",
+            )
+        )
     if errors:
         raise ValidationError(errors)
     return probed
@@ -230,29 +216,23 @@ def report_categories_validate(categories: Iterable[Category], *, day: datetime.
 
 
 def _clean_photos(photos: Sequence[UploadedFile]) -> list[tuple[bytes, str]]:
-    """Each photo checked (`_photos_probe`), then decoded and re-encoded without its
-    metadata (EXIF may hold the owner's name and the GPS position). Raises
+    """Each photo checked (`_photos_probe`), then decoded and re-encoded from its pixels
+    alone (`hms.images.image_reencode`: EXIF may hold the owner's name and the GPS
+    position, a comment or colour profile anything at all), one at a time. Raises
     ValidationError on `photos`."""
     try:
         probed = _photos_probe(photos)
     except ValidationError as error:
         raise ValidationError({"photos": error.error_list}) from None
     cleaned = []
-    for name, data, image_format in probed:
+    for photo, name, header in probed:
         try:
-            with _image_open(data, [image_format]) as image:
-                image.load()
-                upright = ImageOps.exif_transpose(image)
-                if image_format == "JPEG" and upright.mode not in ("RGB", "L"):
-                    upright = upright.convert("RGB")
-                out = io.BytesIO()
-                options: dict[str, object] = {"quality": 90} if image_format != "PNG" else {}
-                upright.save(out, format=image_format, **options)
-        except _IMAGE_ERRORS:
+            data = image_reencode(photo, header=header)
+        except IMAGE_ERRORS:
             raise ValidationError(
                 {"photos": _("%(name)s is not a JPEG, PNG or WebP image.") % {"name": name}}
             ) from None
-        cleaned.append((out.getvalue(), PHOTO_FORMATS[image_format]))
+        cleaned.append((data, PHOTO_FORMATS[header.format]))
     return cleaned
 
 

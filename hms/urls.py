@@ -18,3 +18,6 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+# Form data beyond Django's limits answers 413 with a page of ours (hms.views.bad_request).
+handler400 = "hms.views.bad_request"

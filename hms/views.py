@@ -1,13 +1,16 @@
-"""Project-level pages: home, language switch, health check."""
+"""Project-level pages: home, language switch, health check, and the answer to a request
+that is too large."""
 
 import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
@@ -92,3 +95,27 @@ def healthz(request: HttpRequest) -> JsonResponse:
     else:
         status = "ok"
     return JsonResponse({"status": status, **checks}, status=503 if status == "down" else 200)
+
+
+def request_too_large(request: HttpRequest, *, reason: str) -> HttpResponse:
+    """413: the request was larger than this service takes. `reason`: "size", the whole
+    body over `HMS_REQUEST_MAX_BYTES`; "fields", its form fields over
+    `DATA_UPLOAD_MAX_MEMORY_SIZE` or too many of them; "files", too many files. Nothing
+    was saved."""
+    return render(
+        request,
+        "413.html",
+        {"reason": reason, "max_mb": settings.HMS_REQUEST_MAX_BYTES // (1024 * 1024)},
+        status=413,
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400, except for form data beyond Django's limits, which answers 413 with a
+    page that says what to do (a text too long, too many fields or files) instead of "Bad
+    Request"."""
+    if isinstance(exception, TooManyFilesSent):
+        return request_too_large(request, reason="files")
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent):
+        return request_too_large(request, reason="fields")
+    return defaults.bad_request(request, exception)

@@ -4,8 +4,15 @@ attachments.
 
 Saving an answer takes the response row `FOR UPDATE`, so two people answering the same
 response are serialised on that row for the few milliseconds a save takes; the answer's
-`version` tells whether the person saving saw the latest value. A stale save is refused
-with the value it would have overwritten (`AnswerConflict`), never applied silently.
+id and `version` tell whether the person saving saw the latest value. A stale save is
+refused with the value it would have overwritten (`AnswerConflict`), never applied
+silently.
+
+A page names an answer by its natural key (year, unit, question key, matrix row key), and
+a cleared answer's row is deleted, so a later answer of the same question is a new row
+whose version starts again at 1. The version alone would then match what a page saw of
+the cleared answer; the answer's id never does (ids are not reused), so a page carries
+both and a save is checked against both.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hms.documents import document_check
 from units.models import Role, RoleAssignment, Unit, User
 
 from .answer_codes import codes_for
@@ -107,13 +115,17 @@ def answer_save(
     question: Question,
     row_key: str,
     value: str,
+    seen_answer_id: int | None,
     seen_version: int,
     user: User,
 ) -> Answer | None:
     """Save one answer (a matrix row's answer when `row_key` is given) as `user`.
 
-    `seen_version` is the version of the answer the user last saw (0: no answer). An empty
-    value removes the answer. Returns the answer as saved (None when removed).
+    `seen_answer_id` and `seen_version` are the id and version of the answer the user
+    last saw (None and 0: no answer); a save is applied only when the answer is still
+    that one at that version, so a page that saw an answer since cleared and given again
+    is refused although the new answer's version number may be the same. An empty value
+    removes the answer. Returns the answer as saved (None when removed).
 
     Raises `ValidationError` for a value outside the question's codes, an unknown row, a
     follow-up whose parent's answer hides it, or the typed-not question q01;
@@ -146,8 +158,8 @@ def answer_save(
                     _("This follow-up is hidden by the answer to the question it follows.")
                 )
         current = Answer.objects.filter(response=locked, question=question, row=row).first()
-        current_version = current.version if current else 0
-        if current_version != seen_version:
+        current_seen = (current.pk, current.version) if current is not None else (None, 0)
+        if current_seen != (seen_answer_id, seen_version):
             if current is not None and current.value == cleaned:
                 return current  # both gave the same answer: nothing to refuse
             raise AnswerConflict(current)
@@ -286,21 +298,11 @@ def response_reopen(*, response: Response, reason: str, user: User) -> Response:
         return locked
 
 
-# The first bytes of each accepted type: a renamed executable is refused.
-SIGNATURES = {
-    "pdf": (b"%PDF-",),
-    "docx": (b"PK\x03\x04",),
-    "xlsx": (b"PK\x03\x04",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-}
-
-
 def attachment_add(
     *, response: Response, kind: str, upload: UploadedFile, user: User
 ) -> Attachment:
-    """Attach a document (PDF, DOCX, XLSX or an image, up to the size limit)."""
+    """Attach a document (PDF, DOCX, XLSX or an image, up to the size limit), whose content
+    is of the type its extension says (`hms.documents.document_check`)."""
     name = PurePath(upload.name or "").name[:200]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in settings.HMS_ATTACHMENT_EXTENSIONS:
@@ -316,10 +318,13 @@ def attachment_add(
         )
     if size == 0:
         raise ValidationError(_("The file is empty."))
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(SIGNATURES.get(extension, (b"",))):
-        raise ValidationError(_("The file's content does not match its type."))
+    document_check(
+        upload,
+        name=name,
+        extension=extension,
+        size=size,
+        max_pixels=settings.HMS_DEVIATION_PHOTO_MAX_PIXELS,
+    )
     with transaction.atomic():
         locked = Response.objects.select_for_update().get(pk=response.pk)
         if locked.status != ResponseStatus.DRAFT:

@@ -49,6 +49,11 @@ class AnswerCell:
         return self.answer.version if self.answer is not None else 0
 
     @property
+    def answer_id(self) -> int | str:
+        """The answer's id, which the form carries beside its version ("" for none)."""
+        return self.answer.pk if self.answer is not None else ""
+
+    @property
     def value(self) -> str:
         return self.answer.value if self.answer is not None else ""
 

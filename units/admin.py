@@ -24,6 +24,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from hms.admin import VersionedAdmin
+
 from .models import (
     HseGoal,
     MainSafetyArea,
@@ -162,7 +164,7 @@ class RoleInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin):
+class UnitAdmin(VersionedAdmin):
     list_display = [
         "code",
         "name_nb",
@@ -190,6 +192,6 @@ class RoleAssignmentAdmin(SimpleHistoryAdmin):
 admin.site.register(UnitSuccession)
 admin.site.register(MainSafetyArea)
 admin.site.register(SafetyArea)
-admin.site.register(HseGoal, SimpleHistoryAdmin)
-admin.site.register(TaskDelegation, SimpleHistoryAdmin)
-admin.site.register(SafetyMeeting, SimpleHistoryAdmin)
+admin.site.register(HseGoal, VersionedAdmin)
+admin.site.register(TaskDelegation, VersionedAdmin)
+admin.site.register(SafetyMeeting, VersionedAdmin)

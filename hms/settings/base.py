@@ -67,6 +67,9 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that what it refuses still gets the headers of those above; nothing above
+    # reads the body before it (Django's CSRF check reads it after every middleware).
+    "hms.middleware.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "hms.urls"
@@ -345,6 +348,25 @@ HMS_MIN_SAFETY_MEETINGS_PER_YEAR = 4
 # in RGB (twice that while it is turned upright and re-encoded). Their size in bytes is
 # limited in deviations.services (PHOTO_MAX_BYTES).
 HMS_DEVIATION_PHOTO_MAX_PIXELS = env.int("HMS_DEVIATION_PHOTO_MAX_PIXELS", default=60_000_000)
+# All the photos of one report together, in pixels, read from their headers before any is
+# decoded; they are then decoded one at a time. 100 MP takes five 20 MP photos, or one at
+# the limit above and a few phone photos, and bounds the work of one report (five 60 MP
+# PNGs of under 1 MB each took 13 s and 700 MB of a worker's memory).
+HMS_DEVIATION_PHOTOS_MAX_PIXELS_PER_REQUEST = env.int(
+    "HMS_DEVIATION_PHOTOS_MAX_PIXELS_PER_REQUEST", default=100_000_000
+)
+
+# --- Request size ----------------------------------------------------------------------
+# A request with a larger body is refused (413, `hms.middleware.RequestSizeLimitMiddleware`)
+# from its Content-Length, before the body is read: 55 MiB is the five photos of a
+# deviation report at their limit of 10 MB each, and the form. The proxy in front of the
+# app (docker-compose) refuses larger bodies first, with the same limit.
+HMS_REQUEST_MAX_BYTES = env.int("HMS_REQUEST_MAX_BYTES", default=55 * 1024 * 1024)
+# The form fields of a request, without its files, that Django holds in memory while it
+# reads them (urlencoded: the whole body). Set above what a text field may hold (128 KiB
+# and the rest of the form reach the form, which names the field that is too long) and
+# well below Django's 2.5 MB; more answers 413 with a page that says so (hms.views).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 192 * 1024
 
 # --- E-mail ----------------------------------------------------------------------------
 # EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:password@smtp.example.org:587;

@@ -215,6 +215,12 @@ def _swapped_cell(request: HttpRequest, context: dict[str, Any], *, status: int)
     return answer
 
 
+def _posted_int(request: HttpRequest, name: str) -> int | None:
+    """The whole number posted as `name`, or None (missing, empty or not a number)."""
+    value = request.POST.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 @require_POST
 @login_required_htmx
 def answer_save(request: HttpRequest, year: int, code: str) -> HttpResponse:
@@ -232,10 +238,9 @@ def answer_save(request: HttpRequest, year: int, code: str) -> HttpResponse:
         return HttpResponse(_("That question is not in this questionnaire."), status=422)
     row_key = request.POST.get("row", "")
     value = request.POST.get("value", "")
-    try:
-        seen_version = int(request.POST.get("version", "0"))
-    except ValueError:
-        seen_version = 0
+    # What the page saw of the answer: its id ("" for none) and version (0 for none).
+    seen_answer_id = _posted_int(request, "answer")
+    seen_version = _posted_int(request, "version") or 0
     context: dict[str, Any] = {"access": access, "year": year, "response": response}
     try:
         answer = services.answer_save(
@@ -243,6 +248,7 @@ def answer_save(request: HttpRequest, year: int, code: str) -> HttpResponse:
             question=question,
             row_key=row_key,
             value=value,
+            seen_answer_id=seen_answer_id,
             seen_version=seen_version,
             user=request.user,  # type: ignore[arg-type]
         )

@@ -371,6 +371,24 @@ def test_recording_at_the_same_moment_answers_409_not_a_crash(org, monkeypatch):
     assert Injury.objects.get(deviation=deviation).work == "First"
 
 
+def test_a_page_that_saw_an_injury_since_gone_records_none_afresh(org, injured):
+    """Issue 9, finding 5: the injury page names the injury by its report's reference. An
+    injury goes only with its report, and nothing deletes reports; should it be gone all
+    the same, a page that saw it (version 1) must not record a new one at version 1 that a
+    second stale page would then overwrite."""
+    deviation = injured.deviation
+    Injury.objects.filter(pk=injured.pk).delete()
+    with pytest.raises(ValidationError) as refused:
+        injury_save(
+            deviation=deviation,
+            user=org.coordinator_a,
+            values={"injured_kind": "employee", "absence": "gt3"},
+            expected_version=1,
+        )
+    assert refused.value.code == "gone"
+    assert not Injury.objects.filter(deviation=deviation).exists()
+
+
 # -- withdrawing consent -----------------------------------------------------------------
 
 

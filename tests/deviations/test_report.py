@@ -4,10 +4,12 @@ the receipt code, the closed e-mail, and the pages (new, thanks, mine, receipt, 
 from __future__ import annotations
 
 import datetime
+import gc
 import hashlib
 import io
 import os
 import struct
+import weakref
 import zlib
 
 import pytest
@@ -1015,3 +1017,253 @@ def test_the_pixel_limit_is_read_from_the_environment():
 
     assert pixel_limit("24000000").stdout.strip() == "24000000"
     assert pixel_limit("many").returncode != 0  # a bad value fails loudly
+
+
+# --- issue 9, finding 8: photos re-encoded from their pixels alone, within a budget ---------
+
+SECRET = "Kari Nordmann, Stolen laptop"
+
+
+def _srgb_profile() -> bytes:
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _gps_exif() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x013B] = SECRET  # Artist
+    exif[0x0112] = 6  # Orientation: turn 90° clockwise to show it
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (63.0, 25.0, 8.0)  # GPSLatitudeRef, GPSLatitude
+    gps[3], gps[4] = "E", (10.0, 23.0, 48.0)  # GPSLongitudeRef, GPSLongitude
+    return exif
+
+
+def jpeg_with_everything(name: str = "phone.jpg") -> SimpleUploadedFile:
+    """A JPEG with a COM comment, EXIF with the owner's name, GPS and an orientation, and
+    an ICC profile."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(
+        buffer, format="JPEG", comment=SECRET, exif=_gps_exif(), icc_profile=_srgb_profile()
+    )
+    return SimpleUploadedFile(name, buffer.getvalue(), "image/jpeg")
+
+
+def png_with_everything(name: str = "screen.png") -> SimpleUploadedFile:
+    """A PNG with tEXt, zTXt and iTXt chunks, EXIF (eXIf) and an ICC profile (iCCP)."""
+    from PIL import PngImagePlugin
+
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Author", SECRET)
+    text.add_text("Comment", SECRET, zip=True)
+    text.add_itxt("Description", SECRET)
+    buffer = io.BytesIO()
+    Image.new("RGBA", (40, 30), (30, 200, 30, 255)).save(
+        buffer, format="PNG", pnginfo=text, exif=_gps_exif(), icc_profile=_srgb_profile()
+    )
+    return SimpleUploadedFile(name, buffer.getvalue(), "image/png")
+
+
+def _stored(deviation: Deviation) -> list[bytes]:
+    stored = []
+    for photo in deviation.photos.order_by("pk"):
+        with photo.file.open("rb") as file:
+            stored.append(file.read())
+    return stored
+
+
+@pytest.mark.parametrize("anonymous", [False, True])
+def test_a_photo_is_kept_as_its_pixels_alone(org, anonymous):
+    """Issue 9, finding 8: a JPEG's comment survived the clean-up (Pillow writes the
+    image's comment again unless told otherwise), and so did a PNG's colour profile; each
+    photo is saved anew from a fresh image of its pixels: no comment, EXIF, GPS, text
+    chunks or colour profile, turned upright."""
+    identity = Identity.ANONYMOUS if anonymous else Identity.NAMED
+    deviation, _ = report(
+        org.outsider,
+        org.ibi,
+        identity=identity,
+        photos=[jpeg_with_everything(), png_with_everything()],
+    )
+
+    jpeg, png = _stored(deviation)
+    for data in (jpeg, png):
+        for trace in (SECRET.encode(), b"Kari", b"Exif", b"GPS", b"ICC_PROFILE"):
+            assert trace not in data
+    for chunk in (b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"iCCP"):
+        assert chunk not in png
+    for data, image_format in ((jpeg, "JPEG"), (png, "PNG")):
+        with Image.open(io.BytesIO(data)) as stored:
+            assert stored.format == image_format
+            assert stored.size == (30, 40)  # upright: the orientation was applied
+            assert not set(stored.info) & {"comment", "exif", "icc_profile", "Author"}
+            assert not stored.getexif()
+            red, green, _blue = stored.convert("RGB").getpixel((15, 20))
+            assert (red > 150) is (image_format == "JPEG") and (green > 150) is (
+                image_format == "PNG"
+            )
+
+
+def test_a_photo_with_a_colour_profile_is_converted_to_srgb(org, monkeypatch):
+    """Issue 9, finding 8: a photo with a colour profile keeps its colours, in sRGB, and
+    no profile; a CMYK JPEG is kept as RGB."""
+    from hms import images
+
+    converted = []
+    real = images.ImageCms.profileToProfile
+
+    def recording(image, source, target, **kwargs):
+        converted.append((image.mode, kwargs.get("outputMode")))
+        return real(image, source, target, **kwargs)
+
+    monkeypatch.setattr(images.ImageCms, "profileToProfile", recording)
+    cmyk = io.BytesIO()
+    Image.new("CMYK", (20, 10), (0, 255, 255, 0)).save(cmyk, format="JPEG")
+
+    deviation, _ = report(
+        org.outsider,
+        org.ibi,
+        photos=[jpeg_with_everything(), SimpleUploadedFile("print.jpg", cmyk.getvalue())],
+    )
+
+    assert converted == [("RGB", "RGB")]
+    for data in _stored(deviation):
+        with Image.open(io.BytesIO(data)) as stored:
+            assert stored.mode == "RGB" and "icc_profile" not in stored.info
+
+
+def mpo_file(name: str = "phone.jpg") -> SimpleUploadedFile:
+    """A phone's JPEG with a second, smaller image appended (Pillow's format "MPO")."""
+    buffer = io.BytesIO()
+    first = Image.new("RGB", (40, 30), (200, 30, 30))
+    first.save(
+        buffer,
+        format="MPO",
+        save_all=True,
+        append_images=[Image.new("RGB", (8, 6), (0, 0, 255))],
+        comment=SECRET,
+    )
+    data = buffer.getvalue()
+    with Image.open(io.BytesIO(data)) as check:
+        assert (check.format, check.n_frames) == ("MPO", 2)
+    return SimpleUploadedFile(name, data, "image/jpeg")
+
+
+def test_a_phones_mpo_jpeg_is_kept_as_the_jpeg_of_its_first_image(org, login):
+    """Issue 9, finding 8: a phone's MPO (a JPEG with a second image) was refused as "not
+    a JPEG, PNG or WebP image"; it is a JPEG, kept as its first image, on the page too."""
+    response = login(org.outsider).post(
+        reverse("deviations:new"), _form_data(org.ibi, photos=[mpo_file()])
+    )
+
+    assert response.status_code == 302
+    (photo,) = Deviation.objects.get().photos.all()
+    assert photo.file.name.endswith(".jpg")
+    (data,) = _stored(photo.deviation)
+    with Image.open(io.BytesIO(data)) as stored:
+        assert (stored.format, stored.size, getattr(stored, "n_frames", 1)) == ("JPEG", (40, 30), 1)
+        assert "comment" not in stored.info
+
+
+def test_five_60_megapixel_pngs_are_refused_before_any_is_decoded(org, no_decoding):
+    """Issue 9, finding 8: five 60-megapixel PNGs of under 1 MB each, each within the
+    limit of one photo, took 13 s and 700 MB of a worker's memory. All the photos of a
+    report together are held to a budget in pixels (100 MP), read from their headers."""
+    photos = [
+        SimpleUploadedFile(f"plan-{i}.png", png_bomb(7745, 7745), "image/png") for i in range(5)
+    ]
+    assert all(p.size < 1024 * 1024 for p in photos)
+
+    with pytest.raises(ValidationError) as error:
+        report(org.outsider, org.ibi, photos=photos)
+
+    assert error.value.message_dict["photos"] == [
+        "Together the photos have more than 100 megapixels. Send fewer photos, or smaller ones."
+    ]
+    assert no_decoding == []
+    assert not Deviation.objects.exists()
+
+
+def test_the_budget_in_pixels_of_a_report_is_a_setting(org, settings, login):
+    """Issue 9, finding 8: `HMS_DEVIATION_PHOTOS_MAX_PIXELS_PER_REQUEST`, on the page too,
+    in the user's language."""
+    settings.HMS_DEVIATION_PHOTOS_MAX_PIXELS_PER_REQUEST = 3 * 1200
+    deviation, _ = report(org.outsider, org.ibi, photos=[image_file(f"{i}.jpg") for i in range(3)])
+    assert deviation.photos.count() == 3
+
+    response = login(org.outsider).post(
+        reverse("deviations:new"),
+        _form_data(org.ibi, photos=[image_file(f"{i}.jpg") for i in range(4)]),
+    )
+
+    assert response.status_code == 400
+    with translation.override("nb"):
+        assert response.context["form"].errors["photos"] == [
+            "Bildene har til sammen mer enn 0,0036 megapiksler. Send færre eller mindre bilder."
+        ]
+    assert Deviation.objects.count() == 1
+
+
+@pytest.fixture
+def loads(monkeypatch):
+    """For each image Pillow decodes: how many other decoded images (pixels in memory:
+    a decoded file, or a copy of one turned, converted or made anew) are still there."""
+    decoding: list = []
+    others: list[int] = []
+    load = ImageFile.ImageFile.load
+    core = type(Image.new("L", (1, 1)).im)
+
+    def decoded_images() -> list[Image.Image]:
+        gc.collect()
+        return [
+            o
+            for o in gc.get_objects()
+            if isinstance(o, Image.Image) and isinstance(getattr(o, "_im", None), core)
+        ]
+
+    before = [weakref.ref(i) for i in decoded_images()]  # earlier tests' leftovers
+
+    def recording_load(image):
+        if not any(ref() is image for ref in decoding):  # its first load: decoded now
+            earlier = {id(ref()) for ref in before if ref() is not None}
+            others.append(
+                sum(1 for i in decoded_images() if i is not image and id(i) not in earlier)
+            )
+            decoding.append(weakref.ref(image))
+        return load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
+    return others
+
+
+def test_photos_are_decoded_one_at_a_time(org, loads):
+    """Issue 9, finding 8: each photo is decoded, re-encoded and freed before the next."""
+    report(org.outsider, org.ibi, photos=[image_file(f"{i}.jpg") for i in range(3)])
+    assert loads == [0, 0, 0]
+
+
+def test_a_hostile_or_broken_photo_is_refused_or_kept_never_a_crash(org):
+    """Issue 9, finding 8: a header that reads well over pixels that do not decode is
+    refused with the usual message; an EXIF orientation that is not a number is ignored."""
+    whole = image_file("whole.jpg", size=(400, 300)).read()
+    truncated = SimpleUploadedFile("cut.jpg", whole[: len(whole) // 2], "image/jpeg")
+    with pytest.raises(ValidationError) as error:
+        report(org.outsider, org.ibi, photos=[truncated])
+    assert error.value.message_dict["photos"] == ["cut.jpg is not a JPEG, PNG or WebP image."]
+
+    # EXIF (big-endian TIFF) with one entry: Orientation (0x0112) as 4 bytes of text
+    exif = (
+        b"Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08"
+        + struct.pack(">H", 1)
+        + struct.pack(">HHI", 0x0112, 2, 4)
+        + b"abc\x00"
+        + struct.pack(">I", 0)
+    )
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30)).save(buffer, format="JPEG", exif=exif)
+    odd = SimpleUploadedFile("odd.jpg", buffer.getvalue(), "image/jpeg")
+    deviation, _ = report(org.outsider, org.ibi, photos=[odd])
+    (data,) = _stored(deviation)
+    with Image.open(io.BytesIO(data)) as stored:
+        assert stored.size == (40, 30)

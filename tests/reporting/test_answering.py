@@ -3,11 +3,17 @@ submission by the leader, confirmation by the safety rep, reopening, attachments
 may do what."""
 
 import datetime
+import io
+import re
+import struct
+import zipfile
+import zlib
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image, ImageFile
 
 from reporting import responses as services
 from reporting.demo import seed_questionnaires
@@ -22,7 +28,7 @@ from reporting.models import (
 )
 
 YEAR = 2024
-PDF = b"%PDF-1.4\n% test\n"
+PDF = b"%PDF-1.4\n% test\n%%EOF\n"
 
 
 @pytest.fixture
@@ -39,6 +45,20 @@ def round_2024(org):
 
 
 @pytest.fixture
+def no_decoding(monkeypatch):
+    """Records every image Pillow decodes."""
+    decoded = []
+    load = ImageFile.ImageFile.load
+
+    def recording_load(image):
+        decoded.append(image.size)
+        return load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
+    return decoded
+
+
+@pytest.fixture
 def response(round_2024):
     return services.response_start(
         questionnaire=Questionnaire.objects.get(year=YEAR), unit=round_2024.ibi
@@ -50,14 +70,18 @@ def question(key):
 
 
 def save(response, key, value, user, *, version=None, row=""):
+    """Save as a page that saw the answer as it is now, or at `version` (0: no answer)."""
+    current = Answer.objects.filter(
+        response=response, question__key=key, row__key=row or None
+    ).first()
     if version is None:
-        current = Answer.objects.filter(response=response, question__key=key, row__key=row or None)
-        version = current.first().version if current.exists() else 0
+        version = current.version if current is not None else 0
     return services.answer_save(
         response=response,
         question=question(key),
         row_key=row,
         value=value,
+        seen_answer_id=current.pk if current is not None and version else None,
         seen_version=version,
         user=user,
     )
@@ -268,6 +292,15 @@ def test_saving_answers_with_the_new_status_and_version_only(response, round_202
     body = saved.content.decode()
     assert 'id="a-q02-version"' in body and 'value="1"' in body and "hx-swap-oob" in body
     assert "Leader A" in body
+    # the page learns the new answer's id too, so that its next save is not a conflict
+    answer = Answer.objects.get(response=response, question__key="q02")
+    assert f'name="answer" value="{answer.pk}" id="a-q02-answer" hx-swap-oob="true"' in body
+    again = _post_answer(client, "q02", "no", seen=(answer.pk, 1))
+    assert again.status_code == 200
+    assert Answer.objects.get(pk=answer.pk).value == "no"
+    cleared = _post_answer(client, "q02", "", seen=(answer.pk, 2)).content.decode()
+    assert 'name="answer" value="" id="a-q02-answer"' in cleared
+    assert 'value="0" id="a-q02-version"' in cleared
 
 
 def test_a_conflicting_save_answers_409_with_their_answer_and_mine(
@@ -286,6 +319,9 @@ def test_a_conflicting_save_answers_409_with_their_answer_and_mine(
     body = refused.content.decode()
     assert 'value="no" id="a-q02-no" checked' in body  # theirs, as saved
     assert "Safety A changed this answer" in body
+    theirs = Answer.objects.get(response=response, question__key="q02")
+    # the form now carries theirs: saving again knowingly replaces it
+    assert f'name="answer" value="{theirs.pk}" id="a-q02-answer"' in body
     assert Answer.objects.get(response=response, question__key="q02").value == "no"
 
 
@@ -427,3 +463,252 @@ def test_an_imported_response_reads_as_imported(english, round_2024, login):
     assert "Imported from old tool." in body
     assert "Saved · imported" in body
     assert b"hx-post" not in page.content  # submitted: read-only
+
+
+# --- issue 9, finding 5: what a page saw never matches another answer -----------------
+
+
+def _post_answer(client, key, value, *, seen, code="ibi"):
+    """Post an answer as a page does, with what it saw of the answer: (id, version), or
+    None for no answer."""
+    answer_id, version = seen if seen is not None else ("", 0)
+    return client.post(
+        url("answer_save", code),
+        {"question": key, "row": "", "value": value, "answer": answer_id, "version": version},
+        HTTP_HX_REQUEST="true",
+    )
+
+
+def test_a_stale_page_after_a_cleared_answer_is_refused(response, round_2024, login):
+    """Issue 9, finding 5: clearing an answer deleted its row, the next answer started
+    again at version 1, and a page that had seen version 1 of the cleared answer silently
+    replaced the new one. What a page saw (the answer's id and version) never matches
+    another answer, so that save answers 409 and changes nothing."""
+    first = save(response, "q02", "yes", round_2024.leader_a)  # both pages show it
+    seen_by_safety_rep = (first.pk, first.version)
+    leader = login(round_2024.leader_a)
+    assert _post_answer(leader, "q02", "", seen=(first.pk, first.version)).status_code == 200
+    assert _post_answer(leader, "q02", "no", seen=None).status_code == 200
+    again = Answer.objects.get(response=response, question__key="q02")
+    assert (again.value, again.version) == ("no", 1)  # the same version number
+
+    stale = _post_answer(login(round_2024.safety_a), "q02", "dont_know", seen=seen_by_safety_rep)
+
+    assert stale.status_code == 409
+    assert Answer.objects.get(response=response, question__key="q02").value == "no"
+
+
+def test_a_stale_save_of_a_cleared_answer_given_again_is_refused(response, round_2024):
+    """Issue 9, finding 5, the service: a page that saw an answer since cleared and given
+    again is refused, although the new answer has the version it saw."""
+    first = save(response, "q02", "yes", round_2024.leader_a)
+    save(response, "q02", "", round_2024.leader_a)
+    again = save(response, "q02", "no", round_2024.leader_a, version=0)
+    assert again.version == first.version and again.pk != first.pk
+
+    with pytest.raises(services.AnswerConflict) as refused:
+        services.answer_save(
+            response=response,
+            question=question("q02"),
+            row_key="",
+            value="dont_know",
+            seen_answer_id=first.pk,
+            seen_version=first.version,
+            user=round_2024.safety_a,
+        )
+
+    assert refused.value.current == again
+    assert Answer.objects.get(response=response, question__key="q02").value == "no"
+    # and a page that saw the answer removed (no answer) is refused too
+    with pytest.raises(services.AnswerConflict):
+        save(response, "q02", "dont_know", round_2024.safety_a, version=0)
+
+
+def test_a_stale_page_of_a_question_removed_and_added_back_is_refused(response, round_2024, login):
+    """Issue 9, finding 5: the form names a question by its key, and a question without
+    answers may be removed and added back with the same key; the answer a page saw of the
+    old question is not the new question's answer."""
+    from reporting import editor
+
+    first = save(response, "q12", "Faste møter", round_2024.leader_a)
+    seen = (first.pk, first.version)
+    save(response, "q12", "", round_2024.leader_a)
+    old = question("q12")
+    spec = {
+        "questionnaire": old.questionnaire,
+        "key": "q12",
+        "number": old.number,
+        "section": old.section,
+        "order": old.order,
+        "type": old.type,
+        "text_nb": old.text_nb,
+        "text_en": old.text_en,
+        "required": old.required,
+    }
+    editor.question_remove(question=old)
+    editor.question_save(**spec)
+    again = save(response, "q12", "Månedlige møter", round_2024.leader_a)
+    assert (again.version, again.question_id) == (first.version, question("q12").pk)
+
+    stale = _post_answer(login(round_2024.safety_a), "q12", "Ingen", seen=seen)
+
+    assert stale.status_code == 409
+    assert Answer.objects.get(response=response, question__key="q12").value == "Månedlige møter"
+
+
+def test_a_stale_page_of_a_response_imported_again_is_refused(round_2024, login):
+    """Issue 9, finding 5: importing a year again (--replace) makes the imported responses
+    anew, with answers at version 1; a page that saw a reopened imported response's answer
+    is refused on the new one."""
+    responses_import(year=YEAR, text="unit_code,q02\nikj,yes\n", source="old.csv")
+    imported = Response.objects.get(unit=round_2024.ikj)
+    services.response_reopen(response=imported, reason="Feil", user=round_2024.hse_staff)
+    first = Answer.objects.get(response=imported, question__key="q02")
+    seen = (first.pk, first.version)
+    responses_import(year=YEAR, text="unit_code,q02\nikj,no\n", source="new.csv", replace=True)
+    anew = Response.objects.get(unit=round_2024.ikj)
+    services.response_reopen(response=anew, reason="Feil igjen", user=round_2024.hse_staff)
+    assert Answer.objects.get(response=anew, question__key="q02").version == first.version
+
+    stale = _post_answer(login(round_2024.leader_b), "q02", "dont_know", seen=seen, code="ikj")
+
+    assert stale.status_code == 409
+    assert Answer.objects.get(response=anew, question__key="q02").value == "no"
+
+
+# --- issue 9, finding 8: attachments are what their extension says ---------------------
+
+
+def office_file(extension: str, *, parts=None, extra=()) -> bytes:
+    """A minimal DOCX or XLSX: a zip with [Content_Types].xml and the main part."""
+    main = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}[extension]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in parts if parts is not None else ["[Content_Types].xml", main, *extra]:
+            archive.writestr(name, "<?xml version='1.0'?><x/>")
+    return buffer.getvalue()
+
+
+def zip_bomb(extension: str) -> bytes:
+    """A DOCX or XLSX whose one extra member unpacks from about 200 KB to 201 MB."""
+    buffer = io.BytesIO(office_file(extension))
+    with (
+        zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("word/media/zeros.bin", "w") as member,
+    ):
+        for _ in range(201):
+            member.write(bytes(1024 * 1024))
+    return buffer.getvalue()
+
+
+def image_bytes(image_format: str, size=(40, 30)) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new("RGB", size, (200, 30, 30))
+    if image_format == "MPO":
+        image.save(buffer, format="MPO", save_all=True, append_images=[image.resize((8, 6))])
+    else:
+        image.save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def png_of(width: int, height: int) -> bytes:
+    """A valid black-and-white PNG that claims `width` × `height` pixels in a few KB."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    row = b"\x00" * (1 + (width + 7) // 8)
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+def attach(response, user, name, content):
+    return services.attachment_add(
+        response=response,
+        kind="action_plan",
+        upload=SimpleUploadedFile(name, content),
+        user=user,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("plan.pdf", PDF),
+        ("plan.pdf", b"%PDF-1.7\n" + b"x" * 5000 + b"\n%%EOF\r\n"),
+        ("plan.docx", office_file("docx")),
+        ("plan.xlsx", office_file("xlsx")),
+        ("plan.png", image_bytes("PNG")),
+        ("plan.jpg", image_bytes("JPEG")),
+        ("plan.jpeg", image_bytes("JPEG")),
+        ("phone.jpg", image_bytes("MPO")),  # a phone's JPEG with a second image
+    ],
+)
+def test_attachments_of_each_type_are_accepted(
+    response, round_2024, settings, tmp_path, name, content
+):
+    settings.MEDIA_ROOT = tmp_path
+    attachment = attach(response, round_2024.leader_a, name, content)
+    assert (attachment.name, attachment.size) == (name, len(content))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        # a PDF's first bytes and no end: a truncated upload, or something else
+        ("plan.pdf", b"%PDF-1.4\n" + b"x" * 5000, "plan.pdf is not a complete PDF document"),
+        ("plan.pdf", b"MZ" + b"x" * 100 + b"%%EOF", "plan.pdf is not a PDF document"),
+        # any zip passed the 8-byte signature as a DOCX or XLSX
+        ("plan.docx", b"PK\x03\x04" + b"\x00" * 100, "plan.docx is not a Word document"),
+        ("plan.docx", office_file("docx", parts=["word/document.xml"]), "is not a Word document"),
+        ("plan.docx", office_file("xlsx"), "plan.docx is not a Word document (DOCX)"),
+        ("plan.xlsx", office_file("docx"), "plan.xlsx is not an Excel workbook (XLSX)"),
+        ("plan.xlsx", zip_bomb("xlsx"), "plan.xlsx unpacks to more than 200 MB or 2"),
+        (
+            "plan.xlsx",
+            office_file("xlsx", extra=[f"xl/media/{i}.xml" for i in range(2000)]),
+            "unpacks to more than 200 MB or 2",
+        ),
+        ("plan.xlsx", office_file("xlsx", extra=["xl/vbaProject.bin"]), "contains macros"),
+        ("plan.docx", office_file("docx", extra=["word/vbaProject.bin"]), "contains macros"),
+        # an image's signature and nothing after it, another type, or a decompression bomb
+        ("plan.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "plan.png is not a PNG image"),
+        ("plan.png", image_bytes("JPEG"), "plan.png is not a PNG image"),
+        ("plan.jpg", image_bytes("PNG"), "plan.jpg is not a JPEG image"),
+        ("plan.jpg", b"\xff\xd8\xff" + b"\x00" * 100, "plan.jpg is not a JPEG image"),
+        ("plan.png", png_of(13000, 13000), "plan.png has more than 60 megapixels"),
+    ],
+)
+def test_attachments_are_checked_by_their_real_type(
+    english, response, round_2024, settings, tmp_path, no_decoding, name, content, message
+):
+    """Issue 9, finding 8: attachments were checked by their first 8 bytes only: a zip of
+    anything passed as a Word document, a truncated PDF as a PDF. Each type is checked by
+    its content, the extension must match it, and nothing is unpacked or decoded."""
+    settings.MEDIA_ROOT = tmp_path
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        attach(response, round_2024.leader_a, name, content)
+    assert not Attachment.objects.exists()
+    assert no_decoding == []
+
+
+def test_a_refused_attachment_on_the_page_names_the_file(
+    response, round_2024, login, settings, tmp_path
+):
+    """Issue 9, finding 8: the page says which file was refused and why, in Norwegian."""
+    settings.MEDIA_ROOT = tmp_path
+    page = login(round_2024.leader_a).post(
+        url("attachment_upload"),
+        {"kind": "action_plan", "file": SimpleUploadedFile("Mål 2024.docx", office_file("xlsx"))},
+    )
+    assert page.status_code == 422
+    assert page.context["attachment_form"].errors["file"] == [
+        "Mål 2024.docx er ikke et Word-dokument (DOCX): innholdet stemmer ikke med filtypen."
+    ]
+    assert not Attachment.objects.exists()
