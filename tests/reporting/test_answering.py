@@ -427,3 +427,32 @@ def test_an_imported_response_reads_as_imported(english, round_2024, login):
     assert "Imported from old tool." in body
     assert "Saved · imported" in body
     assert b"hx-post" not in page.content  # submitted: read-only
+
+
+# --- issue 9: clear errors instead of tracebacks -----------------------------------------
+
+
+def test_a_nul_in_a_saved_answer_is_refused_in_the_cell(english, response, round_2024, login):
+    """Issue 9, finding 10: a NUL in a free-text answer reached PostgreSQL and answered 500.
+    It is refused in the answer's cell (422), and the saved answer stays."""
+    save(response, "q12", "Faste møter", round_2024.leader_a)
+    refused = login(round_2024.leader_a).post(
+        url("answer_save"),
+        {"question": "q12", "row": "", "value": "Faste\x00 møter", "version": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert refused.status_code == 422
+    assert "The answer contains a NUL character" in refused.content.decode()
+    assert Answer.objects.get(response=response, question__key="q12").value == "Faste møter"
+
+
+@pytest.mark.parametrize("value", ["1e30", "12345678901234567890", "0,001"])
+def test_a_number_answer_beyond_its_range_is_refused(english, response, round_2024, value):
+    """Issue 9, finding 10: 1e30 was saved as a 31-digit number. A number answer has at
+    most ten digits before the decimal comma and two after."""
+    number = Questionnaire.objects.get(year=YEAR).questions.create(
+        key="q99", order=999, type="number", text_nb="Antall", text_en="Count", required=False
+    )
+    with pytest.raises(ValidationError, match="The number"):
+        save(response, number.key, value, round_2024.leader_a)
+    assert save(response, number.key, "1 234,5", round_2024.leader_a).value == "1234.5"
