@@ -9,13 +9,16 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 
-from deviations.models import CategoryScheme, Deviation
-from reporting.models import KeyFigure, KeyFigureImport, Questionnaire
+from deviations.models import CategoryScheme, Deviation, Injury
+from reporting.demo import seed_questionnaires
+from reporting.models import KeyFigure, KeyFigureImport, Questionnaire, ReportingRound
 from riskassessment.models import Measure
+from tests.deviations.test_cases import make_case
 from tests.factories import UnitFactory
-from units.models import HseGoal, SafetyMeeting
+from units.models import HseGoal, SafetyMeeting, TaskDelegation
 
 FAR = "9999-12-31"
 
@@ -25,6 +28,142 @@ def _english(client):
     client.cookies["hms_language"] = "en"
     with translation.override("en"):
         yield
+
+
+# --- one bad row must not break a page for everyone -------------------------------------
+
+
+def test_a_report_dated_year_1_is_refused_and_the_case_list_still_answers(org, login):
+    """Issue 9, finding 3: the report form took 0001-01-01, stored as a BC timestamp that
+    psycopg cannot read back, and the case list answered 500 for everyone reading the unit.
+    Now the date is refused next to the field and nothing is saved."""
+    client = login(org.coordinator_a)
+    response = client.post(
+        reverse("deviations:new"),
+        {
+            "kind": "event",
+            "occurred_at": "0001-01-01T00:00",
+            "unit": org.ibi.pk,
+            "description": "A date from a broken phone",
+            "identity": "named",
+        },
+    )
+    assert response.status_code == 400
+    assert "The date must be from" in response.context["form"].errors["occurred_at"][0]
+    assert not Deviation.objects.exists()
+    assert login(org.hse_staff).get(reverse("deviations:list")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "prefix", "data"),
+    [
+        ("update", "update", {"status": "in_progress", "deadline": FAR}),
+        (
+            "measure_new",
+            "measure",
+            {"title": "Fix the shelf", "status": "planned", "deadline": FAR},
+        ),
+    ],
+)
+def test_a_deadline_beyond_ten_years_is_refused_on_the_case_page(org, login, path, prefix, data):
+    """Issue 9, finding 3: a case's or a measure's deadline of 9999-12-31 was saved (the
+    overdue lists then count days to it). A deadline is at most ten years ahead."""
+    deviation = make_case(org.ibi, handler=org.coordinator_a)
+    posted = {f"{prefix}-{name}": value for name, value in data.items()}
+    posted[f"{prefix}-version"] = str(deviation.version)
+    response = login(org.coordinator_a).post(
+        reverse(f"deviations:{path}", args=[deviation.reference]), posted
+    )
+    assert response.status_code == 400
+    assert "The date must be from" in response.content.decode()
+    deviation.refresh_from_db()
+    assert deviation.deadline is None and not Measure.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "person", "data", "field"),
+    [
+        ("goals", "leader_a", {"year": "2026", "title": "x", "description": "é" * 10_001}, None),
+        (
+            "delegations",
+            "leader_a",
+            {
+                "task": "Stoffkartotek",
+                "delegated_to": "coordinator_a@example.org",
+                "valid_from": "1999-12-31",
+                "valid_to": "",
+            },
+            "valid_from",
+        ),
+        (
+            "delegations",
+            "leader_a",
+            {
+                "task": "Stoffkartotek",
+                "delegated_to": "coordinator_a@example.org",
+                "valid_from": "2026-01-01",
+                "valid_to": FAR,
+            },
+            "valid_to",
+        ),
+        ("meetings", "safety_a", {"date": "1999-01-01", "topics": "Risk"}, "date"),
+    ],
+)
+def test_the_units_forms_refuse_dates_and_text_out_of_bounds(org, login, kind, person, data, field):
+    """Issue 9, finding 3: a delegation from 1999 or until 9999, a meeting in 1999 and a
+    goal's description of any length were saved. Each is refused next to its field."""
+    client = login(getattr(org, person))
+    if kind == "meetings":
+        data = data | {"participants": [org.leader_a.pk, org.safety_a.pk]}
+    response = client.post(reverse("units:record_new", args=["ibi", kind]), data)
+    assert response.status_code == 400
+    form = response.context["form"]
+    if field is None:
+        assert "at most 10000 characters" in form.errors["description"][0]
+    else:
+        assert "The date must be from" in form.errors[field][0]
+    assert not HseGoal.objects.exists()
+    assert not TaskDelegation.objects.exists() and not SafetyMeeting.objects.exists()
+
+
+def test_the_date_reported_to_nav_is_from_2000(org, login):
+    """Issue 9, finding 3: the injury form took a NAV date of 1900-01-01."""
+    when = timezone.make_aware(datetime.datetime(2024, 3, 4, 10))
+    deviation = make_case(org.ibi, handler=org.coordinator_a, occurred_at=when, reported_at=when)
+    response = login(org.coordinator_a).post(
+        reverse("deviations:injury", args=[deviation.reference]),
+        {
+            "injured_kind": "employee",
+            "absence": "none",
+            "nav_reported": "on",
+            "nav_reported_on": "1900-01-01",
+            "course_of_events": "x" * 10_001,
+            "version": "0",
+        },
+    )
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert "The date must be from" in form.errors["nav_reported_on"][0]
+    assert "at most 10000 characters" in form.errors["course_of_events"][0]
+    assert not Injury.objects.exists()
+
+
+def test_a_round_due_in_9999_is_refused(org, login):
+    """Issue 9, finding 3: a round's deadline of 9999-12-31 was saved, and the reminder
+    after the deadline (a day later) could not even be computed."""
+    seed_questionnaires()
+    response = login(org.hse_staff).post(
+        reverse("reporting:round_edit", args=[2024]),
+        {
+            "opens_on": "2024-11-04",
+            "deadline": FAR,
+            "remind_days_before": "3",
+            "units": [org.ibi.pk],
+        },
+    )
+    assert response.status_code == 400
+    assert "The date must be from" in response.context["form"].errors["deadline"][0]
+    assert not ReportingRound.objects.exists()
 
 
 # --- the database keeps out what slips past ---------------------------------------------
