@@ -250,3 +250,71 @@ def test_the_constraints_keep_every_record_of_the_demo_ranges(org):
     assert Deviation.objects.get().reported_at == midnight
 
 
+# --- a NUL in a search box, a filter, an address ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/deviations/lessons/?q=a%00b", "q"),
+        ("/deviations/?q=%00", "q"),
+        ("/deviations/?unit=%00", "unit"),
+        ("/deviations/export.csv?q=%00", "q"),
+        ("/deviations/statistics/?unit=ibi%00", "unit"),
+        ("/deviations/injuries/?year=%00", "year"),
+        ("/units/?q=%00", "q"),
+    ],
+)
+def test_a_nul_in_a_search_box_or_filter_answers_400_naming_the_field(org, login, url, field):
+    """Issue 9, finding 10: a NUL in the lessons' search box answered 500 (PostgreSQL
+    cannot compare text with a NUL); every query string with one now answers 400 with a
+    message naming the field."""
+    response = login(org.hse_staff).get(url)
+    assert response.status_code == 400
+    assert f"The field “{field}” contains a NUL character" in response.content.decode()
+
+
+def test_a_nul_in_form_data_answers_400_naming_the_field(org, login):
+    """Issue 9, finding 10: a NUL in a code looked up by a choice (the case's new unit)
+    reached the database and answered 500."""
+    deviation = make_case(org.ibi, handler=org.coordinator_a)
+    response = login(org.coordinator_a).post(
+        reverse("deviations:assign", args=[deviation.reference]),
+        {
+            "assign-version": str(deviation.version),
+            "assign-handler": "coordinator_a@example.org",
+            "assign-unit": "ibi\x00",
+        },
+    )
+    assert response.status_code == 400
+    assert "The field “assign-unit” contains a NUL character" in response.content.decode()
+
+
+def test_a_nul_in_the_address_answers_400(org, login):
+    """Issue 9, finding 10: a NUL in a report's reference in the address."""
+    response = login(org.hse_staff).get("/deviations/2024-%0000001/injury/")
+    assert response.status_code == 400
+    assert "The address contains a NUL character" in response.content.decode()
+
+
+@pytest.mark.parametrize("version", ["²", "9" * 5000])
+def test_a_version_that_is_no_number_is_refused_not_a_500(org, login, version):
+    """Issue 9, finding 10: a form's version of "²" (a digit to str.isdigit, not to int) or
+    of 5 000 digits (beyond what int reads) answered 500 on the case page and in the
+    questionnaire editor."""
+    deviation = make_case(org.ibi, handler=org.coordinator_a)
+    response = login(org.coordinator_a).post(
+        reverse("deviations:update", args=[deviation.reference]),
+        {"update-version": version, "update-status": "in_progress"},
+    )
+    assert response.status_code == 400
+    seed_questionnaires()
+    question = Questionnaire.objects.get(year=2024).questions.get(key="q24a")
+    row = question.rows.first()
+    response = login(org.hse_staff).post(
+        reverse("reporting:matrix_row_retire", args=[2024, question.pk, row.pk]),
+        {"retired": "1", "version": version},
+    )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert not row.retired  # a stale version: refused, the page says so

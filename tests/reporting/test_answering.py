@@ -446,6 +446,22 @@ def test_a_nul_in_a_saved_answer_is_refused_in_the_cell(english, response, round
     assert Answer.objects.get(response=response, question__key="q12").value == "Faste møter"
 
 
+@pytest.mark.parametrize(("key", "row"), [("q02", "nope"), ("q24a", "nope"), ("q02\x00", "")])
+def test_an_answer_to_a_row_or_question_not_there_answers_422(
+    english, response, round_2024, login, key, row
+):
+    """Issue 9, finding 10: a row that is not in the question answered 500 (the page looked
+    for its cell to show the error in), and a NUL in the question's key reached the
+    database."""
+    refused = login(round_2024.leader_a).post(
+        url("answer_save"),
+        {"question": key, "row": row, "value": "yes", "version": "0"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert refused.status_code == 422
+    assert not Answer.objects.filter(response=response).exists()
+
+
 @pytest.mark.parametrize("value", ["1e30", "12345678901234567890", "0,001"])
 def test_a_number_answer_beyond_its_range_is_refused(english, response, round_2024, value):
     """Issue 9, finding 10: 1e30 was saved as a 31-digit number. A number answer has at
