@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hms import bounds
 from hms.concurrency import update_versioned
 from hms.outbox import notice_write
 from riskassessment.models import Measure, MeasureStatus
@@ -148,6 +149,11 @@ def case_update(
     reported_on = timezone.localtime(deviation.reported_at).date()
     if deadline is not None and deadline < reported_on:
         raise ValidationError({"deadline": _("The deadline cannot be before the report date.")})
+    checks = bounds.FieldErrors()
+    checks.text("cause", cause)
+    checks.text("lesson", lesson)
+    checks.deadline("deadline", deadline)
+    checks.raise_if_any()
     allowed = set(categories_for(deviation).values_list("pk", flat=True))
     wrong = [c for c in categories if c.pk not in allowed]
     if wrong:
@@ -207,6 +213,9 @@ def _lesson_update(
 ) -> Deviation:
     """The lesson learned of a closed or rejected case: it may be written and shared after
     the case has ended; anything else needs the case reopened first."""
+    checks = bounds.FieldErrors()
+    checks.text("lesson", lesson)
+    checks.raise_if_any()
     changed = [name for name, (new, old) in unchanged.items() if new != old]
     if changed:
         raise ValidationError(
@@ -237,6 +246,9 @@ def case_reject(
     committed) and readers are given."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for rejecting the case.")})
+    checks = bounds.FieldErrors()
+    checks.text("reason", reason)
+    checks.raise_if_any()
     _require_open(deviation)
     rejected = update_versioned(
         Deviation,
@@ -306,6 +318,9 @@ def case_redact(
     there."""
     if not description.strip():
         raise ValidationError({"description": _("The description cannot be empty.")})
+    checks = bounds.FieldErrors()
+    checks.text("description", description)
+    checks.raise_if_any()
     locked = Deviation.objects.select_for_update().get(pk=deviation.pk)
     changes: dict[str, Any] = {"description": description.strip()}
     if not locked.description_original:
@@ -328,12 +343,15 @@ def case_redact(
 
 
 def _check_measure(*, title: str, deadline: datetime.date | None, deviation: Deviation) -> None:
-    errors: dict[str, str] = {}
+    checks = bounds.FieldErrors()
+    checks.text("title", title, max_length=bounds.max_length_of(Measure, "title"))
+    checks.deadline("deadline", deadline)
+    errors = checks.errors
     if not title.strip():
-        errors["title"] = _("Describe the measure.")
+        errors["title"] = [_("Describe the measure.")]
     reported_on = timezone.localtime(deviation.reported_at).date()
     if deadline is not None and deadline < reported_on:
-        errors["deadline"] = _("The deadline cannot be before the report date.")
+        errors["deadline"] = [_("The deadline cannot be before the report date.")]
     if errors:
         raise ValidationError(errors)
 

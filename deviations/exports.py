@@ -12,6 +12,7 @@ import tablib
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .injuries import RegisterRow
 from .models import Deviation, Injury
@@ -22,15 +23,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def _cell(value: Any) -> Any:
     """A value for a spreadsheet cell: text that a spreadsheet would run as a formula is
-    prefixed with an apostrophe."""
+    prefixed with an apostrophe, and control characters a worksheet cannot hold are left
+    out (one in a description, pasted or imported, made the XLSX export fail for
+    everyone who exported the case)."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, datetime.date):
         return value.isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
     return value
 
 

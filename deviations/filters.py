@@ -29,7 +29,7 @@ class DateInput(forms.DateInput):
 
 
 class DeviationFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search")
+    q = django_filters.CharFilter(label=_("Search"), method="search", max_length=200)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Kind.choices, empty_label=_("All"))
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Status.choices, empty_label=_("All")

@@ -8,25 +8,31 @@ absence (none|le3|gt3|unknown), medical_treatment, alternative_work, fatal, nav_
 
 closed_at belongs to closed reports (where it is required) and rejected ones only, and is
 neither in the future nor before reported_at; a date without a time is compared by day.
+Dates are ISO (YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS]) and days that exist; reported_at and
+closed_at lie between 2000 and now, a deadline between 2000 and ten years from today
+(`hms.bounds`). No cell may hold a NUL character or more than 10 000 characters, nor may a
+row have more values than the header has columns.
 
-All or nothing: every row is checked first; a file with any bad row imports nothing and
-each bad row is reported by its line number. Imported reports are named reports without a
-reporter (the old system's reporter is not carried over), with `imported_from` set, and
-their history has no user.
+All or nothing: every row is checked first; a file with any bad row, or without rows,
+imports nothing, and each bad row is reported by its line number and column, in the
+user's language. Imported reports are named reports without a reporter (the old system's
+reporter is not carried over), with `imported_from` set, and their history has no user.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from hms import bounds
+from hms.files import csv_table
 from units.models import Unit
 
 from .models import (
@@ -89,28 +95,19 @@ class _Parsed:
     injury: Injury | None = None
 
 
-def _when(text: str, *, end_of_day: bool = False) -> datetime.datetime | None:
-    value = parse_datetime(text)
-    if value is None:
-        day = parse_date(text)
-        if day is None:
-            return None
-        value = datetime.datetime.combine(day, datetime.time(12, 0))
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
+def _line(number: int, message: str) -> str:
+    return _("line %(line)s: %(message)s") % {"line": number, "message": message}
 
 
-def _date_only(text: str) -> bool:
-    return parse_date(text.strip()) is not None
+def _column(name: str, error: ValidationError) -> str:
+    return _("%(column)s: %(message)s") % {"column": name, "message": " ".join(error.messages)}
 
 
 def _before(
-    value: datetime.datetime, value_text: str, other: datetime.datetime, other_text: str
+    value: datetime.datetime, value_by_day: bool, other: datetime.datetime, other_by_day: bool
 ) -> bool:
-    """Whether `value` (read from `value_text`, "" for now) is before `other` (read from
-    `other_text`); by day when either was a date without a time."""
-    if _date_only(value_text) or _date_only(other_text):
+    """Whether `value` is before `other`; by day when either was a date without a time."""
+    if value_by_day or other_by_day:
         return timezone.localdate(value) < timezone.localdate(other)
     return value < other
 
@@ -155,31 +152,55 @@ class _Categories:
         return found[0] if len(found) == 1 else None
 
 
+def _moment(
+    column: str, text: str, *, now: datetime.datetime, bad: Callable[[str], None]
+) -> tuple[datetime.datetime | None, bool]:
+    """The moment in `column` (`text`, not blank) and whether it was a day without a time;
+    (None, False) after saying why it is refused: not a date or a day that exists, in the
+    future, or before 2000."""
+    try:
+        value, by_day = bounds.datetime_parse(text)
+    except ValidationError as error:
+        bad(_column(column, error))
+        return None, False
+    if _before(now, False, value, by_day):
+        bad(_("%(column)s is in the future") % {"column": column})
+        return None, False
+    try:
+        bounds.event_check(value, latest=timezone.localdate(now))
+    except ValidationError as error:
+        bad(_column(column, error))
+        return None, False
+    return value, by_day
+
+
 def deviations_import(*, text: str, source: str) -> ImportResult:
     """Import the CSV `text` of the file `source`; raises `DeviationImportError` with
-    every bad row (and imports nothing) if any row is bad."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [(f or "").strip().lower() for f in (reader.fieldnames or [])]
+    every bad row (and imports nothing) if any row is bad, or if there is no row."""
+    table = csv_table(text)
+    header = [name.strip().lower() for name in table.header]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise DeviationImportError([f"line 1: missing column(s) {', '.join(missing)}"])
+        raise DeviationImportError(
+            [_line(1, _("missing column(s) %(columns)s") % {"columns": ", ".join(missing)})]
+        )
+    errors: list[str] = [_line(p.line, p.message) for p in table.problems]
     units = {code: pk for code, pk in Unit.objects.values_list("code", "id")}
     categories = _Categories()
+    unusable = {p.line for p in table.problems}
     rows = [
-        (number, {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k})
-        for number, raw in enumerate(reader, start=2)
+        (row.line, {name: cell.strip() for name, cell in zip(header, row.cells, strict=False)})
+        for row in table.rows
+        if row.line not in unusable
     ]
     references = [r.get("reference", "") for _, r in rows]
     taken = set(
         Deviation.objects.filter(reference__in=references).values_list("reference", flat=True)
     )
     now = timezone.now()
-    errors: list[str] = []
     parsed: list[_Parsed] = []
     seen: dict[str, int] = {}
     for number, row in rows:
-        if not any(row.values()):
-            continue
         row_errors: list[str] = []
 
         def bad(message: str, errors_of_row: list[str] = row_errors) -> None:
@@ -188,29 +209,44 @@ def deviations_import(*, text: str, source: str) -> ImportResult:
         get = row.get
         reference = get("reference", "")
         if not reference:
-            bad("reference is missing")
+            bad(_("reference is missing"))
         elif len(reference) > 20:
-            bad(f"reference {reference!r} is longer than 20 characters")
+            bad(
+                _("reference %(value)s is longer than 20 characters")
+                % {"value": bounds.shown(reference)}
+            )
         elif reference in taken:
-            bad(f"reference {reference} already exists")
+            bad(_("reference %(reference)s already exists") % {"reference": reference})
         elif reference in seen:
-            bad(f"reference {reference} is also on line {seen[reference]}")
+            bad(
+                _("reference %(reference)s is also on line %(line)s")
+                % {"reference": reference, "line": seen[reference]}
+            )
         else:
             seen[reference] = number
         kind = get("kind", "").lower()
         if kind not in Kind.values:
-            bad(f"kind {kind!r} is not one of {', '.join(Kind.values)}")
-        reported_at = _when(get("reported_at", ""))
-        if reported_at is None:
-            bad(f"reported_at {get('reported_at', '')!r} is not an ISO date or time")
-        elif _before(now, "", reported_at, get("reported_at", "")):
-            bad("reported_at is in the future")
+            bad(
+                _("kind %(value)s is not one of %(choices)s")
+                % {"value": bounds.shown(kind), "choices": ", ".join(Kind.values)}
+            )
+        reported_at: datetime.datetime | None = None
+        reported_by_day = False
+        if get("reported_at"):
+            reported_at, reported_by_day = _moment(
+                "reported_at", get("reported_at", ""), now=now, bad=bad
+            )
+        else:
+            bad(_("reported_at is missing"))
         unit_id = units.get(get("unit_code", ""))
         if unit_id is None:
-            bad(f"unknown unit {get('unit_code', '')!r}")
+            bad(_("unknown unit %(value)s") % {"value": bounds.shown(get("unit_code", ""))})
         status = get("status", "").lower()
         if status not in Status.values:
-            bad(f"status {status!r} is not one of {', '.join(Status.values)}")
+            bad(
+                _("status %(value)s is not one of %(choices)s")
+                % {"value": bounds.shown(status), "choices": ", ".join(Status.values)}
+            )
         severity: int | None = None
         if get("potential_severity"):
             try:
@@ -218,50 +254,63 @@ def deviations_import(*, text: str, source: str) -> ImportResult:
                 if not 1 <= severity <= 5:
                     raise ValueError
             except ValueError:
-                bad(f"potential_severity {get('potential_severity')!r} is not 1–5")
+                bad(
+                    _("potential_severity %(value)s is not 1–5")
+                    % {"value": bounds.shown(get("potential_severity", ""))}
+                )
         deadline = None
         if get("deadline"):
-            deadline = parse_date(get("deadline", "")[:10])
-            if deadline is None:
-                bad(f"deadline {get('deadline')!r} is not an ISO date")
+            try:
+                deadline = bounds.date_parse(get("deadline", "")[:10])
+                bounds.deadline_check(deadline, today=timezone.localdate(now))
+            except ValidationError as error:
+                bad(_column("deadline", error))
+                deadline = None
         closed_at = None
         closed_text = get("closed_at", "")
         if closed_text:
-            closed_at = _when(closed_text)
-            if closed_at is None:
-                bad(f"closed_at {closed_text!r} is not an ISO date or time")
-            elif _before(now, "", closed_at, closed_text):
-                bad("closed_at is in the future")
-            elif reported_at is not None and _before(
-                closed_at, closed_text, reported_at, get("reported_at", "")
+            closed_at, closed_by_day = _moment("closed_at", closed_text, now=now, bad=bad)
+            if (
+                closed_at is not None
+                and reported_at is not None
+                and _before(closed_at, closed_by_day, reported_at, reported_by_day)
             ):
-                bad("closed_at is before reported_at")
+                bad(_("closed_at is before reported_at"))
             if status in Status.values and status not in (Status.CLOSED, Status.REJECTED):
-                bad(f"closed_at is given, but status {status!r} is not closed or rejected")
-        if status == Status.CLOSED and closed_at is None:
-            bad("a closed report needs closed_at")
+                bad(
+                    _("closed_at is given, but status %(value)s is not closed or rejected")
+                    % {"value": bounds.shown(status)}
+                )
+        if status == Status.CLOSED and not closed_text:
+            bad(_("a closed report needs closed_at"))
         description = get("description", "")
         if not description:
-            bad("description is missing")
+            bad(_("description is missing"))
 
         chosen: list[Category] = []
         main_text, sub_text = get("main_category", ""), get("sub_category", "")
         if (main_text or sub_text) and reported_at is not None:
             scheme = categories.scheme_on(timezone.localtime(reported_at).date())
             if scheme is None:
-                bad("no category scheme was in force on reported_at")
+                bad(_("no category scheme was in force on reported_at"))
             else:
                 main = None
                 if main_text:
                     main = categories.find(scheme, main_text, parent=None, main=True)
                     if main is None:
-                        bad(f"no main category {main_text!r} in {scheme.name}")
+                        bad(
+                            _("no main category %(value)s in %(scheme)s")
+                            % {"value": bounds.shown(main_text), "scheme": scheme.name}
+                        )
                     else:
                         chosen.append(main)
                 if sub_text and (main is not None or not main_text):
                     sub = categories.find(scheme, sub_text, parent=main, main=False)
                     if sub is None:
-                        bad(f"no subcategory {sub_text!r} in {scheme.name}")
+                        bad(
+                            _("no subcategory %(value)s in %(scheme)s")
+                            % {"value": bounds.shown(sub_text), "scheme": scheme.name}
+                        )
                     else:
                         chosen = [sub]
 
@@ -270,12 +319,18 @@ def deviations_import(*, text: str, source: str) -> ImportResult:
         for name in ("injury", "medical_treatment", "alternative_work", "fatal", "nav_reported"):
             value = _yes(get(name, ""))
             if value is None:
-                bad(f"{name} {get(name)!r} is not yes or no")
+                bad(
+                    _("%(column)s %(value)s is not yes or no")
+                    % {"column": name, "value": bounds.shown(get(name, ""))}
+                )
             flags[name] = bool(value)
         if flags.get("injury"):
             absence = get("absence", "").lower()
             if absence not in Absence.values:
-                bad(f"absence {absence!r} is not one of {', '.join(Absence.values)}")
+                bad(
+                    _("absence %(value)s is not one of %(choices)s")
+                    % {"value": bounds.shown(absence), "choices": ", ".join(Absence.values)}
+                )
             injury = Injury(
                 # the old system does not say who was injured; NAV reports concern employees
                 injured_kind=InjuredKind.EMPLOYEE,
@@ -288,10 +343,10 @@ def deviations_import(*, text: str, source: str) -> ImportResult:
         elif get("absence") or any(
             flags.get(n) for n in ("medical_treatment", "alternative_work", "fatal", "nav_reported")
         ):
-            bad("injury details without injury = yes")
+            bad(_("injury details without injury = yes"))
 
         if row_errors:
-            errors += [f"line {number}: {message}" for message in row_errors]
+            errors += [_line(number, message) for message in row_errors]
             continue
         assert reported_at is not None and unit_id is not None
         # a date without a time was checked by its day: keep the moment it reads as from
@@ -318,7 +373,7 @@ def deviations_import(*, text: str, source: str) -> ImportResult:
     if errors:
         raise DeviationImportError(errors)
     if not parsed:
-        raise DeviationImportError(["the file has no rows"])
+        raise DeviationImportError([_("the file has no rows; nothing was imported")])
 
     result = ImportResult()
     with transaction.atomic():

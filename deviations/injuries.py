@@ -31,6 +31,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hms import bounds
 from hms.concurrency import ConflictError, update_versioned
 from units.access import Purpose, Scope
 from units.models import User
@@ -198,6 +199,7 @@ def injury_save(
         raise ValidationError(
             {"medical_details": _("Record medical details only with the injured person's consent.")}
         )
+    _injury_bounds_check(values)
     with transaction.atomic():
         current = _locked_injury(deviation)
         if current is None:
@@ -226,6 +228,19 @@ def injury_save(
         if current.medical_consent and not saved.medical_consent:
             _forget_medical_details(saved)
     return saved
+
+
+def _injury_bounds_check(values: Mapping[str, Any]) -> None:
+    """The text fields without NUL and within their limits (the model's text fields have
+    none: `hms.bounds.TEXT_MAX_LENGTH`), the date reported to NAV from 2000 to a year from
+    today. Raises ValidationError keyed by field."""
+    checks = bounds.FieldErrors()
+    for name in EDITABLE_FIELDS:
+        value = values.get(name)
+        if isinstance(value, str):
+            checks.text(name, value, max_length=bounds.max_length_of(Injury, name))
+    checks.event("nav_reported_on", values.get("nav_reported_on"))
+    checks.raise_if_any()
 
 
 def _injury_create(*, deviation: Deviation, user: User, values: Mapping[str, Any]) -> Injury:

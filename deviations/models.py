@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from hms import bounds
 from units.models import Campus
 
 if TYPE_CHECKING:
@@ -38,6 +39,14 @@ class CategoryScheme(models.Model):
         verbose_name = _("category scheme")
         verbose_name_plural = _("category schemes")
         ordering = ["-valid_from"]
+        constraints = [
+            bounds.date_constraint(
+                "category_scheme", "valid_from", earliest=bounds.DB_ORGANISATION_EARLIEST
+            ),
+            bounds.date_constraint(
+                "category_scheme", "valid_to", null=True, earliest=bounds.DB_ORGANISATION_EARLIEST
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -149,6 +158,16 @@ def _severity(label: StrOrPromise) -> models.PositiveSmallIntegerField:  # type:
     return models.PositiveSmallIntegerField(label, choices=Severity.choices, null=True, blank=True)
 
 
+SEVERITY_FIELDS = (
+    "actual_people",
+    "actual_environment",
+    "actual_material",
+    "potential_people",
+    "potential_environment",
+    "potential_material",
+)
+
+
 class Deviation(models.Model):
     """A report of an undesired event or deviation, or an improvement suggestion, and its
     case."""
@@ -230,6 +249,18 @@ class Deviation(models.Model):
                 fields=["submission_hash"],
                 condition=~models.Q(submission_hash=""),
                 name="unique_deviation_submission",
+            ),
+            # what the forms and the import let through is kept in bounds (`hms.bounds`):
+            # a timestamp before year 1 cannot even be read back
+            bounds.moment_constraint("deviation", "occurred_at"),
+            bounds.moment_constraint("deviation", "reported_at"),
+            bounds.moment_constraint("deviation", "closed_at", null=True),
+            bounds.date_constraint("deviation", "deadline", null=True),
+            *(
+                bounds.in_range_constraint(
+                    "deviation", name, earliest=1, latest=5, latest_included=True, null=True
+                )
+                for name in SEVERITY_FIELDS
             ),
         ]
 
@@ -319,6 +350,7 @@ class Injury(models.Model):
     class Meta:
         verbose_name = _("injury")
         verbose_name_plural = _("injuries")
+        constraints = [bounds.date_constraint("injury", "nav_reported_on", null=True)]
 
     def __str__(self) -> str:
         return f"{self.deviation.reference} injury"

@@ -31,6 +31,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from hms import bounds
 from hms.images import IMAGE_ERRORS, ImageHeader, image_header, image_reencode, megapixels
 from hms.models import Notice
 from hms.outbox import notice_write
@@ -198,10 +199,14 @@ def report_photos_validate(photos: Sequence[UploadedFile]) -> None:
 def report_occurred_at_validate(
     occurred_at: datetime.datetime, *, now: datetime.datetime | None = None
 ) -> None:
-    """Refuses a time in the future, beyond a phone clock's lead. Run by the report form
-    and by `deviation_report`. Raises ValidationError."""
-    if occurred_at > (now or timezone.now()) + FUTURE_GRACE:
+    """Refuses a time in the future, beyond a phone clock's lead, and one before 2000
+    (`hms.bounds`: year 1 is a BC timestamp to PostgreSQL, which breaks every page that
+    lists the report). Run by the report form and by `deviation_report`. Raises
+    ValidationError."""
+    now = now or timezone.now()
+    if occurred_at > now + FUTURE_GRACE:
         raise ValidationError(_("The time it happened cannot be in the future."), code="future")
+    bounds.event_check(occurred_at, latest=timezone.localdate(now + FUTURE_GRACE))
 
 
 def report_categories_validate(categories: Iterable[Category], *, day: datetime.date) -> None:
@@ -327,6 +332,13 @@ def deviation_report(
         errors["unit"] = _("Choose a unit that exists today.")
     if not (description or "").strip():
         errors["description"] = _("Say what happened.")
+    texts = bounds.FieldErrors()
+    texts.text("description", description)
+    texts.text("immediate_action", immediate_action)
+    for name, text in (("location", location), ("building", building), ("room", room)):
+        texts.text(name, text, max_length=bounds.max_length_of(Deviation, name))
+    for name, messages in texts.errors.items():
+        errors.setdefault(name, messages)
     for field, value in (
         ("actual_people", actual_people),
         ("actual_environment", actual_environment),

@@ -30,6 +30,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from hms import bounds
 from hms.concurrency import update_versioned
 from units.models import User
 
@@ -332,6 +333,18 @@ def question_save(
                     )
                     % {"codes": ", ".join(sorted(old_codes - new_codes))},
                 )
+    checks = bounds.FieldErrors()
+    for name, text in (
+        ("text_nb", text_nb),
+        ("text_en", text_en),
+        ("help_nb", help_nb),
+        ("help_en", help_en),
+    ):
+        checks.text(name, text)
+    for row in new_rows:
+        checks.text("new_rows", f"{row.text_nb} {row.text_en}")
+    for name, messages in checks.errors.items():
+        errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
 
@@ -444,6 +457,10 @@ def matrix_row_save(
                 ]
             }
         )
+    checks = bounds.FieldErrors()
+    checks.text("text_nb", text_nb)
+    checks.text("text_en", text_en)
+    checks.raise_if_any()
     values = {"key": key, "text_nb": text_nb.strip(), "text_en": text_en.strip()}
     if row is None:
         row = MatrixRow(question=question, order=0, **values)

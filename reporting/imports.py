@@ -2,25 +2,30 @@
 
 One row per unit: `unit_code`, then one column per question key, matrix cells as
 `q24a.risk_assessment`. Values are answer codes or their Norwegian labels; a blank cell
-is "not answered". Imported responses count as submitted. A file with any bad row
-imports nothing: every bad row is reported with its line number and reason.
+is "not answered"; free text and numbers are checked as in the browser
+(`responses.answer_value_clean`). Only the units that answer the self-report of the year
+(`reporting_units`) have rows. Imported responses count as submitted. A file with any bad
+row imports nothing, and nor does a file without rows (so `replace` never deletes a year's
+responses for nothing): every bad row is reported with its line number and reason.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from hms.files import csv_table
 from units.models import Unit
+from units.selectors import reporting_units
 
 from .answer_codes import BY_CODE, codes_for
 from .models import Answer, MatrixRow, Question, Questionnaire, Response, ResponseStatus
+from .responses import answer_value_clean
 from .selectors import shown_questions
 
 
@@ -93,13 +98,19 @@ def responses_import(*, year: int, text: str, source: str, replace: bool = False
     first_line = text.split("\n", 1)[0]
     # the old form tool exported with ";" (Norwegian Excel); accept "," too
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    lines = list(reader)
-    if not lines or not lines[0] or lines[0][0].strip() != "unit_code":
+    table = csv_table(text, delimiter=delimiter)
+    if not table.header or table.header[0].strip() != "unit_code":
         raise ImportFailed([Problem(1, _("The first column must be unit_code."))])
     questions = list(questionnaire.questions.prefetch_related("rows").order_by("order"))
-    columns, unknown = _columns(lines[0], questions)
-    problems: list[Problem] = []
+    columns, unknown = _columns(table.header, questions)
+    problems: list[Problem] = [Problem(p.line, p.message) for p in table.problems]
+    if not table.rows and not table.problems:
+        problems.append(
+            Problem(
+                0,
+                _("The file has no rows: nothing was imported, and nothing was replaced."),
+            )
+        )
     if unknown:
         problems.append(
             Problem(1, _("Unknown question keys: %(keys)s.") % {"keys": ", ".join(unknown)})
@@ -128,15 +139,27 @@ def responses_import(*, year: int, text: str, source: str, replace: bool = False
             )
         )
     units = {u.code: u for u in Unit.objects.all()}
+    answering = set(reporting_units(year=year).values_list("pk", flat=True))
     seen: set[str] = set()
     parsed: list[tuple[Unit, list[tuple[_Column, str]]]] = []
-    for number, cells in enumerate(lines[1:], start=2):
-        if not any(c.strip() for c in cells):
+    unusable = {p.line for p in table.problems}
+    for line in table.rows:
+        number, cells = line.line, line.cells
+        if number in unusable:
             continue
         code = cells[0].strip()
         unit = units.get(code)
         if unit is None:
             problems.append(Problem(number, _("unknown unit code %(code)s") % {"code": code}))
+            continue
+        if unit.pk not in answering:
+            problems.append(
+                Problem(
+                    number,
+                    _("unit %(code)s does not answer the self-report of %(year)s")
+                    % {"code": code, "year": year},
+                )
+            )
             continue
         if code in seen:
             problems.append(Problem(number, _("unit %(code)s appears twice") % {"code": code}))
@@ -147,12 +170,21 @@ def responses_import(*, year: int, text: str, source: str, replace: bool = False
             raw = raw.strip()
             if not raw:
                 continue
+            label = column.question.key + (f".{column.row.key}" if column.row else "")
             if column.question.type in {"text", "number"}:
-                values.append((column, raw))
+                try:
+                    values.append((column, answer_value_clean(column.question, raw)))
+                except ValidationError as error:
+                    problems.append(
+                        Problem(
+                            number,
+                            _("%(column)s: %(message)s")
+                            % {"column": label, "message": " ".join(error.messages)},
+                        )
+                    )
                 continue
             value = column.accepted.get(_normalise(raw))
             if value is None:
-                label = column.question.key + (f".{column.row.key}" if column.row else "")
                 problems.append(
                     Problem(
                         number,

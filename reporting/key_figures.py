@@ -1,18 +1,22 @@
 """Yearly key figures from outside (hours worked, ...): import from CSV.
 
 `key_figures_import(...)` is all-or-nothing: every row is checked first, and a file with
-any bad row imports nothing and reports each bad row by its line number.
+any bad row, or without rows, imports nothing and reports each bad row by its line number,
+in the user's language. A year is 2000 to 2100, a value fits its column (at most
+9 999 999 999 999 999.99, two decimals), and no cell holds a NUL (`hms.bounds`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from hms import bounds
+from hms.files import csv_table
 from units.models import User
 
 from .models import KeyFigure, KeyFigureImport, KeyFigureKind
@@ -33,6 +37,18 @@ class _Row:
     line: int
     year: int
     value: Decimal
+
+
+def _line(number: int, message: str) -> str:
+    return _("line %(line)s: %(message)s") % {"line": number, "message": message}
+
+
+def _column(name: str, text: str, error: ValidationError) -> str:
+    return _("%(column)s %(value)s: %(message)s") % {
+        "column": name,
+        "value": bounds.shown(text),
+        "message": " ".join(error.messages),
+    }
 
 
 def parse_number(text: str) -> Decimal:
@@ -61,51 +77,86 @@ def key_figures_import(
     of NTNU, by `user` and/or the operating-system `login` that ran the import. A year that
     already has a figure is an error unless `replace`."""
     if kind not in COLUMNS:
-        raise KeyFigureImportError([f"unknown kind {kind!r}; known: {', '.join(COLUMNS)}"])
+        raise KeyFigureImportError(
+            [
+                _("unknown kind %(kind)s; known: %(known)s")
+                % {"kind": repr(kind), "known": ", ".join(COLUMNS)}
+            ]
+        )
     year_column, value_column = COLUMNS[KeyFigureKind(kind)]
     text = text.lstrip("\ufeff")
     header = text.split("\n", 1)[0]
     # a decimal comma goes with ";" (or tab) as delimiter, or in quotes
     delimiter = ";" if ";" in header else "\t" if "\t" in header else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+    table = csv_table(text, delimiter=delimiter)
+    fields = [f.strip().lower() for f in table.header]
     missing = [c for c in (year_column, value_column) if c not in fields]
     if missing:
-        raise KeyFigureImportError([f"line 1: missing column(s) {', '.join(missing)}"])
+        raise KeyFigureImportError(
+            [_line(1, _("missing column(s) %(columns)s") % {"columns": ", ".join(missing)})]
+        )
     errors: list[str] = []
-    rows: list[_Row] = []
-    seen: dict[int, int] = {}
-    for number, raw in enumerate(reader, start=2):
-        if None in raw:  # csv puts the values beyond the header's columns under None
-            hint = (
+    for problem in table.problems:
+        message = problem.message
+        if problem.code == "extra_cells" and delimiter == ",":
+            message += _(
                 "; if a number has a decimal comma, put the number in quotes "
                 "(\"12760814,98\") or use ';' as the separator"
-                if delimiter == ","
-                else ""
             )
-            errors.append(f"line {number}: more values than columns{hint}")
+        errors.append(_line(problem.line, message))
+    unusable = {p.line for p in table.problems}
+    rows: list[_Row] = []
+    seen: dict[int, int] = {}
+    value_field = KeyFigure._meta.get_field("value")
+    for row in table.rows:
+        number = row.line
+        if number in unusable:
             continue
-        record = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        if not any(record.values()):
-            continue
+        record = {name: cell.strip() for name, cell in zip(fields, row.cells, strict=False)}
+        year_text, value_text = record.get(year_column, ""), record.get(value_column, "")
         try:
-            year = int(record[year_column])
-            if not 1900 <= year <= 2200:
-                raise ValueError
+            year = int(year_text)
+            bounds.year_check(year)
         except ValueError:
-            errors.append(f"line {number}: {year_column} {record[year_column]!r} is not a year")
+            errors.append(
+                _line(
+                    number,
+                    _("%(column)s %(value)s is not a year")
+                    % {"column": year_column, "value": bounds.shown(year_text)},
+                )
+            )
+            continue
+        except ValidationError as error:
+            errors.append(_line(number, _column(year_column, year_text, error)))
             continue
         try:
-            value = parse_number(record[value_column])
-            if value < 0:
-                raise InvalidOperation
+            value = parse_number(value_text)
         except (InvalidOperation, ValueError):
             errors.append(
-                f"line {number}: {value_column} {record[value_column]!r} is not a number ≥ 0"
+                _line(
+                    number,
+                    _("%(column)s %(value)s is not a number ≥ 0")
+                    % {"column": value_column, "value": bounds.shown(value_text)},
+                )
             )
             continue
+        try:
+            bounds.decimal_check(
+                value,
+                max_digits=value_field.max_digits,  # type: ignore[attr-defined]
+                decimal_places=value_field.decimal_places,  # type: ignore[attr-defined]
+            )
+        except ValidationError as error:
+            errors.append(_line(number, _column(value_column, value_text, error)))
+            continue
         if year in seen:
-            errors.append(f"line {number}: year {year} is also on line {seen[year]}")
+            errors.append(
+                _line(
+                    number,
+                    _("year %(year)s is also on line %(line)s")
+                    % {"year": year, "line": seen[year]},
+                )
+            )
             continue
         seen[year] = number
         rows.append(_Row(line=number, year=year, value=value))
@@ -116,14 +167,17 @@ def key_figures_import(
     )
     if not replace:
         errors += [
-            f"line {r.line}: {r.year} already has a figure (use --replace to replace it)"
+            _line(
+                r.line,
+                _("%(year)s already has a figure (use --replace to replace it)") % {"year": r.year},
+            )
             for r in rows
             if r.year in existing
         ]
     if errors:
         raise KeyFigureImportError(errors)
     if not rows:
-        raise KeyFigureImportError(["the file has no rows"])
+        raise KeyFigureImportError([_("the file has no rows; nothing was imported")])
     with transaction.atomic():
         batch = KeyFigureImport.objects.create(
             kind=kind,

@@ -15,6 +15,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from hms import bounds
+
 
 class QuestionType(models.TextChoices):
     YES_NO = "yes_no", _("Yes / no")
@@ -44,6 +46,7 @@ class Questionnaire(models.Model):
         verbose_name = _("questionnaire")
         verbose_name_plural = _("questionnaires")
         ordering = ["-year"]
+        constraints = [bounds.year_constraint("questionnaire")]
 
     def __str__(self) -> str:
         return f"{self.year}"
@@ -300,6 +303,10 @@ class Attachment(models.Model):
         return self.name
 
 
+# The reminder of a round goes at most this many days before its deadline.
+REMIND_DAYS_MAX = 60
+
+
 class ReportingRound(models.Model):
     """The round of one year's self-report: which units answer, from when, by when.
     Each unit's leader and safety rep get the invitation on the opening date and
@@ -329,6 +336,15 @@ class ReportingRound(models.Model):
             models.CheckConstraint(
                 condition=models.Q(deadline__gte=models.F("opens_on")),
                 name="round_deadline_not_before_opening",
+            ),
+            bounds.date_constraint("reporting_round", "opens_on"),
+            bounds.date_constraint("reporting_round", "deadline"),
+            bounds.in_range_constraint(
+                "reporting_round",
+                "remind_days_before",
+                earliest=0,
+                latest=REMIND_DAYS_MAX,
+                latest_included=True,
             ),
         ]
 
@@ -417,6 +433,8 @@ class KeyFigure(models.Model):
                 condition=models.Q(unit__isnull=False),
                 name="one_unit_figure_per_kind_and_year",
             ),
+            bounds.year_constraint("key_figure"),
+            bounds.in_range_constraint("key_figure", "value", earliest=0),
         ]
 
     def __str__(self) -> str:

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hms.documents import document_check
+from hms import bounds
 from units.models import Role, RoleAssignment, Unit, User
 
 from .answer_codes import codes_for
@@ -49,6 +50,10 @@ from .selectors import shown_questions
 # answered from the record of who answered, submitted and confirmed.
 TOGETHER_KEY = "q01"
 TEXT_MAX_LENGTH = 5000
+# A number answer (a count, hours, a share): up to ten digits before the decimal comma and
+# two after (1e30 is refused); longer text is not a number typed by hand.
+NUMBER_MAX_DIGITS = 12
+NUMBER_MAX_LENGTH = 40
 SAFETY_ROLES = (Role.SAFETY_REP, Role.DEPUTY_SAFETY_REP)
 
 
@@ -77,7 +82,16 @@ def response_start(*, questionnaire: Questionnaire, unit: Unit) -> Response:
     return response
 
 
-def _clean_value(question: Question, value: str) -> str:
+def answer_value_clean(question: Question, value: str) -> str:
+    """The answer `value` to `question` as it is stored: an answer code of the question,
+    free text without NUL characters and at most `TEXT_MAX_LENGTH` characters, or a number
+    of zero or more with at most ten digits before the decimal comma and two after
+    (`NUMBER_MAX_DIGITS`). "" for no answer. Raises ValidationError saying what is wrong.
+    The browser's saves and the import of earlier years both go through here."""
+    if bounds.has_nul(value):
+        raise ValidationError(
+            _("The answer contains a NUL character, which cannot be stored: remove it.")
+        )
     value = value.strip()
     if not value:
         return ""
@@ -88,12 +102,15 @@ def _clean_value(question: Question, value: str) -> str:
             )
         return value
     if question.type == "number":
+        if len(value) > NUMBER_MAX_LENGTH:
+            raise ValidationError(_("Enter a number, such as 12 or 3,5."))
         try:
             number = Decimal(value.replace(",", ".").replace(" ", "").replace("\u00a0", ""))
         except InvalidOperation:
             raise ValidationError(_("Enter a number, such as 12 or 3,5.")) from None
         if not number.is_finite() or number < 0:
             raise ValidationError(_("Enter a number of zero or more."))
+        bounds.decimal_check(number, max_digits=NUMBER_MAX_DIGITS, decimal_places=2)
         return str(number.normalize()) if number != number.to_integral() else str(int(number))
     if value not in codes_for(question.type, question.matrix_columns):
         raise ValidationError(_("That is not one of this question's answers."))
@@ -145,7 +162,7 @@ def answer_save(
             raise ValidationError(_("That row is not in this question."))
     elif row_key:
         raise ValidationError(_("That row is not in this question."))
-    cleaned = _clean_value(question, value)
+    cleaned = answer_value_clean(question, value)
     with transaction.atomic():
         locked = Response.objects.select_for_update().get(pk=response.pk)
         if locked.status != ResponseStatus.DRAFT:

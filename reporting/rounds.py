@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from hms import bounds
 from hms.concurrency import update_versioned
 from hms.numbers import share
 from hms.outbox import notice_write
@@ -41,6 +42,7 @@ from units.models import Role, RoleAssignment, Unit, User
 from units.selectors import reporting_units
 
 from .models import (
+    REMIND_DAYS_MAX,
     Answer,
     NoticeKind,
     Questionnaire,
@@ -65,9 +67,15 @@ RECIPIENT_ROLES = (Role.LEADER, Role.SAFETY_REP, Role.DEPUTY_SAFETY_REP)
 def round_dates_check(
     *, year: int, opens_on: datetime.date, deadline: datetime.date, remind_days_before: int
 ) -> None:
-    """The dates of a round make sense: the deadline is not before the opening date, the
-    reminder falls inside the round, the round opens in its year or the one after.
-    Errors are keyed by form field name."""
+    """The dates of a round make sense: from 2000 to at most ten years ahead
+    (`hms.bounds`), the deadline not before the opening date, the reminder inside the round
+    and at most `REMIND_DAYS_MAX` days before the deadline, the round opening in its year or
+    the one after. Errors are keyed by form field name."""
+    checks = bounds.FieldErrors()
+    checks.deadline("opens_on", opens_on)
+    checks.deadline("deadline", deadline)
+    checks.integer("remind_days_before", remind_days_before, high=REMIND_DAYS_MAX)
+    checks.raise_if_any()
     errors: dict[str, list[str]] = defaultdict(list)
     if deadline < opens_on:
         errors["deadline"].append(_("The deadline cannot be before the opening date."))

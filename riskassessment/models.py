@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from hms import bounds
+
 
 class RiskAssessment(models.Model):
     """A unit's risk assessment of an activity (risk = probability × consequence)."""
@@ -64,6 +66,7 @@ class Measure(models.Model):
         verbose_name = _("measure")
         verbose_name_plural = _("measures")
         ordering = ["deadline", "pk"]
+        constraints = [bounds.date_constraint("measure", "deadline", null=True)]
 
     def __str__(self) -> str:
         return self.title

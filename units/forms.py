@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime
-
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from hms import bounds
 
 from .models import User
 from .selectors import user_by_email
@@ -20,7 +19,9 @@ class VersionedForm(forms.Form):
     """A form for a record several people may edit: it carries the version it was
     loaded with, so the service can refuse a stale write."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=bounds.INT_MAX
+    )
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -30,10 +31,15 @@ class VersionedForm(forms.Form):
 
 
 class GoalForm(VersionedForm):
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(
+        label=_("Year"), min_value=bounds.FIRST_YEAR, max_value=bounds.LAST_YEAR
+    )
     title = forms.CharField(label=_("Goal"), max_length=300)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Description"),
+        required=False,
+        max_length=bounds.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 
@@ -43,9 +49,16 @@ class DelegationForm(VersionedForm):
         label=_("Delegated to (e-mail)"),
         help_text=_("The NTNU e-mail address of the person who takes on the task."),
     )
-    valid_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[bounds.validate_event],
+    )
     valid_to = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[bounds.validate_deadline],
     )
 
     def clean_delegated_to(self) -> User:
@@ -70,15 +83,26 @@ class PeopleField(forms.ModelMultipleChoiceField):
 
 
 class MeetingForm(VersionedForm):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[bounds.validate_event],
+    )
     participants = PeopleField(
         label=_("Participants"),
         queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    topics = forms.CharField(label=_("Topics"), widget=forms.Textarea(attrs={"rows": 3}))
+    topics = forms.CharField(
+        label=_("Topics"),
+        max_length=bounds.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     minutes = forms.CharField(
-        label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Minutes"),
+        required=False,
+        max_length=bounds.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
 
     def __init__(self, *args, people=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -87,12 +111,6 @@ class MeetingForm(VersionedForm):
         assert isinstance(participants, forms.ModelMultipleChoiceField)
         if people is not None:
             participants.queryset = people
-
-    def clean_date(self) -> datetime.date:
-        day = self.cleaned_data["date"]
-        if day > timezone.localdate() + datetime.timedelta(days=366):
-            raise forms.ValidationError(_("The date is more than a year ahead."))
-        return day
 
 
 class ResetPasswordForm(AllauthResetPasswordForm):

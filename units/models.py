@@ -16,6 +16,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from hms import bounds
+
+# Units, roles and successions may start long before the records of this system.
+ORGANISATION_EARLIEST = bounds.DB_ORGANISATION_EARLIEST
+
 
 class LanguageChoice(models.TextChoices):
     NB = "nb", _("Norwegian bokmål")
@@ -178,6 +183,8 @@ class Unit(models.Model):
                 condition=Q(level__gte=1, level__lte=4), name="unit_level_1_to_4"
             ),
             period_constraint("unit_valid_to_after_from"),
+            bounds.date_constraint("unit", "valid_from", earliest=ORGANISATION_EARLIEST),
+            bounds.date_constraint("unit", "valid_to", null=True, earliest=ORGANISATION_EARLIEST),
         ]
 
     def __str__(self) -> str:
@@ -218,6 +225,7 @@ class UnitSuccession(models.Model):
             models.CheckConstraint(
                 condition=~Q(predecessor=models.F("successor")), name="succession_not_self"
             ),
+            bounds.date_constraint("unit_succession", "date", earliest=ORGANISATION_EARLIEST),
         ]
 
     def __str__(self) -> str:
@@ -316,6 +324,10 @@ class RoleAssignment(models.Model):
                 name="role_unit_matches_role_kind",
             ),
             period_constraint("role_valid_to_after_from"),
+            bounds.date_constraint("role_assignment", "valid_from", earliest=ORGANISATION_EARLIEST),
+            bounds.date_constraint(
+                "role_assignment", "valid_to", null=True, earliest=ORGANISATION_EARLIEST
+            ),
         ]
         indexes = [models.Index(fields=["user", "valid_from"])]
 
@@ -343,6 +355,7 @@ class HseGoal(models.Model):
         verbose_name = _("HSE goal")
         verbose_name_plural = _("HSE goals")
         ordering = ["-year", "id"]
+        constraints = [bounds.year_constraint("hse_goal")]
 
     def __str__(self) -> str:
         return self.title
@@ -378,6 +391,8 @@ class TaskDelegation(models.Model):
         ordering = ["-valid_from", "id"]
         constraints = [
             period_constraint("delegation_valid_to_after_from"),
+            bounds.date_constraint("delegation", "valid_from"),
+            bounds.date_constraint("delegation", "valid_to", null=True),
         ]
 
     def __str__(self) -> str:
@@ -405,6 +420,7 @@ class SafetyMeeting(models.Model):
         verbose_name = _("leader–safety-rep meeting")
         verbose_name_plural = _("leader–safety-rep meetings")
         ordering = ["-date", "-id"]
+        constraints = [bounds.date_constraint("safety_meeting", "date")]
 
     def __str__(self) -> str:
         return f"{self.unit.code} {self.date}"

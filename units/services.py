@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from hms import bounds
 from hms.concurrency import update_versioned
 
 from .models import (
@@ -163,10 +164,19 @@ def role_end(
 # --- Systematic HSE work ---------------------------------------------------------------
 
 
+def _goal_check(*, year: int, title: str, description: str) -> None:
+    checks = bounds.FieldErrors()
+    checks.year("year", year)
+    checks.text("title", title, max_length=300)
+    checks.text("description", description)
+    checks.raise_if_any()
+
+
 @transaction.atomic
 def goal_create(
     *, unit: Unit, year: int, title: str, description: str = "", actor: User | None
 ) -> HseGoal:
+    _goal_check(year=year, title=title, description=description)
     goal = HseGoal(unit=unit, year=year, title=title, description=description, created_by=actor)
     goal.full_clean()
     _with_actor(goal, actor).save()
@@ -183,6 +193,7 @@ def goal_update(
     description: str,
     actor: User | None,
 ) -> HseGoal:
+    _goal_check(year=year, title=title, description=description)
     return update_versioned(
         HseGoal,
         goal.pk,
@@ -197,6 +208,19 @@ def check_period(valid_from: datetime.date, valid_to: datetime.date | None) -> N
         raise ValidationError({"valid_to": _("The end date must be on or after the start date.")})
 
 
+def _delegation_check(
+    *, task: str, valid_from: datetime.date, valid_to: datetime.date | None
+) -> None:
+    """The task within its column, the period from 2000 (starting at most a year ahead)
+    and ending at most ten years ahead (`hms.bounds`), in order."""
+    checks = bounds.FieldErrors()
+    checks.text("task", task, max_length=300)
+    checks.event("valid_from", valid_from)
+    checks.deadline("valid_to", valid_to)
+    checks.raise_if_any()
+    check_period(valid_from, valid_to)
+
+
 @transaction.atomic
 def delegation_create(
     *,
@@ -208,7 +232,7 @@ def delegation_create(
     valid_to: datetime.date | None,
     actor: User | None,
 ) -> TaskDelegation:
-    check_period(valid_from, valid_to)
+    _delegation_check(task=task, valid_from=valid_from, valid_to=valid_to)
     delegation = TaskDelegation(
         unit=unit,
         task=task,
@@ -232,7 +256,7 @@ def delegation_update(
     valid_to: datetime.date | None,
     actor: User | None,
 ) -> TaskDelegation:
-    check_period(valid_from, valid_to)
+    _delegation_check(task=task, valid_from=valid_from, valid_to=valid_to)
     return update_versioned(
         TaskDelegation,
         delegation.pk,
@@ -247,6 +271,14 @@ def delegation_update(
     )
 
 
+def _meeting_check(*, date: datetime.date, topics: str, minutes: str) -> None:
+    checks = bounds.FieldErrors()
+    checks.event("date", date)
+    checks.text("topics", topics)
+    checks.text("minutes", minutes)
+    checks.raise_if_any()
+
+
 @transaction.atomic
 def meeting_create(
     *,
@@ -257,6 +289,7 @@ def meeting_create(
     minutes: str = "",
     actor: User | None,
 ) -> SafetyMeeting:
+    _meeting_check(date=date, topics=topics, minutes=minutes)
     meeting = SafetyMeeting(unit=unit, date=date, topics=topics, minutes=minutes, created_by=actor)
     _with_actor(meeting, actor).save()
     meeting.participants.set(participants)
@@ -274,6 +307,7 @@ def meeting_update(
     minutes: str,
     actor: User | None,
 ) -> SafetyMeeting:
+    _meeting_check(date=date, topics=topics, minutes=minutes)
     meeting = update_versioned(
         SafetyMeeting,
         meeting.pk,

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hms import bounds
 from riskassessment.models import MeasureStatus
 from units.models import Unit, User
 from units.selectors import user_by_email
@@ -34,7 +35,7 @@ def _person(email: str) -> User | None:
 
 
 class VersionedForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=bounds.INT_MAX)
 
 
 class AssignForm(VersionedForm):
@@ -61,7 +62,10 @@ class UpdateForm(VersionedForm):
         label=_("Status"), choices=[(s.value, s.label) for s in UPDATE_STATUSES]
     )
     cause = forms.CharField(
-        label=_("Cause analysis"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Cause analysis"),
+        required=False,
+        max_length=bounds.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     potential_people = forms.TypedChoiceField(
         label=_("Potential consequence for people"),
@@ -90,9 +94,17 @@ class UpdateForm(VersionedForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    deadline = forms.DateField(label=_("Closing deadline"), required=False, widget=DateInput)
+    deadline = forms.DateField(
+        label=_("Closing deadline"),
+        required=False,
+        widget=DateInput,
+        validators=[bounds.validate_deadline],
+    )
     lesson = forms.CharField(
-        label=_("Lesson learned"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Lesson learned"),
+        required=False,
+        max_length=bounds.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     lesson_shared = forms.BooleanField(label=_("Share the lesson learned"), required=False)
 
@@ -129,7 +141,9 @@ class UpdateForm(VersionedForm):
 
 class RejectForm(VersionedForm):
     reason = forms.CharField(
-        label=_("Reason for rejecting"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason for rejecting"),
+        max_length=bounds.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -140,16 +154,21 @@ class CloseForm(VersionedForm):
 class RedactForm(VersionedForm):
     description = forms.CharField(
         label=_("Description without personal details"),
+        max_length=bounds.TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("The description as reported is kept, for the HSE section only."),
     )
 
 
 class MeasureForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=0, max_value=bounds.INT_MAX, required=False
+    )
     title = forms.CharField(label=_("Measure"), max_length=300)
     responsible = forms.EmailField(label=_("Responsible (e-mail)"), required=False)
-    deadline = forms.DateField(label=_("Deadline"), required=False, widget=DateInput)
+    deadline = forms.DateField(
+        label=_("Deadline"), required=False, widget=DateInput, validators=[bounds.validate_deadline]
+    )
     status = forms.ChoiceField(
         label=_("Status"), choices=MeasureStatus.choices, initial=MeasureStatus.PLANNED
     )

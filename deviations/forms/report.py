@@ -12,6 +12,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hms import bounds
 from units.models import Campus, Unit
 
 from ..models import Category, Identity, Kind, Severity
@@ -87,6 +88,7 @@ class ReportForm(forms.Form):
     )
     description = forms.CharField(
         label=_("What happened?"),
+        max_length=bounds.TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Say what happened.")},
     )
@@ -94,6 +96,7 @@ class ReportForm(forms.Form):
     room = forms.CharField(label=_("Room"), max_length=100, required=False)
     immediate_action = forms.CharField(
         label=_("What was done at once?"),
+        max_length=bounds.TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
@@ -138,6 +141,7 @@ class ReportForm(forms.Form):
         now = timezone.localtime(now or timezone.now())
         self.fields["occurred_at"].initial = now.replace(second=0, microsecond=0)
         self.fields["occurred_at"].widget.attrs["max"] = now.strftime(DATETIME_LOCAL)
+        self.fields["occurred_at"].widget.attrs["min"] = f"{bounds.EARLIEST:%Y-%m-%d}T00:00"
         self.fields["photos"].widget.attrs.update({"accept": "image/*", "capture": "environment"})
         if own_unit is not None:
             self.fields["unit"].initial = own_unit.pk

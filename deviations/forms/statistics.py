@@ -8,9 +8,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hms import bounds
+
 from ..models import Injury
 
-FIRST_YEAR = 2000
+FIRST_YEAR = bounds.FIRST_YEAR
 
 
 def _date_input() -> forms.DateInput:
@@ -90,7 +92,7 @@ class InjuryForm(forms.ModelForm):
     yet recorded), so that a save from a stale page is refused, not applied over another
     person's."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=bounds.INT_MAX)
 
     class Meta:
         model = Injury
@@ -119,6 +121,9 @@ class InjuryForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        # the model's text fields have no limit of their own
+        bounds.limit_text_fields(self.fields)
+        self.fields["nav_reported_on"].validators.append(bounds.validate_event)
         for field in self.fields.values():
             if not isinstance(field.widget, forms.CheckboxInput | forms.Select | forms.HiddenInput):
                 field.widget.attrs.setdefault("class", "form-control")

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from hms import bounds
 from hms.concurrency import ConflictError
 from hms.display import field_values
 from riskassessment.models import Measure
@@ -266,8 +267,8 @@ def _handle(
             },
         )
 
-    posted = request.POST.get(f"{prefix}-version", "")
-    if posted.isdigit() and int(posted) != deviation.version:
+    posted = bounds.count_parse(request.POST.get(f"{prefix}-version", ""))
+    if posted is not None and posted != deviation.version:
         return conflict(deviation)
     form = form_class(request.POST, prefix=prefix, **kwargs)
     if not form.is_valid():

@@ -10,6 +10,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hms import bounds
 from units.forms import VersionedForm
 
 from ..answer_codes import BY_CODE, CODES, codes_for
@@ -87,19 +88,25 @@ class QuestionForm(VersionedForm):
     )
     type = forms.ChoiceField(label=_("Type"), choices=QuestionType.choices)
     text_nb = forms.CharField(
-        label=_("Question (Norwegian)"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Question (Norwegian)"),
+        max_length=bounds.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     text_en = forms.CharField(
-        label=_("Question (English)"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Question (English)"),
+        max_length=bounds.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     help_nb = forms.CharField(
         label=_("Help text (Norwegian)"),
         required=False,
+        max_length=bounds.TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     help_en = forms.CharField(
         label=_("Help text (English)"),
         required=False,
+        max_length=bounds.TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     required = forms.BooleanField(label=_("An answer is required"), required=False)
@@ -126,6 +133,7 @@ class QuestionForm(VersionedForm):
     new_rows = forms.CharField(
         label=_("New matrix rows"),
         required=False,
+        max_length=bounds.TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
             "For a matrix: one row a line, as key | Norwegian text | English text, "
@@ -236,8 +244,16 @@ class MatrixRowForm(VersionedForm):
     order = forms.IntegerField(
         label=_("Position"), min_value=1, max_value=999, help_text=_("1 is the first row.")
     )
-    text_nb = forms.CharField(label=_("Text (Norwegian)"), widget=forms.Textarea(attrs={"rows": 2}))
-    text_en = forms.CharField(label=_("Text (English)"), widget=forms.Textarea(attrs={"rows": 2}))
+    text_nb = forms.CharField(
+        label=_("Text (Norwegian)"),
+        max_length=bounds.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    text_en = forms.CharField(
+        label=_("Text (English)"),
+        max_length=bounds.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, key_locked: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -250,7 +266,9 @@ def matrix_row_initial(row: MatrixRow) -> dict:
 
 
 class CopyForm(forms.Form):
-    year = forms.IntegerField(min_value=2000, max_value=2100, widget=forms.HiddenInput)
+    year = forms.IntegerField(
+        min_value=bounds.FIRST_YEAR, max_value=bounds.LAST_YEAR, widget=forms.HiddenInput
+    )
 
 
 class ResponsesImportForm(EditorForm):

@@ -8,9 +8,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from hms import bounds
 from units.forms import VersionedForm
 from units.models import Unit
 
+from ..models import REMIND_DAYS_MAX
 from ..rounds import round_dates_check
 
 
@@ -24,12 +26,17 @@ class RoundForm(VersionedForm):
         label=_("Opening date"),
         help_text=_("The invitations go out on the morning of this day."),
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[bounds.validate_deadline],
     )
-    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(
+        label=_("Deadline"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[bounds.validate_deadline],
+    )
     remind_days_before = forms.IntegerField(
         label=_("Reminder, days before the deadline"),
         min_value=0,
-        max_value=60,
+        max_value=REMIND_DAYS_MAX,
         help_text=_(
             "Units that have not submitted get a reminder this many days before the deadline "
             "and another on the day after it, which also goes to the leader one level up."

@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hms import bounds
+from hms.middleware import refuses_nul_itself
 from units.access import Purpose, scope_for_request, unit_for_user
 from units.models import Role, Unit
 
@@ -202,10 +204,13 @@ def response_page(request: HttpRequest, year: int, code: str) -> HttpResponse:
     return render(request, "reporting/answering/response.html", _page_context(request, access))
 
 
-def _cell_for(response: Response, question: Question, row_key: str) -> AnswerCell:
-    """The cell as it is saved now, for the 409 and 422 answers."""
-    block = next(b for b in response_blocks(response) if b.question.pk == question.pk)
-    return next(c for c in block.cells if c.row_key == row_key)
+def _cell_for(response: Response, question: Question, row_key: str) -> AnswerCell | None:
+    """The cell as it is saved now, for the 409 and 422 answers; None for a question or
+    row the page does not show."""
+    block = next((b for b in response_blocks(response) if b.question.pk == question.pk), None)
+    if block is None:
+        return None
+    return next((c for c in block.cells if c.row_key == row_key), None)
 
 
 def _swapped_cell(request: HttpRequest, context: dict[str, Any], *, status: int) -> HttpResponse:
@@ -221,16 +226,18 @@ def _posted_int(request: HttpRequest, name: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() else None
 
 
+@refuses_nul_itself  # in the answer's cell: the service refuses a NUL in the value
 @require_POST
 @login_required_htmx
 def answer_save(request: HttpRequest, year: int, code: str) -> HttpResponse:
     access = _editable_response(request, year, code)
     response = access.response
     assert response is not None
+    key = request.POST.get("question", "")
     question = (
-        Question.objects.filter(
-            questionnaire=access.questionnaire, key=request.POST.get("question")
-        )
+        None
+        if bounds.has_nul(key)
+        else Question.objects.filter(questionnaire=access.questionnaire, key=key)
         .prefetch_related("rows")
         .first()
     )
@@ -269,6 +276,8 @@ def answer_save(request: HttpRequest, year: int, code: str) -> HttpResponse:
         return _swapped_cell(request, context, status=409)
     except ValidationError as error:
         cell = _cell_for(response, question, row_key)
+        if cell is None:  # no cell to show it in (a row that is not in the question)
+            return HttpResponse(" ".join(error.messages), status=422)
         context |= {"cell": cell, "error": " ".join(error.messages)}
         return _swapped_cell(request, context, status=422)
     if not request.htmx:  # type: ignore[attr-defined]

@@ -22,6 +22,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hms import bounds
 from hms.concurrency import ConflictError
 from units.access import Purpose, scope_for_request
 
@@ -549,11 +550,11 @@ def matrix_row_edit(
 def matrix_row_retire(request: HttpRequest, year: int, question_pk: int, pk: int) -> HttpResponse:
     row = matrix_row_for_user(request, year, question_pk, pk)
     retired = request.POST.get("retired") == "1"
-    version = request.POST.get("version", "")
+    version = bounds.count_parse(request.POST.get("version", ""))
     try:
         editor.matrix_row_retire(
             row=row,
-            expected_version=int(version) if version.isdigit() else 0,
+            expected_version=version if version is not None else 0,
             retired=retired,
             actor=request.user,  # type: ignore[arg-type]
         )

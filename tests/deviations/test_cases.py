@@ -647,6 +647,15 @@ def export_rows(client, fmt="csv", **params):
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
+def test_a_control_character_in_a_description_does_not_break_the_xlsx_export(org, login):
+    """Issue 9, finding 3 (found by the hypothesis test of issue 9): a description with a
+    control character (pasted, or imported) made the XLSX export answer 500 for everyone
+    exporting the unit's cases. The character is left out of the cell."""
+    make_case(org.ibi, description="Hylla\x01 falt ned")
+    rows = export_rows(login(org.hse_staff), fmt="xlsx")
+    assert any("Hylla falt ned" in row for row in rows)
+
+
 @pytest.mark.parametrize(
     ("person", "named"),
     [

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from deviations.demo import seed_categories
 from deviations.imports import COLUMNS
@@ -72,6 +73,14 @@ def history_2024() -> list[dict[str, str]]:
                 values |= {"injury": "yes", "absence": absence, "nav_reported": nav}
             rows.append(_row(**values))
     return rows
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The import's messages in English (they are in the active language, Norwegian by
+    default)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -397,3 +406,119 @@ def test_who_ran_the_import_is_recorded_without_user(org, tmp_path, monkeypatch)
     batch = KeyFigureImport.objects.get()
     assert batch.imported_by is None and batch.imported_by_login == "hmsdrift"
     assert "hmsdrift" in out.getvalue() and "hmsdrift" in str(batch)
+
+
+# --- issue 9: what comes in is range-checked, with the line and column named ------------
+
+
+def test_a_date_out_of_range_is_refused_and_the_case_pages_still_answer(
+    org, categories, tmp_path, login
+):
+    """Issue 9, finding 3: reported_at=0001-01-01 was imported, PostgreSQL stored a BC
+    timestamp psycopg cannot read back, and the case list, its export and the case page
+    answered 500 for everyone reading the unit. Dates are from 2000, deadlines at most ten
+    years ahead; the file imports nothing and each bad cell is named."""
+    path = tmp_path / "old.csv"
+    path.write_text(
+        _csv(
+            [
+                _report("Y-1", reported_at="0001-01-01"),
+                _report("Y-2", deadline="9999-12-31"),
+                _report("Y-3", status="closed", closed_at="1999-12-31"),
+                _report("OK-1"),
+            ]
+        )
+    )
+    with pytest.raises(CommandError) as error:
+        call_command("import_deviations", str(path), stdout=io.StringIO())
+    message = str(error.value)
+    assert "line 2: reported_at: The date must be from Jan. 1, 2000 to" in message
+    assert "line 3: deadline: The date must be from Jan. 1, 2000 to" in message
+    assert "line 4: closed_at: The date must be from Jan. 1, 2000 to" in message
+    assert "line 5" not in message
+    assert Deviation.objects.count() == 0
+    client = login(org.hse_staff)
+    assert client.get("/deviations/").status_code == 200
+    assert client.get("/deviations/export.csv").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (
+            {"reported_at": "2024-02-30"},
+            "line 2: reported_at: '2024-02-30' is not a day: February 2024 has 29 days.",
+        ),
+        ({"deadline": "2023-02-29"}, "line 2: deadline: '2023-02-29' is not a day"),
+        ({"reported_at": "2024-13-01"}, "line 2: reported_at: '2024-13-01' is not a date"),
+        ({"closed_at": "2024-03-01T25:00"}, "line 2: closed_at: '2024-03-01T25:00' is not a time"),
+        ({"description": "broken\x00file"}, "line 2: description: The text contains a NUL"),
+        ({"description": "x" * 10_001}, "line 2: description: The text is too long"),
+        ({"description": "x" * 140_000}, "line 2: a cell is longer than 131072 characters"),
+    ],
+)
+def test_a_bad_cell_gets_a_message_naming_line_and_column(
+    org, categories, tmp_path, values, expected
+):
+    """Issue 9, finding 10: the date 2024-02-30 (ValueError), a NUL (DataError) and a field
+    over 128 KiB (the csv module's field limit) ended the import with a traceback; each is
+    now a message that names the line and the column, and nothing is imported."""
+    path = tmp_path / "bad.csv"
+    path.write_text(_csv([_report("B-1", status="closed", closed_at="2024-03-02") | values]))
+    with pytest.raises(CommandError) as error:
+        call_command("import_deviations", str(path), stdout=io.StringIO())
+    assert expected in str(error.value)
+    assert Deviation.objects.count() == 0
+
+
+def test_values_beyond_the_header_are_refused(org, categories, tmp_path):
+    """Issue 9, finding 10: extra cells beyond the header were dropped without a word."""
+    path = tmp_path / "extra.csv"
+    text = _csv([_report("E-1"), _report("E-2")]).splitlines()
+    text[2] += ",my note"
+    path.write_text("\n".join(text) + "\n")
+    with pytest.raises(CommandError) as error:
+        call_command("import_deviations", str(path), stdout=io.StringIO())
+    message = str(error.value)
+    assert f"line 3: more values than columns (the header has {len(COLUMNS)})" in message
+    assert "line 2" not in message
+    assert Deviation.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("2024;1e30", "line 2: hours '1e30': The number must be from 0 to"),
+        (
+            "2024;12345678901234567890",
+            "line 2: hours '12345678901234567890': The number must be from 0 to",
+        ),
+        ("2024;12,345", "line 2: hours '12,345': The number may have at most 2 decimals."),
+        ("2150;5", "line 2: year '2150': The year must be from 2000 to 2100."),
+        ("2024;5\x00", "line 2: hours: The text contains a NUL character"),
+    ],
+)
+def test_a_key_figure_out_of_range_is_refused_by_line(org, tmp_path, line, expected):
+    """Issue 9, findings 3 and 10: 1e30 and a 20-digit number overflowed the numeric
+    column (a DataError traceback), a third decimal was rounded off silently and the year
+    2150 was taken. Each is refused with its line and column."""
+    path = tmp_path / "hours.csv"
+    path.write_text(f"year;hours\n{line}\n")
+    with pytest.raises(CommandError) as error:
+        call_command("import_key_figures", "hours_worked", str(path), stdout=io.StringIO())
+    assert expected in str(error.value)
+    assert KeyFigure.objects.count() == 0 and KeyFigureImport.objects.count() == 0
+
+
+def test_a_file_of_the_header_alone_imports_nothing(org, categories, tmp_path):
+    """Issue 9, finding 6: an import without rows is refused, by every importer."""
+    reports = tmp_path / "empty.csv"
+    reports.write_text(",".join(COLUMNS) + "\n")
+    with pytest.raises(CommandError, match="the file has no rows"):
+        call_command("import_deviations", str(reports), stdout=io.StringIO())
+    hours = tmp_path / "hours.csv"
+    hours.write_text("year;hours\n\n")
+    with pytest.raises(CommandError, match="the file has no rows"):
+        call_command(
+            "import_key_figures", "hours_worked", str(hours), "--replace", stdout=io.StringIO()
+        )

@@ -712,3 +712,48 @@ def test_a_refused_attachment_on_the_page_names_the_file(
         "Mål 2024.docx er ikke et Word-dokument (DOCX): innholdet stemmer ikke med filtypen."
     ]
     assert not Attachment.objects.exists()
+
+
+# --- issue 9: clear errors instead of tracebacks -----------------------------------------
+
+
+def test_a_nul_in_a_saved_answer_is_refused_in_the_cell(english, response, round_2024, login):
+    """Issue 9, finding 10: a NUL in a free-text answer reached PostgreSQL and answered 500.
+    It is refused in the answer's cell (422), and the saved answer stays."""
+    save(response, "q12", "Faste møter", round_2024.leader_a)
+    refused = login(round_2024.leader_a).post(
+        url("answer_save"),
+        {"question": "q12", "row": "", "value": "Faste\x00 møter", "version": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert refused.status_code == 422
+    assert "The answer contains a NUL character" in refused.content.decode()
+    assert Answer.objects.get(response=response, question__key="q12").value == "Faste møter"
+
+
+@pytest.mark.parametrize(("key", "row"), [("q02", "nope"), ("q24a", "nope"), ("q02\x00", "")])
+def test_an_answer_to_a_row_or_question_not_there_answers_422(
+    english, response, round_2024, login, key, row
+):
+    """Issue 9, finding 10: a row that is not in the question answered 500 (the page looked
+    for its cell to show the error in), and a NUL in the question's key reached the
+    database."""
+    refused = login(round_2024.leader_a).post(
+        url("answer_save"),
+        {"question": key, "row": row, "value": "yes", "version": "0"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert refused.status_code == 422
+    assert not Answer.objects.filter(response=response).exists()
+
+
+@pytest.mark.parametrize("value", ["1e30", "12345678901234567890", "0,001"])
+def test_a_number_answer_beyond_its_range_is_refused(english, response, round_2024, value):
+    """Issue 9, finding 10: 1e30 was saved as a 31-digit number. A number answer has at
+    most ten digits before the decimal comma and two after."""
+    number = Questionnaire.objects.get(year=YEAR).questions.create(
+        key="q99", order=999, type="number", text_nb="Antall", text_en="Count", required=False
+    )
+    with pytest.raises(ValidationError, match="The number"):
+        save(response, number.key, value, round_2024.leader_a)
+    assert save(response, number.key, "1 234,5", round_2024.leader_a).value == "1234.5"

@@ -181,8 +181,23 @@ def test_the_template_has_the_header_of_the_year(staff):
         .split(",")
     )
     assert "q24a.health_examination" in header_2023 and "q06" not in header_2023
-    # and the template imports: a file of the header alone has no problems
-    assert responses_import(year=2024, text=response.content.decode(), source="t.csv") == 0
+    # and the template imports, with a row for a unit (the header alone imports nothing)
+    text = response.content.decode() + "ibi\r\n"
+    assert responses_import(year=2024, text=text, source="t.csv") == 1
+
+
+def test_replacing_with_a_file_of_the_header_alone_deletes_nothing(staff):
+    """Issue 9, finding 6: on the page as with the command, a header-only file with
+    "replace" deleted the year's imported responses and said they were imported."""
+    staff.post(url(), {"file": upload(GOOD)})
+    assert Response.objects.count() == 2
+    header = GOOD.splitlines()[0] + "\n"
+    response = staff.post(url(), {"file": upload(header), "replace": "on"})
+    assert response.status_code == 400
+    assert "The file has no rows: nothing was imported, and nothing was replaced." in (
+        response.content.decode()
+    )
+    assert Response.objects.count() == 2 and Answer.objects.count() > 2
 
 
 # Queries of the import page: session, user, assignments (scope), questionnaire with the

@@ -160,3 +160,43 @@ def test_results_query_count_does_not_grow(questionnaires, django_assert_num_que
     with django_assert_num_queries(8):
         rows = results(year=2024)
     assert by_key(rows)["q02", "", "yes"].count == units
+
+
+# --- issue 9 -----------------------------------------------------------------------------
+
+
+def test_replacing_with_a_file_of_the_header_alone_deletes_nothing(questionnaires, tmp_path):
+    """Issue 9, finding 6: a header-only file with --replace deleted the year's responses
+    and reported success. An import without rows is refused, and nothing is replaced."""
+    responses_import(year=2024, text=SMALL_2024, source="a.csv")
+    path = tmp_path / "empty.csv"
+    path.write_text(SMALL_2024.splitlines()[0] + "\n\n")
+    err = io.StringIO()
+    with translation.override("en"), pytest.raises(CommandError, match="Nothing imported"):
+        call_command("import_responses", "--year", "2024", "--replace", str(path), stderr=err)
+    assert "The file has no rows: nothing was imported, and nothing was replaced." in (
+        err.getvalue()
+    )
+    assert Response.objects.count() == 3 and Answer.objects.count() > 3
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("unit_code,q02\nibi,yes,no\n", "line 2: more values than columns (the header has 2)"),
+        ("unit_code,q02\nnv,yes\n", "line 2: unit nv does not answer the self-report of 2024"),
+        ("unit_code,q12\nibi,a\x00b\n", "line 2: q12: The text contains a NUL character"),
+        ("unit_code,q12\nibi," + "x" * 5001 + "\n", "line 2: q12: The answer is too long"),
+        ("unit_code,q12\nibi," + "x" * 140_000 + "\n", "line 2: a cell is longer than 131072"),
+    ],
+)
+def test_bad_rows_get_a_clear_message_and_nothing_is_imported(questionnaires, text, expected):
+    """Issue 9, finding 10: extra cells beyond the header were dropped silently, responses
+    for a unit that does not answer the self-report (a faculty) were imported, a NUL or a
+    cell over 128 KiB ended the import with a traceback, and free text was not held to the
+    browser's limit. Each is a problem with its line, and nothing is imported."""
+    with translation.override("en"), pytest.raises(ImportFailed) as failed:
+        responses_import(year=2024, text=text, source="bad.csv")
+    with translation.override("en"):
+        assert any(str(p).startswith(expected) for p in failed.value.problems), failed.value
+    assert not Response.objects.exists()
