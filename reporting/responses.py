@@ -29,8 +29,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hms.documents import document_check
 from hms import bounds
+from hms.documents import document_check
 from units.models import Role, RoleAssignment, Unit, User
 
 from .answer_codes import codes_for
