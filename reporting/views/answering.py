@@ -221,9 +221,9 @@ def _swapped_cell(request: HttpRequest, context: dict[str, Any], *, status: int)
 
 
 def _posted_int(request: HttpRequest, name: str) -> int | None:
-    """The whole number posted as `name`, or None (missing, empty or not a number)."""
-    value = request.POST.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() else None
+    """The whole number posted as `name`, or None (missing, empty, not a number, or more
+    digits than any id or version has)."""
+    return bounds.count_parse(request.POST.get(name, ""))
 
 
 @refuses_nul_itself  # in the answer's cell: the service refuses a NUL in the value
