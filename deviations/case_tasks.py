@@ -1,4 +1,4 @@
-"""Tasks of case handling. (The reporter's notices go through the outbox, `hms.outbox`.)"""
+"""Tasks of case handling. (The reporter's notices go through the outbox, `hms.lib.outbox`.)"""
 
 from celery import shared_task
 from django.utils import timezone

@@ -3,7 +3,7 @@ status, the cause analysis, the potential consequence, categories, the closing d
 the lesson learned, rejecting, closing, redacting personal details, measures, and the
 weekly reminders of overdue cases.
 
-Every write takes the case row `FOR UPDATE` through `hms.concurrency.update_versioned`: a
+Every write takes the case row `FOR UPDATE` through `hms.lib.concurrency.update_versioned`: a
 save made on a stale page is refused with `ConflictError` (the case as it is now), never
 applied silently. Errors of input are `ValidationError`s keyed by form field names, raised
 before anything is written.
@@ -23,9 +23,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hms import bounds
-from hms.concurrency import update_versioned
-from hms.outbox import notice_write
+from hms.lib import bounds
+from hms.lib.concurrency import update_versioned
+from hms.lib.outbox import notice_write
 from riskassessment.models import Measure, MeasureStatus
 from units.models import Role, Unit, User
 from units.selectors import nearest_role_holders
@@ -474,7 +474,7 @@ def overdue_reminders_send(*, today: datetime.date) -> RemindersSent:
     on Monday mornings.
 
     Safe to run twice: the day's run is claimed first (`ReminderRun`), and a second run
-    on the same day sends nothing. The e-mails are notices in the outbox (`hms.outbox`),
+    on the same day sends nothing. The e-mails are notices in the outbox (`hms.lib.outbox`),
     written in the transaction of the claim: a run that fails leaves neither, so a retry
     writes them; a mail server that refuses one is tried again for that one alone."""
     with transaction.atomic():

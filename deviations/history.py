@@ -15,7 +15,7 @@ from typing import Any
 from django.apps import apps
 from django.utils.translation import gettext as _
 
-from hms.display import display_value
+from hms.lib.display import display_value
 from riskassessment.models import Measure, MeasureStatus
 from units.access import Scope
 

@@ -10,7 +10,7 @@ closed_at belongs to closed reports (where it is required) and rejected ones onl
 neither in the future nor before reported_at; a date without a time is compared by day.
 Dates are ISO (YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS]) and days that exist; reported_at and
 closed_at lie between 2000 and now, a deadline between 2000 and ten years from today
-(`hms.bounds`). No cell may hold a NUL character or more than 10 000 characters, nor may a
+(`hms.lib.bounds`). No cell may hold a NUL character or more than 10 000 characters, nor may a
 row have more values than the header has columns.
 
 All or nothing: every row is checked first; a file with any bad row, or without rows,
@@ -31,8 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from hms import bounds
-from hms.files import csv_table
+from hms.lib import bounds
+from hms.lib.files import csv_table
 from units.models import Unit
 
 from .models import (

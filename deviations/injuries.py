@@ -11,7 +11,7 @@
   the reporter as such, nor those who read only statistics (AMU).
 - Diagnosis and medical details are shown, and may be recorded, only with the injured
   person's recorded consent. Withdrawing consent blanks them in the history too.
-- Saving is versioned (`hms.concurrency`): a save from a stale page, or a second person
+- Saving is versioned (`hms.lib.concurrency`): a save from a stale page, or a second person
   recording the same injury at once, is refused with `ConflictError`. The page names the
   injury by its report's reference, not by the injury's id; an injury is never deleted
   but with its report, and nothing deletes reports, so the injury a page saw is the one
@@ -31,8 +31,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hms import bounds
-from hms.concurrency import ConflictError, update_versioned
+from hms.lib import bounds
+from hms.lib.concurrency import ConflictError, update_versioned
 from units.access import Purpose, Scope
 from units.models import User
 
@@ -232,7 +232,7 @@ def injury_save(
 
 def _injury_bounds_check(values: Mapping[str, Any]) -> None:
     """The text fields without NUL and within their limits (the model's text fields have
-    none: `hms.bounds.TEXT_MAX_LENGTH`), the date reported to NAV from 2000 to a year from
+    none: `hms.lib.bounds.TEXT_MAX_LENGTH`), the date reported to NAV from 2000 to a year from
     today. Raises ValidationError keyed by field."""
     checks = bounds.FieldErrors()
     for name in EDITABLE_FIELDS:

@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from hms import bounds
+from hms.lib import bounds
 from units.models import Campus
 
 if TYPE_CHECKING:
@@ -250,7 +250,7 @@ class Deviation(models.Model):
                 condition=~models.Q(submission_hash=""),
                 name="unique_deviation_submission",
             ),
-            # what the forms and the import let through is kept in bounds (`hms.bounds`):
+            # what the forms and the import let through is kept in bounds (`hms.lib.bounds`):
             # a timestamp before year 1 cannot even be read back
             bounds.moment_constraint("deviation", "occurred_at"),
             bounds.moment_constraint("deviation", "reported_at"),

@@ -1,5 +1,5 @@
 """Writes of deviations: reporting one, following it with a receipt code, and telling the
-reporter when it is closed (a notice in the outbox, `hms.outbox`).
+reporter when it is closed (a notice in the outbox, `hms.lib.outbox`).
 
 Anonymous means nothing stored: no reporter, no user in the history, no name in the photo
 files (they are re-encoded from their pixels alone and get random names), and the receipt
@@ -31,10 +31,10 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from hms import bounds
-from hms.images import IMAGE_ERRORS, ImageHeader, image_header, image_reencode, megapixels
-from hms.models import Notice
-from hms.outbox import notice_write
+from hms.lib import bounds
+from hms.lib.images import IMAGE_ERRORS, ImageHeader, image_header, image_reencode, megapixels
+from hms.lib.models import Notice
+from hms.lib.outbox import notice_write
 from units.models import Role, Unit
 from units.selectors import nearest_role_holders
 
@@ -49,7 +49,7 @@ DEVIATION_DAYS_TO_CLOSE = 30
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_COUNT = 5
 # The formats a photo is kept in, with their extensions; a phone's MPO opens as a JPEG
-# and is kept as the JPEG of its first image (`hms.images`).
+# and is kept as the JPEG of its first image (`hms.lib.images`).
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 # A phone's clock may run a little ahead of the server's.
 FUTURE_GRACE = datetime.timedelta(minutes=5)
@@ -200,7 +200,7 @@ def report_occurred_at_validate(
     occurred_at: datetime.datetime, *, now: datetime.datetime | None = None
 ) -> None:
     """Refuses a time in the future, beyond a phone clock's lead, and one before 2000
-    (`hms.bounds`: year 1 is a BC timestamp to PostgreSQL, which breaks every page that
+    (`hms.lib.bounds`: year 1 is a BC timestamp to PostgreSQL, which breaks every page that
     lists the report). Run by the report form and by `deviation_report`. Raises
     ValidationError."""
     now = now or timezone.now()
@@ -222,7 +222,7 @@ def report_categories_validate(categories: Iterable[Category], *, day: datetime.
 
 def _clean_photos(photos: Sequence[UploadedFile]) -> list[tuple[bytes, str]]:
     """Each photo checked (`_photos_probe`), then decoded and re-encoded from its pixels
-    alone (`hms.images.image_reencode`: EXIF may hold the owner's name and the GPS
+    alone (`hms.lib.images.image_reencode`: EXIF may hold the owner's name and the GPS
     position, a comment or colour profile anything at all), one at a time. Raises
     ValidationError on `photos`."""
     try:

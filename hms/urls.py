@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from hms.lib import views as lib_views
+
 from . import views
 
 urlpatterns = [
@@ -10,14 +12,14 @@ urlpatterns = [
     path("deviations/", include("deviations.urls")),
     # allauth pages where a user would choose the addresses of their account: addresses
     # are kept by the HSE section and Feide (issue 9), so these answer 404.
-    path("accounts/email/", views.not_offered),
-    re_path(r"^accounts/confirm-email/", views.not_offered),
-    path("accounts/3rdparty/signup/", views.not_offered),
+    path("accounts/email/", lib_views.not_offered),
+    re_path(r"^accounts/confirm-email/", lib_views.not_offered),
+    path("accounts/3rdparty/signup/", lib_views.not_offered),
     path("accounts/", include("allauth.urls")),
     path("language/", views.switch_language, name="switch_language"),
-    path("healthz/", views.healthz, name="healthz"),
+    path("healthz/", lib_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
 
-# Form data beyond Django's limits answers 413 with a page of ours (hms.views.bad_request).
-handler400 = "hms.views.bad_request"
+# Form data beyond Django's limits answers 413 with a page of ours (hms.lib.views.bad_request).
+handler400 = "hms.lib.views.bad_request"

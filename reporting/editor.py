@@ -8,7 +8,7 @@ field are keyed by the form's field names.
 
 A change to a questionnaire's title, a section, a question or a matrix row names the
 `version` it was loaded with (`expected_version`); when somebody saved the record in
-between, `hms.concurrency.update_versioned` refuses it with `ConflictError` (the record as
+between, `hms.lib.concurrency.update_versioned` refuses it with `ConflictError` (the record as
 it is now), so nobody silently overwrites anyone. Renumbering the others is not a change
 of them and leaves their versions alone.
 
@@ -30,8 +30,8 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from hms import bounds
-from hms.concurrency import update_versioned
+from hms.lib import bounds
+from hms.lib.concurrency import update_versioned
 from units.models import User
 
 from .answer_codes import BY_CODE, Code, codes_for

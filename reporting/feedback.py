@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import get_language
 
-from hms.numbers import share
+from hms.lib.numbers import share
 from units.access import subtree_ids, unit_children
 from units.models import Unit, valid_on_q
 from units.selectors import units_in_tree_order

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from hms.files import csv_table
+from hms.lib.files import csv_table
 from units.models import Unit
 from units.selectors import reporting_units
 

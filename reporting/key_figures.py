@@ -3,7 +3,7 @@
 `key_figures_import(...)` is all-or-nothing: every row is checked first, and a file with
 any bad row, or without rows, imports nothing and reports each bad row by its line number,
 in the user's language. A year is 2000 to 2100, a value fits its column (at most
-9 999 999 999 999 999.99, two decimals), and no cell holds a NUL (`hms.bounds`).
+9 999 999 999 999 999.99, two decimals), and no cell holds a NUL (`hms.lib.bounds`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from hms import bounds
-from hms.files import csv_table
+from hms.lib import bounds
+from hms.lib.files import csv_table
 from units.models import User
 
 from .models import KeyFigure, KeyFigureImport, KeyFigureKind

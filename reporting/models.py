@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from hms import bounds
+from hms.lib import bounds
 
 
 class QuestionType(models.TextChoices):

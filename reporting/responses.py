@@ -29,8 +29,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hms import bounds
-from hms.documents import document_check
+from hms.lib import bounds
+from hms.lib.documents import document_check
 from units.models import Role, RoleAssignment, Unit, User
 
 from .answer_codes import codes_for
@@ -319,7 +319,7 @@ def attachment_add(
     *, response: Response, kind: str, upload: UploadedFile, user: User
 ) -> Attachment:
     """Attach a document (PDF, DOCX, XLSX or an image, up to the size limit), whose content
-    is of the type its extension says (`hms.documents.document_check`)."""
+    is of the type its extension says (`hms.lib.documents.document_check`)."""
     name = PurePath(upload.name or "").name[:200]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in settings.HMS_ATTACHMENT_EXTENSIONS:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from hms.numbers import round_half_up, share
+from hms.lib.numbers import round_half_up, share
 
 from .answer_codes import codes_for
 from .models import Answer, Question, Questionnaire, ResponseStatus

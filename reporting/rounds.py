@@ -34,10 +34,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hms import bounds
-from hms.concurrency import update_versioned
-from hms.numbers import share
-from hms.outbox import notice_write
+from hms.lib import bounds
+from hms.lib.concurrency import update_versioned
+from hms.lib.numbers import share
+from hms.lib.outbox import notice_write
 from units.models import Role, RoleAssignment, Unit, User
 from units.selectors import reporting_units
 
@@ -68,7 +68,7 @@ def round_dates_check(
     *, year: int, opens_on: datetime.date, deadline: datetime.date, remind_days_before: int
 ) -> None:
     """The dates of a round make sense: from 2000 to at most ten years ahead
-    (`hms.bounds`), the deadline not before the opening date, the reminder inside the round
+    (`hms.lib.bounds`), the deadline not before the opening date, the reminder inside the round
     and at most `REMIND_DAYS_MAX` days before the deadline, the round opening in its year or
     the one after. Errors are keyed by form field name."""
     checks = bounds.FieldErrors()
@@ -165,7 +165,7 @@ def round_update(
     user: User | None,
 ) -> ReportingRound:
     """Change the dates and units of a round, unless somebody saved it since
-    `expected_version` (`hms.concurrency.ConflictError`). Notices already sent stay."""
+    `expected_version` (`hms.lib.concurrency.ConflictError`). Notices already sent stay."""
     year = reporting_round.questionnaire.year
     round_dates_check(
         year=year, opens_on=opens_on, deadline=deadline, remind_days_before=remind_days_before
@@ -329,7 +329,7 @@ def _claim_and_write(
 def round_notices_send(*, today: datetime.date) -> NoticesSent:
     """Send today's invitations and reminders of every open round. Safe to run twice:
     each notice is claimed by inserting its row, with its e-mails written to the outbox
-    (`hms.outbox`) in the same transaction, so a second run (or a parallel one) finds it
+    (`hms.lib.outbox`) in the same transaction, so a second run (or a parallel one) finds it
     and writes nothing; the outbox sends each e-mail once, and again later if the mail
     server refused it.
 

@@ -73,7 +73,7 @@ def _no_stray_connections(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: rate limits (allauth's, hms.ratelimit's) count
+    """Each test starts with an empty cache: rate limits (allauth's, hms.lib.ratelimit's) count
     there, per process, and one test's requests must not count against the next."""
     from django.core.cache import cache
 

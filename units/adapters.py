@@ -34,7 +34,7 @@ from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from django.shortcuts import render
 
-from hms.clients import client_pseudonym
+from hms.lib.clients import client_pseudonym
 
 from .models import User
 from .selectors import user_by_email
@@ -109,7 +109,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_client_ip(self, request: HttpRequest) -> str:
         """allauth's rate limits count per client like ours: by the keyed hash of the
-        address our proxy saw (hms.clients), never by the address itself, nor by the
+        address our proxy saw (hms.lib.clients), never by the address itself, nor by the
         proxy's address (which would put everybody in one count)."""
         return client_pseudonym(request)
 

@@ -24,7 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from hms.admin import VersionedAdmin
+from hms.lib.admin import VersionedAdmin
 
 from .models import (
     HseGoal,

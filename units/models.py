@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from hms import bounds
+from hms.lib import bounds
 
 # Units, roles and successions may start long before the records of this system.
 ORGANISATION_EARLIEST = bounds.DB_ORGANISATION_EARLIEST

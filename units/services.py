@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from hms import bounds
-from hms.concurrency import update_versioned
+from hms.lib import bounds
+from hms.lib.concurrency import update_versioned
 
 from .models import (
     GLOBAL_ROLES,
@@ -212,7 +212,7 @@ def _delegation_check(
     *, task: str, valid_from: datetime.date, valid_to: datetime.date | None
 ) -> None:
     """The task within its column, the period from 2000 (starting at most a year ahead)
-    and ending at most ten years ahead (`hms.bounds`), in order."""
+    and ending at most ten years ahead (`hms.lib.bounds`), in order."""
     checks = bounds.FieldErrors()
     checks.text("task", task, max_length=300)
     checks.event("valid_from", valid_from)

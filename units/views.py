@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from hms.concurrency import ConflictError
-from hms.numbers import share
+from hms.lib.concurrency import ConflictError
+from hms.lib.numbers import share
 
 from . import selectors, services
 from .access import Purpose, scope_for_request, unit_for_user

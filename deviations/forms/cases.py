@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hms import bounds
+from hms.lib import bounds
 from riskassessment.models import MeasureStatus
 from units.models import Unit, User
 from units.selectors import user_by_email

@@ -12,7 +12,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hms import bounds
+from hms.lib import bounds
 from units.models import Campus, Unit
 
 from ..models import Category, Identity, Kind, Severity

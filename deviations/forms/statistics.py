@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hms import bounds
+from hms.lib import bounds
 
 from ..models import Injury
 

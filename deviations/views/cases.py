@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from hms import bounds
-from hms.concurrency import ConflictError
-from hms.display import field_values
+from hms.lib import bounds
+from hms.lib.concurrency import ConflictError
+from hms.lib.display import field_values
 from riskassessment.models import Measure
 from units.access import Purpose, scope_for_request
 

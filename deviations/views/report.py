@@ -24,7 +24,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from hms.ratelimit import rate_limited
+from hms.lib.ratelimit import rate_limited
 from units.access import scope_for_request
 from units.models import Unit
 

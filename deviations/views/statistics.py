@@ -13,8 +13,8 @@ from django.urls import URLPattern, path, re_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hms.concurrency import ConflictError
-from hms.display import field_values
+from hms.lib.concurrency import ConflictError
+from hms.lib.display import field_values
 from units.access import Purpose, scope_for_request
 
 from ..exports import dataset_response, register_dataset

@@ -44,7 +44,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
     "csp",
-    "hms",
+    "hms.lib",
     "units",
     "reporting",
     "deviations",
@@ -59,9 +59,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "hms.middleware.PreferredLanguageMiddleware",
+    "hms.lib.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "hms.middleware.NulRefusalMiddleware",  # a NUL anywhere in a request: 400, named
+    "hms.lib.middleware.NulRefusalMiddleware",  # a NUL anywhere in a request: 400, named
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Last, so that what it refuses still gets the headers of those above; nothing above
     # reads the body before it (Django's CSRF check reads it after every middleware).
-    "hms.middleware.RequestSizeLimitMiddleware",
+    "hms.lib.middleware.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "hms.urls"
@@ -172,7 +172,7 @@ if OIDC_CLIENT_ID:
 # --- Clients --------------------------------------------------------------------------
 # The proxies whose X-Forwarded-For names the client (its last entry, the one the proxy
 # adds): in docker-compose the nginx service's fixed address. Empty: the connection's own
-# address is the client's. Only a keyed hash of it is ever kept (hms.clients).
+# address is the client's. Only a keyed hash of it is ever kept (hms.lib.clients).
 HMS_TRUSTED_PROXIES = env.list("HMS_TRUSTED_PROXIES", default=[])
 
 # Brute-force protection (django-axes): failed local sign-ins are counted per login name
@@ -201,24 +201,24 @@ AXES_LOCKOUT_TEMPLATE = "account/locked.html"
 # No IP address in records or logs: axes is given a keyed hash of the address in its
 # place (so AccessAttempt rows and axes' log lines hold none), and successful sign-ins are
 # not logged at all (AccessLog would keep a user agent and a session hash for each).
-AXES_CLIENT_IP_CALLABLE = "hms.clients.client_pseudonym"
+AXES_CLIENT_IP_CALLABLE = "hms.lib.clients.client_pseudonym"
 AXES_DISABLE_ACCESS_LOG = True
 
 # --- Cache -----------------------------------------------------------------------------
-# Rate limits (allauth's and hms.ratelimit's) count in the cache, which the workers must
+# Rate limits (allauth's and hms.lib.ratelimit's) count in the cache, which the workers must
 # share in production: CACHE_URL=redis://redis:6379/1 (docker-compose). Local memory by
 # default (one count per process). Redis is given short timeouts and, when it is down,
-# acts as an empty cache instead of failing the page (hms.cache_backends).
+# acts as an empty cache instead of failing the page (hms.lib.cache_backends).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "hms.cache_backends.RedisCache"
+    CACHES["default"]["BACKEND"] = "hms.lib.cache_backends.RedisCache"
     CACHES["default"]["OPTIONS"] = {
         "socket_connect_timeout": 0.5,
         "socket_timeout": 0.5,
         **CACHES["default"].get("OPTIONS", {}),
     }
 
-# Requests per client address in a fixed window of seconds (hms.ratelimit): receipt-code
+# Requests per client address in a fixed window of seconds (hms.lib.ratelimit): receipt-code
 # lookups of anonymous reports. A person looks their code up a few times at most; a
 # campus NAT shares the limit, so it is generous.
 HMS_RATE_LIMITS = {
@@ -272,7 +272,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 # The hard time limit stays below Redis' visibility timeout, so a task is never
 # redelivered while it still runs.
 #
-# A request never waits for the broker (hms.broker): connecting gives up after a second,
+# A request never waits for the broker (hms.lib.broker): connecting gives up after a second,
 # publishing is retried once, and no task keeps a result but those that ask for one
 # (a result backend that is down retried 20 times a second apart: closing a case with
 # Redis away took 20 s). The work itself is a row (the outbox), swept up later.
@@ -358,7 +358,7 @@ HMS_DEVIATION_PHOTOS_MAX_PIXELS_PER_REQUEST = env.int(
 )
 
 # --- Request size ----------------------------------------------------------------------
-# A request with a larger body is refused (413, `hms.middleware.RequestSizeLimitMiddleware`)
+# A request with a larger body is refused (413, `hms.lib.middleware.RequestSizeLimitMiddleware`)
 # from its Content-Length, before the body is read: 55 MiB is the five photos of a
 # deviation report at their limit of 10 MB each, and the form. The proxy in front of the
 # app (docker-compose) refuses larger bodies first, with the same limit.
@@ -385,9 +385,9 @@ HMS_ATTACHMENT_EXTENSIONS = ["pdf", "docx", "xlsx", "png", "jpg", "jpeg"]
 HMS_FEEDBACK_MIN_SHARE = 75
 # Periodic tasks, run by the one Celery beat process.
 CELERY_BEAT_SCHEDULE = {
-    # The outbox: e-mail notices not sent when they were written (hms.outbox).
+    # The outbox: e-mail notices not sent when they were written (hms.lib.outbox).
     "notices-sweep": {
-        "task": "hms.tasks.notices_sweep_task",
+        "task": "hms.lib.tasks.notices_sweep_task",
         "schedule": crontab(minute="*/2"),
     },
     # Invitations and reminders of open reporting rounds, each morning.

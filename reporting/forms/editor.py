@@ -10,7 +10,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from hms import bounds
+from hms.lib import bounds
 from units.forms import VersionedForm
 
 from ..answer_codes import BY_CODE, CODES, codes_for

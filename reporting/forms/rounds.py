@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from hms import bounds
+from hms.lib import bounds
 from units.forms import VersionedForm
 from units.models import Unit
 

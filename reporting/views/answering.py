@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hms import bounds
-from hms.middleware import refuses_nul_itself
+from hms.lib import bounds
+from hms.lib.middleware import refuses_nul_itself
 from units.access import Purpose, scope_for_request, unit_for_user
 from units.models import Role, Unit
 

@@ -22,8 +22,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hms import bounds
-from hms.concurrency import ConflictError
+from hms.lib import bounds
+from hms.lib.concurrency import ConflictError
 from units.access import Purpose, scope_for_request
 
 from .. import editor

@@ -16,7 +16,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from hms.concurrency import ConflictError
+from hms.lib.concurrency import ConflictError
 from units.access import Purpose, Scope, scope_for_request, unit_for_user
 from units.models import Unit
 from units.selectors import reporting_units

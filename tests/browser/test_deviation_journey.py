@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from deviations.models import Category, CategoryScheme, Deviation, Identity, Kind, Status
 from hms.celery import app as celery_app
-from hms.models import Notice
+from hms.lib.models import Notice
 from riskassessment.models import Measure, MeasureStatus
 from tests.browser.conftest import PHONE, accessibility_violations, shot
 from tests.browser.test_deviation_report import no_horizontal_scroll

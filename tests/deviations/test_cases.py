@@ -26,8 +26,8 @@ from deviations.models import (
     InjuryView,
     Status,
 )
-from hms.concurrency import ConflictError
-from hms.outbox import notices_send
+from hms.lib.concurrency import ConflictError
+from hms.lib.outbox import notices_send
 from riskassessment.models import Measure
 from tests.factories import UserFactory
 
@@ -275,8 +275,8 @@ def test_closing_needs_cause_and_measure_where_the_category_requires_it(
 def test_closing_enqueues_the_reporters_notice_after_commit(
     org, case, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from hms import broker
-    from hms.models import Notice
+    from hms.lib import broker
+    from hms.lib.models import Notice
 
     sent = []
     monkeypatch.setattr(broker, "enqueue", lambda task, *args: sent.append(args))
@@ -287,7 +287,7 @@ def test_closing_enqueues_the_reporters_notice_after_commit(
 
 
 def test_rejecting_tells_the_reporter_the_reason_once(org, case, mailoutbox):
-    from hms.outbox import notices_send
+    from hms.lib.outbox import notices_send
 
     # given a named report (by Rita), when the coordinator rejects it
     cases.case_reject(
@@ -787,7 +787,7 @@ def test_a_second_run_on_the_same_day_sends_nothing(org):
 def test_a_refused_reminder_is_sent_again_alone_and_the_day_stays_claimed(org, monkeypatch):
     from django.core.mail import EmailMessage
 
-    from hms.models import Notice
+    from hms.lib.models import Notice
 
     today = timezone.localdate()
     make_case(org.ibi, handler=org.coordinator_a, deadline=today - datetime.timedelta(days=1))

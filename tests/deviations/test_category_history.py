@@ -18,7 +18,7 @@ from deviations import cases
 from deviations.imports import COLUMNS, deviations_import
 from deviations.models import Category, CategoryScheme, Deviation, Identity, Kind, Status
 from deviations.services import deviation_report
-from hms.concurrency import ConflictError
+from hms.lib.concurrency import ConflictError
 
 
 @pytest.fixture

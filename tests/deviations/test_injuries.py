@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from deviations.injuries import injury_save
 from deviations.models import Absence, Deviation, Injury, InjuryView, Kind
-from hms.concurrency import ConflictError
+from hms.lib.concurrency import ConflictError
 from tests.factories import UserFactory
 
 REGISTER = "/deviations/injuries/"

@@ -37,7 +37,7 @@ from deviations.services import (
     deviation_report,
     reporter_notice_write,
 )
-from hms.outbox import notices_send
+from hms.lib.outbox import notices_send
 from tests.factories import RoleFactory, UnitFactory, UserFactory
 from units.models import Role
 
@@ -1108,7 +1108,7 @@ def test_a_photo_is_kept_as_its_pixels_alone(org, anonymous):
 def test_a_photo_with_a_colour_profile_is_converted_to_srgb(org, monkeypatch):
     """Issue 9, finding 8: a photo with a colour profile keeps its colours, in sRGB, and
     no profile; a CMYK JPEG is kept as RGB."""
-    from hms import images
+    from hms.lib import images
 
     converted = []
     real = images.ImageCms.profileToProfile

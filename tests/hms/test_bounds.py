@@ -1,4 +1,4 @@
-"""The bounds of what comes in (`hms.bounds`), where it comes in: the forms' dates and
+"""The bounds of what comes in (`hms.lib.bounds`), where it comes in: the forms' dates and
 texts, the search boxes and filters (a NUL), and the database's check constraints that keep
 out what slips past. The importers' bounds are tested beside the importers."""
 

@@ -162,7 +162,7 @@ def test_the_proxy_sets_the_headers_the_app_trusts():
     assert ["proxy_set_header", "X-Forwarded-Proto", "$scheme"] in directives
     header, value = production_setting("SECURE_PROXY_SSL_HEADER")
     assert (header, value) == ("HTTP_X_FORWARDED_PROTO", "https")
-    # X-Forwarded-For with the client's address last (hms.clients reads the last entry)
+    # X-Forwarded-For with the client's address last (hms.lib.clients reads the last entry)
     assert ["proxy_set_header", "X-Forwarded-For", "$proxy_add_x_forwarded_for"] in directives
     # the request body is limited before the app reads it: 55 MiB, as HMS_REQUEST_MAX_BYTES
     assert ["client_max_body_size", "55m"] in directives

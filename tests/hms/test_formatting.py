@@ -9,7 +9,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hms.templatetags.hms_format import percent, round_half_up, share
+from hms.lib.templatetags.hms_format import percent, round_half_up, share
 
 
 @pytest.mark.parametrize(("language", "expected"), [("nb", "71,2\u00a0%"), ("en", "71.2\u00a0%")])

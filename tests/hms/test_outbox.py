@@ -1,4 +1,4 @@
-"""The outbox of e-mail notices (hms.outbox), and a broker outage (issue 9, finding 4).
+"""The outbox of e-mail notices (hms.lib.outbox), and a broker outage (issue 9, finding 4).
 
 With Redis down, closing or rejecting a case took about 20 s, answered 500 after the change
 was saved, and the reporter's e-mail was lost for good. Now a notice is a row written in
@@ -23,10 +23,10 @@ from django.utils import timezone
 
 from deviations import cases
 from deviations.models import Deviation, Identity, Status
-from hms import broker, outbox
 from hms.celery import app as celery_app
-from hms.models import Notice
-from hms.tasks import notices_send_task, notices_sweep_task
+from hms.lib import broker, outbox
+from hms.lib.models import Notice
+from hms.lib.tasks import notices_send_task, notices_sweep_task
 from tests.conftest import REQUIRE_SERVICES, redis_reachable
 from tests.factories import UserFactory
 from units.models import User

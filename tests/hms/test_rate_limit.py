@@ -1,6 +1,6 @@
 """Issue 9, finding 11: the receipt page is rate-limited per client address, without
-storing the address beyond the limit's window (hms.ratelimit), and a cache that is gone
-limits nothing but breaks nothing (hms.cache_backends)."""
+storing the address beyond the limit's window (hms.lib.ratelimit), and a cache that is gone
+limits nothing but breaks nothing (hms.lib.cache_backends)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 
-from hms import ratelimit
+from hms.lib import ratelimit
 
 ADDRESS = "192.0.2.77"
 OTHER = "192.0.2.78"
@@ -72,7 +72,7 @@ def test_a_code_found_is_counted_too(org, login, limited):
 
 UNREACHABLE_REDIS = {
     "default": {
-        "BACKEND": "hms.cache_backends.RedisCache",
+        "BACKEND": "hms.lib.cache_backends.RedisCache",
         "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens on the discard port
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
@@ -115,7 +115,7 @@ def test_the_cache_comes_from_cache_url():
         text=True,
         timeout=60,
     )
-    assert "'BACKEND': 'hms.cache_backends.RedisCache'" in out.stdout, out.stderr
+    assert "'BACKEND': 'hms.lib.cache_backends.RedisCache'" in out.stdout, out.stderr
     assert "'LOCATION': 'redis://redis:6379/1'" in out.stdout
     assert "'socket_connect_timeout': 0.5" in out.stdout
     assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")

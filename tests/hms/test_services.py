@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from hms.tasks import health_check_task
+from hms.lib.tasks import health_check_task
 from tests.conftest import REQUIRE_SERVICES, redis_reachable
 
 pytestmark = pytest.mark.services

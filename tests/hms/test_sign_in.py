@@ -450,7 +450,7 @@ def test_a_locked_out_person_signs_in_with_feide(client, person, feide_app, sett
     ],
 )
 def test_the_client_address_is_the_one_our_proxy_saw(settings, remote, forwarded, client_is):
-    from hms.clients import client_address, client_key, client_pseudonym
+    from hms.lib.clients import client_address, client_key, client_pseudonym
 
     settings.HMS_TRUSTED_PROXIES = ["172.28.0.10"]
     meta = {"REMOTE_ADDR": remote}

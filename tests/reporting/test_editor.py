@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from hms.concurrency import ConflictError
+from hms.lib.concurrency import ConflictError
 from reporting import editor
 from reporting.demo import seed_questionnaires
 from reporting.editor import RowText

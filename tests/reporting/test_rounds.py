@@ -10,9 +10,9 @@ from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from hms.concurrency import ConflictError
-from hms.models import Notice
-from hms.outbox import notices_send
+from hms.lib.concurrency import ConflictError
+from hms.lib.models import Notice
+from hms.lib.outbox import notices_send
 from reporting import rounds
 from reporting.demo import seed_questionnaires
 from reporting.imports import responses_import

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from deviations.imports import COLUMNS, DeviationImportError, deviations_import
-from hms.files import read_utf8
+from hms.lib.files import read_utf8
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hms.files import read_utf8
+from hms.lib.files import read_utf8
 from reporting.key_figures import KeyFigureImportError, key_figures_import
 from units.selectors import user_by_email
 

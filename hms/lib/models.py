@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 class Notice(models.Model):
     """An e-mail to be sent, written in the same transaction as the change that causes it
     (a case closed, a reminder run claimed), so that the change and its notice stand or
-    fall together. `hms.outbox.notices_send` sends it: at once through a task enqueued on
+    fall together. `hms.lib.outbox.notices_send` sends it: at once through a task enqueued on
     commit, or later by the periodic sweep when the broker was away. It is rendered in
     the recipients' language when it is written, so what is sent is what was decided."""
 

@@ -3,9 +3,9 @@
 `notice_write` is called inside the transaction of the change (a case closed, a round's
 notice claimed): the notice is a row of that transaction, so a rolled-back change sends
 nothing and a committed one is never lost. On commit a task is asked to send it
-(`hms.tasks.notices_send_task`, through `hms.broker.enqueue_on_commit`, which never blocks
+(`hms.lib.tasks.notices_send_task`, through `hms.lib.broker.enqueue_on_commit`, which never blocks
 the request). Whatever that task did not send (the broker was down, the worker died, the
-mail server refused) the periodic sweep (`hms.tasks.notices_sweep_task`, Celery beat)
+mail server refused) the periodic sweep (`hms.lib.tasks.notices_sweep_task`, Celery beat)
 sends later.
 
 Each notice is claimed before it is sent, with a conditional UPDATE that moves its

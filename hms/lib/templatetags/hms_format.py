@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.formats import number_format
 
-from hms.numbers import round_half_up, share
+from hms.lib.numbers import round_half_up, share
 
 __all__ = ["percent", "round_half_up", "share"]
 

@@ -38,7 +38,7 @@ def client_address(request: HttpRequest) -> str:
 
 
 def _digest(address: str) -> bytes:
-    return salted_hmac("hms.clients.address", address, algorithm="sha256").digest()
+    return salted_hmac("hms.lib.clients.address", address, algorithm="sha256").digest()
 
 
 def client_key(request: HttpRequest) -> str:

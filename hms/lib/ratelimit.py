@@ -6,9 +6,9 @@ people who are not signed in). Each limit is named in settings.HMS_RATE_LIMITS a
 
 The count lives in Django's cache, which every worker must share in production
 (CACHE_URL pointing at Redis; the default local memory counts per process). Its key holds
-a keyed hash of the client's address (hms.clients), never the address, and the entry
+a keyed hash of the client's address (hms.lib.clients), never the address, and the entry
 expires with its window: nothing about the client is kept beyond it. A cache that cannot
-be reached counts nothing (hms.cache_backends): the page answers rather than fail.
+be reached counts nothing (hms.lib.cache_backends): the page answers rather than fail.
 """
 
 from __future__ import annotations

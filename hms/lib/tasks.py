@@ -17,14 +17,14 @@ def health_check_task(token: str) -> dict[str, str]:
     return {"token": token, "database": connection.vendor}
 
 
-@shared_task(name="hms.tasks.notices_send_task")
+@shared_task(name="hms.lib.tasks.notices_send_task")
 def notices_send_task(notice_ids: list[int]) -> dict[str, int]:
     """Send these notices of the outbox, enqueued when the change that wrote them commits.
     Safe to run twice: each notice is claimed before it is sent."""
     return notices_send(ids=notice_ids).as_dict()
 
 
-@shared_task(name="hms.tasks.notices_sweep_task")
+@shared_task(name="hms.lib.tasks.notices_sweep_task")
 def notices_sweep_task() -> dict[str, int]:
     """Every few minutes (Celery beat): send what is due in the outbox and was never sent,
     because the broker was away when it was written, a worker died, or the mail server

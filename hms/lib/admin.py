@@ -1,4 +1,4 @@
-"""The admin of the shared package: records that carry a `version` (`hms.concurrency`),
+"""The admin of the shared package: records that carry a `version` (`hms.lib.concurrency`),
 and the outbox of e-mail notices (read only).
 
 The admin saves a whole record, so on its own it would neither move the version on (a

@@ -15,7 +15,7 @@ import logging
 import time
 from typing import Any
 
-from celery import Task
+from celery import Task, current_app
 from django.conf import settings
 from django.db import transaction
 
@@ -60,10 +60,8 @@ def broker_status() -> str:
     broker is configured (tasks run in the process that sends them)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "eager"
-    from .celery import app
-
     try:
-        with app.connection_for_write() as connection:
+        with current_app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, timeout=1)
     except Exception:
         logger.warning("The broker does not answer", exc_info=True)

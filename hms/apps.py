@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class HmsConfig(AppConfig):
-    name = "hms"
-    verbose_name = "HMS"
