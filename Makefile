@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh Debian machine with Python 3.11:
 #   make run    - install, migrate, seed the demo, serve on http://127.0.0.1:8000
 #   make test   - install (with the browser), run the whole suite
+# make lint checks the layers (import-linter), style, types and migrations.
 # Both are idempotent. System packages are installed with apt-get when missing.
 
 SHELL := /bin/bash
@@ -60,6 +61,7 @@ test: test-system-deps $(VENV)/.installed messages
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check hms units reporting deviations riskassessment
 	$(VENV)/bin/mypy hms units reporting deviations riskassessment

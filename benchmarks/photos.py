@@ -46,7 +46,7 @@ from django.utils import timezone, translation  # noqa: E402
 from PIL import Image, ImageChops, ImageCms  # noqa: E402
 
 from deviations.models import Identity, Kind  # noqa: E402
-from deviations.services import PHOTO_MAX_BYTES, deviation_report  # noqa: E402
+from deviations.services.reports import PHOTO_MAX_BYTES, deviation_report  # noqa: E402
 from units.models import Unit, User  # noqa: E402
 
 SIDE_60MP = 7745  # 7745 × 7745 = 59.99 MP, just within a photo's limit

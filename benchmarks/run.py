@@ -92,7 +92,7 @@ def main() -> None:
     ]:
         ms, q = timed(page(email, url))
         rows.append((label, f"{ms:.1f} ms", str(q)))
-    from reporting.results import results, results_csv
+    from reporting.selectors.results import results, results_csv
 
     ms, q = timed(lambda: results_csv(results(year=2024)), repeat=10)
     rows.append(("self-report results 2024 with 2023, all of NTNU, as CSV", f"{ms:.0f} ms", str(q)))

@@ -51,11 +51,11 @@ from simple_history.utils import get_history_model_for_model  # noqa: E402
 
 from reporting import demo  # noqa: E402
 from reporting.appendix_2024 import APPENDIX  # noqa: E402
-from reporting.imports import responses_import  # noqa: E402
 from reporting.models import Answer, Questionnaire, Response, ResponseStatus  # noqa: E402
 from reporting.questionnaire_2024 import QUESTIONS_2024, SECTIONS  # noqa: E402
-from reporting.results import results, results_csv  # noqa: E402
-from reporting.services import questionnaire_create_from_specs  # noqa: E402
+from reporting.selectors.results import results, results_csv  # noqa: E402
+from reporting.services.imports import responses_import  # noqa: E402
+from reporting.services.questionnaires import questionnaire_create_from_specs  # noqa: E402
 from units.models import Role, RoleAssignment  # noqa: E402
 
 YEAR = demo.IN_PROGRESS_YEAR

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from .cases import overdue_reminders_send
+from deviations.services.cases import overdue_reminders_send
 
 
 @shared_task(name="deviations.case_tasks.overdue_reminders_task")

@@ -346,12 +346,19 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
     worked of each past year. Once: does nothing when the demo's hours worked are there."""
     from simple_history.utils import bulk_create_with_history
 
-    from reporting.models import KeyFigure, KeyFigureImport, KeyFigureKind
+    from deviations.services.reports import deviations_history_create, receipt_hash
     from units.demo_organisation import person_name
-    from units.models import Role, RoleAssignment, Unit, User
+    from units.models import (
+        KeyFigure,
+        KeyFigureImport,
+        KeyFigureKind,
+        Role,
+        RoleAssignment,
+        Unit,
+        User,
+    )
 
     from .models import Deviation, Identity, InjuredKind, Injury, Kind, Status
-    from .services import deviations_history_create, receipt_hash
 
     today = today or timezone.localdate()
     seed = DeviationSeed()

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from .injuries import RegisterRow
+from deviations.services.injuries import RegisterRow
+
 from .models import Deviation, Injury
 
 # A cell starting with one of these is read as a formula by spreadsheets.

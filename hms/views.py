@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from units import selectors as unit_selectors
-from units import services as unit_services
 from units.access import scope_for_request
 from units.models import Unit
+from units.selectors import units as unit_selectors
+from units.services import units as unit_services
 
 
 @login_required

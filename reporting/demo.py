@@ -11,12 +11,20 @@ from dataclasses import dataclass
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from reporting.services.imports import responses_import
+from reporting.services.questionnaires import questionnaire_copy, questionnaire_create_from_specs
+from reporting.services.responses import (
+    TOGETHER_KEY,
+    response_confirm,
+    response_start,
+    response_submit,
+)
+from reporting.services.rounds import round_open
 from units.models import Role, RoleAssignment
-from units.selectors import reporting_units
+from units.selectors.units import reporting_units
 
 from .answer_codes import codes_for
 from .appendix_2024 import APPENDIX
-from .imports import responses_import
 from .models import (
     Answer,
     Question,
@@ -25,9 +33,6 @@ from .models import (
     Response,
 )
 from .questionnaire_2024 import QUESTIONNAIRE_2023_CHANGES, QUESTIONS_2024, SECTIONS
-from .responses import TOGETHER_KEY, response_confirm, response_start, response_submit
-from .rounds import round_open
-from .services import questionnaire_copy, questionnaire_create_from_specs
 
 TITLE_NB = "HMS-årsrapportering {year}"
 TITLE_EN = "Annual HSE self-report {year}"

@@ -13,7 +13,7 @@ from typing import Literal
 
 import tablib
 
-from .results import CSV_COLUMNS, ResultRow, results_csv
+from reporting.selectors.results import CSV_COLUMNS, ResultRow, results_csv
 
 ExportFormat = Literal["csv", "xlsx"]
 FORMATS: dict[str, str] = {

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from .rounds import round_notices_send
+from reporting.services.rounds import round_notices_send
 
 
 @shared_task(name="reporting.tasks.round_notices_task")

@@ -35,9 +35,9 @@ from django.http import HttpRequest
 from django.shortcuts import render
 
 from hms.lib.clients import client_pseudonym
+from units.selectors.units import user_by_email
 
 from .models import User
-from .selectors import user_by_email
 
 FEIDE_PRINCIPAL_CLAIM = "https://n.feide.no/claims/eduPersonPrincipalName"
 

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import services
+from units.services import units as services
+
 from .demo_organisation import (
     CAMPUS_MAIN_AREAS,
     FA_MAIN_AREAS,

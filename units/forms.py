@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from hms.lib import bounds
+from units.selectors.units import user_by_email
+from units.services.units import check_period
 
 from .models import User
-from .selectors import user_by_email
-from .services import check_period
 
 
 class VersionedForm(forms.Form):

@@ -424,3 +424,68 @@ class SafetyMeeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit.code} {self.date}"
+
+
+# --- Key figures: yearly numbers from outside (hours worked, ...), imported with their source
+
+
+class KeyFigureKind(models.TextChoices):
+    HOURS_WORKED = "hours_worked", _("Hours worked")
+
+
+class KeyFigureImport(models.Model):
+    """One imported file of yearly key figures: where it came from and who imported it."""
+
+    kind = models.CharField(_("kind"), max_length=40, choices=KeyFigureKind.choices)
+    source = models.CharField(_("file"), max_length=300)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # the operating-system login that ran `manage.py import_key_figures`, so that an
+    # import without --user still says who ran it
+    imported_by_login = models.CharField(_("imported by (login)"), max_length=150, blank=True)
+    imported_at = models.DateTimeField(_("imported"), auto_now_add=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+
+    class Meta:
+        verbose_name = _("key figure import")
+        verbose_name_plural = _("key figure imports")
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        who = self.imported_by_login or (str(self.imported_by) if self.imported_by_id else "")
+        return f"{self.kind} {self.source}" + (f" ({who})" if who else "")
+
+
+class KeyFigure(models.Model):
+    """A yearly figure from outside (hours worked, ...), for all of NTNU (`unit` empty) or
+    a unit, with the import it came from."""
+
+    kind = models.CharField(_("kind"), max_length=40, choices=KeyFigureKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
+    source = models.ForeignKey(KeyFigureImport, on_delete=models.PROTECT, related_name="figures")
+
+    class Meta:
+        verbose_name = _("key figure")
+        verbose_name_plural = _("key figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "year"],
+                condition=models.Q(unit__isnull=True),
+                name="key_figure_one_for_ntnu_per_kind_and_year",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "year", "unit"],
+                condition=models.Q(unit__isnull=False),
+                name="key_figure_one_per_unit_kind_and_year",
+            ),
+            bounds.year_constraint("unit_key_figure"),
+            bounds.in_range_constraint("unit_key_figure", "value", earliest=0),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.value}"

@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from hms.lib.concurrency import ConflictError
 from hms.lib.numbers import share
+from units.selectors import units as selectors
+from units.services import units as services
 
-from . import selectors, services
 from .access import Purpose, scope_for_request, unit_for_user
 from .forms import DelegationForm, GoalForm, MeetingForm
 from .models import Campus, HseGoal, SafetyMeeting, TaskDelegation, Unit, valid_on_q

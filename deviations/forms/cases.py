@@ -9,12 +9,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deviations.services.cases import UPDATE_STATUSES, categories_for
 from hms.lib import bounds
 from riskassessment.models import MeasureStatus
 from units.models import Unit, User
-from units.selectors import user_by_email
+from units.selectors.units import user_by_email
 
-from ..cases import UPDATE_STATUSES, categories_for
 from ..models import Category, Deviation, Severity, Status
 
 

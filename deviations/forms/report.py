@@ -12,16 +12,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hms.lib import bounds
-from units.models import Campus, Unit
-
-from ..models import Category, Identity, Kind, Severity
-from ..services import (
+from deviations.services.reports import (
     report_categories_validate,
     report_occurred_at_validate,
     report_photos_validate,
     submission_token_new,
 )
+from hms.lib import bounds
+from units.models import Campus, Unit
+
+from ..models import Category, Identity, Kind, Severity
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # What `submission_token_new` makes (URL-safe base64); anything else is ignored.

@@ -24,13 +24,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from deviations.selectors.cases import (
+    can_handle,
+    deviation_for_user,
+    reads_cases,
+    reporter_shown_to,
+    visible_deviations,
+)
+from deviations.selectors.history import case_history
+from deviations.services import cases as services
+from deviations.services.injuries import injury_views_log, may_open_injury, may_see_injured
 from hms.lib import bounds
 from hms.lib.concurrency import ConflictError
 from hms.lib.display import field_values
 from riskassessment.models import Measure
 from units.access import Purpose, scope_for_request
 
-from .. import cases as services
 from ..exports import dataset_response, deviations_dataset
 from ..filters import DeviationFilter
 from ..forms.cases import (
@@ -41,16 +50,7 @@ from ..forms.cases import (
     RejectForm,
     UpdateForm,
 )
-from ..history import case_history
-from ..injuries import injury_views_log, may_open_injury, may_see_injured
 from ..models import Deviation, Injury
-from ..selectors import (
-    can_handle,
-    deviation_for_user,
-    reads_cases,
-    reporter_shown_to,
-    visible_deviations,
-)
 
 PAGE_SIZE = 50
 

@@ -11,8 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 
+from deviations.selectors.cases import shared_lessons
+
 from ..models import Category
-from ..selectors import shared_lessons
 
 PAGE_SIZE = 50
 

@@ -24,19 +24,19 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from deviations.selectors.cases import deviation_for_user, visible_deviations
+from deviations.services.reports import (
+    categories_in_force,
+    deviation_receipt_lookup,
+    deviation_report,
+    report_unit_suggested,
+)
 from hms.lib.ratelimit import rate_limited
 from units.access import scope_for_request
 from units.models import Unit
 
 from ..forms.report import ReportForm
 from ..models import Category, Deviation, Identity
-from ..selectors import deviation_for_user, visible_deviations
-from ..services import (
-    categories_in_force,
-    deviation_receipt_lookup,
-    deviation_report,
-    report_unit_suggested,
-)
 
 
 @dataclass

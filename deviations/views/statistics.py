@@ -13,13 +13,9 @@ from django.urls import URLPattern, path, re_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hms.lib.concurrency import ConflictError
-from hms.lib.display import field_values
-from units.access import Purpose, scope_for_request
-
-from ..exports import dataset_response, register_dataset
-from ..forms.statistics import InjuryForm, StatisticsFilterForm
-from ..injuries import (
+from deviations.selectors.cases import deviation_for_user
+from deviations.selectors.statistics import Statistics, UnknownUnit, deviation_statistics
+from deviations.services.injuries import (
     RegisterRow,
     injury_details,
     injury_register,
@@ -29,9 +25,13 @@ from ..injuries import (
     may_read_register,
     may_see_injured,
 )
+from hms.lib.concurrency import ConflictError
+from hms.lib.display import field_values
+from units.access import Purpose, scope_for_request
+
+from ..exports import dataset_response, register_dataset
+from ..forms.statistics import InjuryForm, StatisticsFilterForm
 from ..models import Injury, Kind
-from ..selectors import deviation_for_user
-from ..statistics import Statistics, UnknownUnit, deviation_statistics
 
 
 def _chart_data(stats: Statistics) -> dict[str, Any]:

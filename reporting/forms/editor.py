@@ -1,5 +1,5 @@
 """Forms of the questionnaire editor and of the import page. The services in
-`reporting.editor` check again whatever these forms check. The forms that change a
+`reporting.services.editor` check again whatever these forms check. The forms that change a
 record carry the version it was loaded with (`VersionedForm`)."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hms.lib import bounds
+from reporting.services.editor import MATRIX_COLUMN_CODES, RowText
 from units.forms import VersionedForm
 
 from ..answer_codes import BY_CODE, CODES, codes_for
-from ..editor import MATRIX_COLUMN_CODES, RowText
 from ..models import MatrixRow, Question, Questionnaire, QuestionType, Section
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from hms.lib import bounds
+from reporting.services.rounds import round_dates_check
 from units.forms import VersionedForm
 from units.models import Unit
 
 from ..models import REMIND_DAYS_MAX
-from ..rounds import round_dates_check
 
 
 class UnitChoiceField(forms.ModelMultipleChoiceField):

@@ -26,10 +26,11 @@ from django.views.decorators.http import require_POST
 
 from hms.lib import bounds
 from hms.lib.middleware import refuses_nul_itself
+from reporting.selectors.responses import AnswerCell, answer_label, response_blocks
+from reporting.services import responses as services
 from units.access import Purpose, scope_for_request, unit_for_user
 from units.models import Role, Unit
 
-from .. import responses as services
 from ..forms.answering import AttachmentForm, ReopenForm
 from ..models import (
     Attachment,
@@ -38,7 +39,6 @@ from ..models import (
     ReportingRound,
     Response,
 )
-from ..selectors import AnswerCell, answer_label, response_blocks
 
 
 def login_required_htmx(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

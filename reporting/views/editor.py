@@ -24,9 +24,10 @@ from django.views.decorators.http import require_POST
 
 from hms.lib import bounds
 from hms.lib.concurrency import ConflictError
+from reporting.services import editor
+from reporting.services.imports import ImportFailed, responses_import
 from units.access import Purpose, scope_for_request
 
-from .. import editor
 from ..answer_codes import BY_CODE
 from ..forms.editor import (
     CopyForm,
@@ -37,7 +38,6 @@ from ..forms.editor import (
     TitleForm,
     matrix_row_initial,
 )
-from ..imports import ImportFailed, responses_import
 from ..models import MatrixRow, Question, Questionnaire, QuestionType, Response, Section
 
 # --- Access ---------------------------------------------------------------------------

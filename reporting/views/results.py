@@ -10,13 +10,14 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, re_path
 from django.utils import timezone
 
+from reporting import exports
+from reporting.selectors import feedback
+from reporting.selectors.results import results as result_rows
 from units.access import Purpose, scope_for_request, unit_for_user
 from units.models import Unit, valid_on_q
-from units.selectors import units_in_tree_order
+from units.selectors.units import units_in_tree_order
 
-from .. import exports, feedback
 from ..forms.results import UnitChoiceForm
-from ..results import results as result_rows
 
 # A unit at this level (a faculty, the museum, the central administration) is shown as
 # the sum of its units; a unit below it is shown against all of NTNU.

@@ -17,11 +17,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from hms.lib.concurrency import ConflictError
+from reporting.services import rounds
 from units.access import Purpose, Scope, scope_for_request, unit_for_user
 from units.models import Unit
-from units.selectors import reporting_units
+from units.selectors.units import reporting_units
 
-from .. import rounds
 from ..forms.rounds import RoundForm
 from ..models import Questionnaire, ReportingRound
 

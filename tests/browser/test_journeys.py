@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import DESKTOP, PHONE, accessibility_violations, shot
-from units import services
+from units.services import units as services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,14 +4,14 @@ desktop and on a phone."""
 import pytest
 from django.urls import reverse
 
-from reporting import rounds
 from reporting.demo import seed_questionnaires
 from reporting.models import Questionnaire, ReportingRound, ResponseStatus
+from reporting.services import rounds
 from tests.browser.conftest import PHONE, accessibility_violations, shot
 from tests.browser.test_journeys import sign_in
 from tests.factories import UnitFactory
 from tests.reporting.test_rounds import EDIT, OPENS, PROGRESS, respond
-from units.selectors import reporting_units
+from units.selectors.units import reporting_units
 
 
 @pytest.mark.browser

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 from django.urls import get_resolver, reverse
 
-from deviations import cases as case_services
 from deviations.models import Identity, Injury
+from deviations.services import cases as case_services
 from tests.deviations.test_report import image_file, report
 
 # The value of each URL argument of deviations' patterns.

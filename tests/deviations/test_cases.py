@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from deviations import cases
 from deviations.models import (
     Category,
     CategoryScheme,
@@ -26,6 +25,7 @@ from deviations.models import (
     InjuryView,
     Status,
 )
+from deviations.services import cases
 from hms.lib.concurrency import ConflictError
 from hms.lib.outbox import notices_send
 from riskassessment.models import Measure

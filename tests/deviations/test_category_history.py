@@ -14,10 +14,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from deviations import cases
-from deviations.imports import COLUMNS, deviations_import
 from deviations.models import Category, CategoryScheme, Deviation, Identity, Kind, Status
-from deviations.services import deviation_report
+from deviations.services import cases
+from deviations.services.imports import COLUMNS, deviations_import
+from deviations.services.reports import deviation_report
 from hms.lib.concurrency import ConflictError
 
 

@@ -13,9 +13,9 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from deviations.demo import seed_categories
-from deviations.imports import COLUMNS
 from deviations.models import Deviation, Injury
-from reporting.models import KeyFigure, KeyFigureImport
+from deviations.services.imports import COLUMNS
+from units.models import KeyFigure, KeyFigureImport
 
 # Table 2 of the 2024 report: (count, absence, nav_reported)
 INJURIES_2024 = [
@@ -397,7 +397,7 @@ def test_an_unquoted_decimal_comma_is_a_row_error(org, tmp_path):
 
 def test_who_ran_the_import_is_recorded_without_user(org, tmp_path, monkeypatch):
     monkeypatch.setattr(
-        "reporting.management.commands.import_key_figures.getpass.getuser", lambda: "hmsdrift"
+        "units.management.commands.import_key_figures.getpass.getuser", lambda: "hmsdrift"
     )
     path = tmp_path / "hours.csv"
     path.write_text("year,hours\n2024,5\n")

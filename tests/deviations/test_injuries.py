@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from deviations.injuries import injury_save
 from deviations.models import Absence, Deviation, Injury, InjuryView, Kind
+from deviations.services.injuries import injury_save
 from hms.lib.concurrency import ConflictError
 from tests.factories import UserFactory
 
@@ -356,7 +356,7 @@ def test_recording_at_the_same_moment_answers_409_not_a_crash(org, monkeypatch):
     deviation = _report(org.ibi, "2024-00002", handler=org.coordinator_a)
     Injury.objects.create(deviation=deviation, injured_kind="other", absence="none", work="First")
     # the other person's insert lands between our look-up (which found nothing) and ours
-    monkeypatch.setattr("deviations.injuries._locked_injury", lambda deviation: None)
+    monkeypatch.setattr("deviations.services.injuries._locked_injury", lambda deviation: None)
     with pytest.raises(ConflictError):
         injury_save(
             deviation=deviation,

@@ -189,7 +189,7 @@ def test_every_handling_form(world, login, person, url, data):
 
 
 def test_a_measure_is_edited_only_by_those_who_handle(world, login):
-    from deviations import cases as services
+    from deviations.services import cases as services
 
     cases, people = world
     case = cases["LAB"]

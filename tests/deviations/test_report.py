@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from PIL import Image, ImageFile
 
-from deviations import services
 from deviations.models import (
     Category,
     CategoryScheme,
@@ -31,7 +30,8 @@ from deviations.models import (
     Photo,
     Status,
 )
-from deviations.services import (
+from deviations.services import reports as services
+from deviations.services.reports import (
     DEVIATION_DAYS_TO_CLOSE,
     deviation_receipt_lookup,
     deviation_report,

@@ -14,10 +14,9 @@ from django.utils import timezone
 
 from deviations.demo import seed_categories
 from deviations.models import Absence, Category, Deviation, Injury, Kind, Status
-from deviations.statistics import UnknownUnit, deviation_statistics
-from reporting.models import KeyFigure, KeyFigureImport
+from deviations.selectors.statistics import UnknownUnit, deviation_statistics
 from tests.factories import RoleFactory
-from units.models import Role, Unit
+from units.models import KeyFigure, KeyFigureImport, Role, Unit
 
 URL = "/deviations/statistics/"
 

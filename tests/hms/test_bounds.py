@@ -14,11 +14,11 @@ from django.utils import timezone, translation
 
 from deviations.models import CategoryScheme, Deviation, Injury
 from reporting.demo import seed_questionnaires
-from reporting.models import KeyFigure, KeyFigureImport, Questionnaire, ReportingRound
+from reporting.models import Questionnaire, ReportingRound
 from riskassessment.models import Measure
 from tests.deviations.test_cases import make_case
 from tests.factories import UnitFactory
-from units.models import HseGoal, SafetyMeeting, TaskDelegation
+from units.models import HseGoal, KeyFigure, KeyFigureImport, SafetyMeeting, TaskDelegation
 
 FAR = "9999-12-31"
 

@@ -28,14 +28,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from deviations.demo import seed_categories
-from deviations.imports import COLUMNS
 from deviations.models import Deviation, Injury
-from reporting import responses as answering
+from deviations.services.imports import COLUMNS
 from reporting.demo import seed_questionnaires
 from reporting.models import (
     Answer,
-    KeyFigure,
-    KeyFigureImport,
     MatrixRow,
     Question,
     Questionnaire,
@@ -43,10 +40,11 @@ from reporting.models import (
     Response,
     Section,
 )
-from reporting.services import questionnaire_copy
+from reporting.services import responses as answering
+from reporting.services.questionnaires import questionnaire_copy
 from riskassessment.models import Measure
 from tests.deviations.test_cases import make_case
-from units.models import HseGoal, SafetyMeeting, TaskDelegation
+from units.models import HseGoal, KeyFigure, KeyFigureImport, SafetyMeeting, TaskDelegation
 
 settings.register_profile(
     "hms-input",

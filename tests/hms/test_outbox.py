@@ -21,8 +21,8 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from deviations import cases
 from deviations.models import Deviation, Identity, Status
+from deviations.services import cases
 from hms.celery import app as celery_app
 from hms.lib import broker, outbox
 from hms.lib.models import Notice

@@ -297,8 +297,8 @@ def test_the_forms_find_a_person_by_their_own_address_only(org, person, tmp_path
     from django.core.management import CommandError, call_command
 
     from deviations.forms.cases import AssignForm, MeasureForm
-    from reporting.models import KeyFigureImport
     from units.forms import DelegationForm
+    from units.models import KeyFigureImport
 
     EmailAddress.objects.create(user=org.outsider, email="boss@example.org", verified=False)
     person.email = "Kari.Nordmann@Example.org"  # as an older account may have it

@@ -18,8 +18,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from units import services
 from units.models import HseGoal
+from units.services import units as services
 
 # How the forms name each record with a `version`, and why a stale form cannot match a
 # record deleted and made again. A model added with a version column fails
@@ -28,7 +28,7 @@ BY_ID = "by id: a record made again has another id"
 IDENTITIES = {
     "reporting.Answer": (
         "by year, unit code, question key and row key, and the answer's id, which the form "
-        "carries beside the version (reporting.responses.answer_save)"
+        "carries beside the version (reporting.services.responses.answer_save)"
     ),
     "reporting.Section": BY_ID,
     "reporting.Question": BY_ID,
@@ -44,7 +44,7 @@ IDENTITIES = {
     "deviations.Deviation": "by reference; never deleted (nothing deletes a report)",
     "deviations.Injury": (
         "by its report's reference; deleted only with its report, and a form that saw an "
-        "injury since gone records none (deviations.injuries.injury_save)"
+        "injury since gone records none (deviations.services.injuries.injury_save)"
     ),
 }
 NEVER_DELETED = [

@@ -15,9 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image, ImageFile
 
-from reporting import responses as services
 from reporting.demo import seed_questionnaires
-from reporting.imports import responses_import
 from reporting.models import (
     Answer,
     Attachment,
@@ -26,6 +24,8 @@ from reporting.models import (
     ReportingRound,
     Response,
 )
+from reporting.services import responses as services
+from reporting.services.imports import responses_import
 
 YEAR = 2024
 PDF = b"%PDF-1.4\n% test\n%%EOF\n"
@@ -528,7 +528,7 @@ def test_a_stale_page_of_a_question_removed_and_added_back_is_refused(response, 
     """Issue 9, finding 5: the form names a question by its key, and a question without
     answers may be removed and added back with the same key; the answer a page saw of the
     old question is not the new question's answer."""
-    from reporting import editor
+    from reporting.services import editor
 
     first = save(response, "q12", "Faste møter", round_2024.leader_a)
     seen = (first.pk, first.version)

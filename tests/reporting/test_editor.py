@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.utils import translation
 
 from hms.lib.concurrency import ConflictError
-from reporting import editor
 from reporting.demo import seed_questionnaires
-from reporting.editor import RowText
-from reporting.imports import responses_import
 from reporting.models import MatrixRow, Question, Questionnaire, Section
-from reporting.services import questionnaire_copy
+from reporting.services import editor
+from reporting.services.editor import RowText
+from reporting.services.imports import responses_import
+from reporting.services.questionnaires import questionnaire_copy
 from tests.factories import RoleFactory, UserFactory
 from units.models import Role
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from reporting.demo import seed_questionnaires
 from reporting.exports import neutralise, results_export
-from reporting.imports import responses_import
-from reporting.results import CSV_COLUMNS, ResultRow, results, results_csv
+from reporting.selectors.results import CSV_COLUMNS, ResultRow, results, results_csv
+from reporting.services.imports import responses_import
 from tests.factories import UnitFactory
 
 SMALL_2024 = """unit_code,q01,q02,q07,q07a,q24,q24a.risk_assessment

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.urls import reverse
 
 from reporting.demo import seed_questionnaires
-from reporting.feedback import NOT_EVALUATIVE, falls_short, group_feedback, unit_feedback
-from reporting.imports import responses_import
 from reporting.models import Answer, Question, Questionnaire, Response, ResponseStatus
+from reporting.selectors.feedback import NOT_EVALUATIVE, falls_short, group_feedback, unit_feedback
+from reporting.services.imports import responses_import
 from tests.factories import UnitFactory
 
 IBI_2024 = {

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from reporting.demo import seed_questionnaires
 from reporting.forms import editor as editor_forms
-from reporting.imports import responses_import
 from reporting.models import Answer, Response
+from reporting.services.imports import responses_import
 
 GOOD = """unit_code,q01,q02,q07,q07a,q24,q24a.risk_assessment,q12
 ibi,Ja,yes,yes,Nei,yes,Ikke aktuelt,Faste møter

@@ -7,8 +7,8 @@ from django.utils import translation
 
 from reporting.demo import seed_questionnaires
 from reporting.models import MatrixRow, Question, Questionnaire
-from reporting.selectors import shown_questions
-from reporting.services import questionnaire_check, questionnaire_copy
+from reporting.selectors.responses import shown_questions
+from reporting.services.questionnaires import questionnaire_check, questionnaire_copy
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from reporting.demo import seed_questionnaires
-from reporting.imports import ImportFailed, responses_import
 from reporting.models import Answer, Response
-from reporting.results import results
+from reporting.selectors.results import results
+from reporting.services.imports import ImportFailed, responses_import
 from tests.factories import UnitFactory
 
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from reporting.appendix_2024 import APPENDIX
 from reporting.demo import appendix_responses_csv, seed_questionnaires
-from reporting.imports import responses_import
 from reporting.models import Answer
-from reporting.results import results
+from reporting.selectors.results import results
+from reporting.services.imports import responses_import
 from tests.factories import UnitFactory
 
 SMALL_2024 = """unit_code,q01,q02,q04,q07,q07a,q22,q24,q24a.risk_assessment

@@ -13,9 +13,7 @@ from django.utils import timezone, translation
 from hms.lib.concurrency import ConflictError
 from hms.lib.models import Notice
 from hms.lib.outbox import notices_send
-from reporting import rounds
 from reporting.demo import seed_questionnaires
-from reporting.imports import responses_import
 from reporting.models import (
     Answer,
     NoticeKind,
@@ -25,12 +23,14 @@ from reporting.models import (
     ResponseStatus,
     RoundNotice,
 )
-from reporting.services import questionnaire_copy
+from reporting.services import rounds
+from reporting.services.imports import responses_import
+from reporting.services.questionnaires import questionnaire_copy
 from reporting.tasks import round_notices_task
 from tests.factories import RoleFactory, UnitFactory, UserFactory
-from units import services as unit_services
 from units.models import Role
-from units.selectors import reporting_units
+from units.selectors.units import reporting_units
+from units.services import units as unit_services
 
 OPENS = datetime.date(2024, 11, 4)
 DEADLINE = datetime.date(2024, 11, 22)

@@ -131,7 +131,7 @@ def test_hse_staff_maintain_units_in_the_admin_and_others_cannot(seeded, client)
 
 @pytest.mark.django_db
 def test_demo_self_report_results_equal_the_2024_report(seeded):
-    from reporting.results import results
+    from reporting.selectors.results import results
 
     rows = {(r.question, r.row, r.option): r for r in results(year=2024)}
     row = rows["q02", "", "yes"]

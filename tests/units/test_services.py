@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.factories import UserFactory
-from units import selectors, services
 from units.models import Role, RoleAssignment, Unit
+from units.selectors import units as selectors
+from units.services import units as services
 
 D = datetime.date
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import RoleFactory, UnitFactory, UserFactory
-from units import services
 from units.models import HseGoal, Role, SafetyMeeting, TaskDelegation
+from units.services import units as services
 
 
 def goal_for(unit, actor):

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from deviations.forms.statistics import FIRST_YEAR
-from deviations.statistics import UnknownUnit, deviation_statistics
+from deviations.selectors.statistics import UnknownUnit, deviation_statistics
 
 
 def _check_year(year: int, what: str) -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from deviations.imports import COLUMNS, DeviationImportError, deviations_import
+from deviations.services.imports import COLUMNS, DeviationImportError, deviations_import
 from hms.lib.files import read_utf8
 
 

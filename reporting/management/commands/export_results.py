@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from reporting.models import Questionnaire
-from reporting.results import results, results_csv
+from reporting.selectors.results import results, results_csv
 from units.access import subtree_ids, unit_children
 from units.models import Unit
 

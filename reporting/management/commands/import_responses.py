@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reporting.imports import ImportFailed, responses_import
+from reporting.services.imports import ImportFailed, responses_import
 
 
 class Command(BaseCommand):

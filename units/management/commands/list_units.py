@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from units import selectors
 from units.models import Unit
+from units.selectors import units as selectors
 
 
 class Command(BaseCommand):

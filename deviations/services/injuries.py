@@ -31,12 +31,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deviations.models import Deviation, Injury, InjuryView
 from hms.lib import bounds
 from hms.lib.concurrency import ConflictError, update_versioned
 from units.access import Purpose, Scope
 from units.models import User
-
-from .models import Deviation, Injury, InjuryView
 
 REGISTER_PURPOSES = (
     Purpose.READ_DEVIATIONS,

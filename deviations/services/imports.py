@@ -31,11 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from hms.lib import bounds
-from hms.lib.files import csv_table
-from units.models import Unit
-
-from .models import (
+from deviations.models import (
     Absence,
     Category,
     CategoryScheme,
@@ -46,7 +42,10 @@ from .models import (
     Kind,
     Status,
 )
-from .services import deviations_history_create
+from deviations.services.reports import deviations_history_create
+from hms.lib import bounds
+from hms.lib.files import csv_table
+from units.models import Unit
 
 COLUMNS = (
     "reference",

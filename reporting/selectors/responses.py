@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import get_language
 
-from .answer_codes import BY_CODE, CODES, Code
-from .models import Answer, MatrixRow, Question, Response, ResponseStatus, Section
+from reporting.answer_codes import BY_CODE, CODES, Code
+from reporting.models import Answer, MatrixRow, Question, Response, ResponseStatus, Section
 
 
 def shown_questions(questions: Iterable[Question], answers: Mapping[str, str]) -> list[Question]:

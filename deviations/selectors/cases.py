@@ -20,9 +20,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from deviations.models import CategoryScheme, Deviation, Identity, Status
 from units.access import Purpose, Scope, scope_for_request
-
-from .models import CategoryScheme, Deviation, Identity, Status
 
 
 def visible_deviations(scope: Scope) -> QuerySet[Deviation]:

@@ -20,13 +20,12 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from hms.lib.files import csv_table
+from reporting.answer_codes import BY_CODE, codes_for
+from reporting.models import Answer, MatrixRow, Question, Questionnaire, Response, ResponseStatus
+from reporting.selectors.responses import shown_questions
+from reporting.services.responses import answer_value_clean
 from units.models import Unit
-from units.selectors import reporting_units
-
-from .answer_codes import BY_CODE, codes_for
-from .models import Answer, MatrixRow, Question, Questionnaire, Response, ResponseStatus
-from .responses import answer_value_clean
-from .selectors import shown_questions
+from units.selectors.units import reporting_units
 
 
 @dataclass(frozen=True)

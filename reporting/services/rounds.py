@@ -38,10 +38,7 @@ from hms.lib import bounds
 from hms.lib.concurrency import update_versioned
 from hms.lib.numbers import share
 from hms.lib.outbox import notice_write
-from units.models import Role, RoleAssignment, Unit, User
-from units.selectors import reporting_units
-
-from .models import (
+from reporting.models import (
     REMIND_DAYS_MAX,
     Answer,
     NoticeKind,
@@ -51,6 +48,8 @@ from .models import (
     ResponseStatus,
     RoundNotice,
 )
+from units.models import Role, RoleAssignment, Unit, User
+from units.selectors.units import reporting_units
 
 logger = logging.getLogger(__name__)
 

@@ -23,17 +23,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deviations.models import OPEN_STATUSES, Category, Deviation, ReminderRun, Severity, Status
+from deviations.selectors.cases import schemes_in_force
+from deviations.selectors.history import REDACTED
+from deviations.services.reports import reporter_notice_write
 from hms.lib import bounds
 from hms.lib.concurrency import update_versioned
 from hms.lib.outbox import notice_write
 from riskassessment.models import Measure, MeasureStatus
 from units.models import Role, Unit, User
-from units.selectors import nearest_role_holders
-
-from .history import REDACTED
-from .models import OPEN_STATUSES, Category, Deviation, ReminderRun, Severity, Status
-from .selectors import schemes_in_force
-from .services import reporter_notice_write
+from units.selectors.units import nearest_role_holders
 
 # The unit's leader is told of a case once it is this many days past its deadline.
 LEADER_AFTER_DAYS = 14

@@ -31,15 +31,14 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from deviations.models import Category, Deviation, Identity, Kind, Photo, Status
+from deviations.selectors.cases import schemes_in_force
 from hms.lib import bounds
 from hms.lib.images import IMAGE_ERRORS, ImageHeader, image_header, image_reencode, megapixels
 from hms.lib.models import Notice
 from hms.lib.outbox import notice_write
 from units.models import Role, Unit
-from units.selectors import nearest_role_holders
-
-from .models import Category, Deviation, Identity, Kind, Photo, Status
-from .selectors import schemes_in_force
+from units.selectors.units import nearest_role_holders
 
 if TYPE_CHECKING:
     from units.models import User

@@ -15,12 +15,11 @@ from typing import Any
 from django.apps import apps
 from django.utils.translation import gettext as _
 
+from deviations.models import Deviation, Severity, Status
+from deviations.selectors.cases import reporter_shown_to
 from hms.lib.display import display_value
 from riskassessment.models import Measure, MeasureStatus
 from units.access import Scope
-
-from .models import Deviation, Severity, Status
-from .selectors import reporter_shown_to
 
 # The reason recorded with a redaction, so that the history can say so.
 REDACTED = "redacted"

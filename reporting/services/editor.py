@@ -32,10 +32,8 @@ from django.utils.translation import gettext as _
 
 from hms.lib import bounds
 from hms.lib.concurrency import update_versioned
-from units.models import User
-
-from .answer_codes import BY_CODE, Code, codes_for
-from .models import (
+from reporting.answer_codes import BY_CODE, Code, codes_for
+from reporting.models import (
     Answer,
     MatrixRow,
     Question,
@@ -44,7 +42,8 @@ from .models import (
     Response,
     Section,
 )
-from .services import questionnaire_check, questionnaire_copy
+from reporting.services.questionnaires import questionnaire_check, questionnaire_copy
+from units.models import User
 
 # The codes a matrix column may have, in the order the editor offers them.
 MATRIX_COLUMN_CODES: tuple[str, ...] = ("yes", "dont_know", "not_applicable", "no")

@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from hms.lib.numbers import round_half_up, share
-
-from .answer_codes import codes_for
-from .models import Answer, Question, Questionnaire, ResponseStatus
-from .selectors import shown_questions
+from reporting.answer_codes import codes_for
+from reporting.models import Answer, Question, Questionnaire, ResponseStatus
+from reporting.selectors.responses import shown_questions
 
 UNCOUNTED_TYPES = {"text", "number"}
 CSV_COLUMNS = (

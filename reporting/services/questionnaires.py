@@ -6,11 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from reporting.answer_codes import codes_for
+from reporting.models import MatrixRow, Question, Questionnaire, Section
+from reporting.questionnaire_2024 import QuestionSpec, YearChanges
 from units.models import User
-
-from .answer_codes import codes_for
-from .models import MatrixRow, Question, Questionnaire, Section
-from .questionnaire_2024 import QuestionSpec, YearChanges
 
 
 def questionnaire_check(questionnaire: Questionnaire) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .models import (
+from units.models import (
     HseGoal,
     Role,
     RoleAssignment,
@@ -160,7 +160,7 @@ def units_with_meeting_counts(units: QuerySet[Unit], *, year: int) -> QuerySet[U
 
 def unit_people(*, unit: Unit, on: datetime.date) -> QuerySet:
     """The people holding a role in `unit` on `on` (for choosing meeting participants)."""
-    from .models import User
+    from units.models import User
 
     return (
         User.objects.filter(

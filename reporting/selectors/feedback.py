@@ -28,13 +28,12 @@ from django.db.models import Q
 from django.utils.translation import get_language
 
 from hms.lib.numbers import share
+from reporting.models import Answer, Question, Questionnaire, Response, ResponseStatus
+from reporting.selectors.responses import answer_label
+from reporting.selectors.results import UNCOUNTED_TYPES, ResultRow, counted_answers, results
 from units.access import subtree_ids, unit_children
 from units.models import Unit, valid_on_q
-from units.selectors import units_in_tree_order
-
-from .models import Answer, Question, Questionnaire, Response, ResponseStatus
-from .results import UNCOUNTED_TYPES, ResultRow, counted_answers, results
-from .selectors import answer_label
+from units.selectors.units import units_in_tree_order
 
 # Questions where the answer describes the unit rather than judges its HSE work: "yes" is
 # not good, "no" is not bad, so the unit never "falls short" on them. Keys are stable

@@ -40,11 +40,18 @@ from django.db.models.functions import Coalesce, ExtractYear, Greatest
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
-from reporting.models import KeyFigure, KeyFigureKind
+from deviations.models import (
+    OPEN_STATUSES,
+    Absence,
+    Category,
+    Deviation,
+    Injury,
+    Kind,
+    Severity,
+    Status,
+)
 from units.access import subtree_ids
-from units.models import Unit
-
-from .models import OPEN_STATUSES, Absence, Category, Deviation, Injury, Kind, Severity, Status
+from units.models import KeyFigure, KeyFigureKind, Unit
 
 TREND_YEARS = 11  # figure 1 of the report: 2014–2024
 NOT_ASSESSED = 0

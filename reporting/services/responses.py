@@ -31,10 +31,8 @@ from django.utils.translation import gettext as _
 
 from hms.lib import bounds
 from hms.lib.documents import document_check
-from units.models import Role, RoleAssignment, Unit, User
-
-from .answer_codes import codes_for
-from .models import (
+from reporting.answer_codes import codes_for
+from reporting.models import (
     Answer,
     Attachment,
     MatrixRow,
@@ -44,7 +42,8 @@ from .models import (
     Response,
     ResponseStatus,
 )
-from .selectors import shown_questions
+from reporting.selectors.responses import shown_questions
+from units.models import Role, RoleAssignment, Unit, User
 
 # "Is the form filled in by the unit's leader and safety rep together?" is not typed: it is
 # answered from the record of who answered, submitted and confirmed.

@@ -10,8 +10,7 @@ from django.utils.translation import gettext as _
 
 from hms.lib import bounds
 from hms.lib.concurrency import update_versioned
-
-from .models import (
+from units.models import (
     GLOBAL_ROLES,
     HseGoal,
     Role,

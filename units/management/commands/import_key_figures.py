@@ -9,8 +9,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from hms.lib.files import read_utf8
-from reporting.key_figures import KeyFigureImportError, key_figures_import
-from units.selectors import user_by_email
+from units.selectors.units import user_by_email
+from units.services.key_figures import KeyFigureImportError, key_figures_import
 
 
 def _login() -> str:

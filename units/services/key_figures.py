@@ -17,9 +17,7 @@ from django.utils.translation import gettext as _
 
 from hms.lib import bounds
 from hms.lib.files import csv_table
-from units.models import User
-
-from .models import KeyFigure, KeyFigureImport, KeyFigureKind
+from units.models import KeyFigure, KeyFigureImport, KeyFigureKind, User
 
 COLUMNS = {KeyFigureKind.HOURS_WORKED: ("year", "hours")}
 
