@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 
 from hms.lib.numbers import share
-from reporting.models import Answer, Question, Questionnaire, Response, ResponseStatus
+from reporting.models import Answer, Question, Response, ResponseStatus
 from reporting.selectors.responses import answer_label
 from reporting.selectors.results import UNCOUNTED_TYPES, ResultRow, counted_answers, results
 from units.access import subtree_ids, unit_children
@@ -75,11 +75,6 @@ def falls_short(*, key: str, value: str, min_share: int | None = None) -> bool:
 
 def _text(obj: Any) -> str:
     return str(obj.text_en if get_language() == "en" else obj.text_nb)
-
-
-def questionnaire_years() -> list[int]:
-    """The years that have a questionnaire, newest first. One query."""
-    return list(Questionnaire.objects.order_by("-year").values_list("year", flat=True))
 
 
 def _questions(year: int) -> list[Question]:

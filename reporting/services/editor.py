@@ -1,9 +1,9 @@
-"""The questionnaire editor of HSE staff: writes (sections, questions, matrix rows) and the
-reads of the editor pages.
+"""The questionnaire editor of HSE staff: its writes (sections, questions, matrix rows).
+The editor pages' reads are in `reporting.selectors.editor`.
 
-Every write runs in one transaction and ends with `questionnaire_validate`, which runs
-`services.questionnaire_check` and the editor's own checks; when they fail the
-transaction is rolled back and the `ValidationError` reaches the form. Errors about one
+Every write runs in one transaction and ends with
+`reporting.services.questionnaires.questionnaire_check`; when it fails the transaction is
+rolled back and the `ValidationError` reaches the form. Errors about one
 field are keyed by the form's field names.
 
 A change to a questionnaire's title, a section, a question or a matrix row names the
@@ -21,25 +21,20 @@ order of the sections.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import NamedTuple, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from hms.lib import bounds
 from hms.lib.concurrency import update_versioned
-from reporting.answer_codes import BY_CODE, Code, codes_for
+from reporting.answer_codes import codes_for
 from reporting.models import (
-    Answer,
     MatrixRow,
     Question,
     Questionnaire,
     QuestionType,
-    Response,
     Section,
 )
 from reporting.services.questionnaires import questionnaire_check, questionnaire_copy
@@ -47,8 +42,6 @@ from units.models import User
 
 # The codes a matrix column may have, in the order the editor offers them.
 MATRIX_COLUMN_CODES: tuple[str, ...] = ("yes", "dont_know", "not_applicable", "no")
-# Question types without answer codes: nothing can be shown on their answer.
-_NO_CODES = {QuestionType.TEXT, QuestionType.NUMBER, QuestionType.MATRIX}
 
 
 # What has an order: positions 1, 2, 3…
@@ -64,44 +57,6 @@ class RowText(NamedTuple):
 
 
 # --- Checks ---------------------------------------------------------------------------
-
-
-def questionnaire_validate(questionnaire: Questionnaire) -> None:
-    """`questionnaire_check`, and what the editor must also keep true: a follow-up does
-    not hang on a matrix, free text or number; a matrix keeps at least one active row and
-    has no repeated columns; only a matrix has columns or rows; a condition does not repeat
-    a code. All errors are raised together."""
-    errors: list[str] = []
-    try:
-        questionnaire_check(questionnaire)
-    except ValidationError as error:
-        errors += error.messages
-    questions = list(questionnaire.questions.prefetch_related("rows"))
-    by_id = {q.pk: q for q in questions}
-    for question in questions:
-        parent = by_id.get(question.parent_id) if question.parent_id else None
-        if parent is not None and parent.type in _NO_CODES:
-            errors.append(
-                _("%(key)s: a follow-up can only depend on a question answered with codes.")
-                % {"key": question.key}
-            )
-        if len(set(question.show_when)) != len(question.show_when):
-            errors.append(_("%(key)s: a condition repeats a code.") % {"key": question.key})
-        rows = list(question.rows.all())
-        if question.type == QuestionType.MATRIX:
-            if len(set(question.matrix_columns)) != len(question.matrix_columns):
-                errors.append(_("%(key)s: a matrix column repeats.") % {"key": question.key})
-            if rows and all(r.retired for r in rows):
-                errors.append(
-                    _("%(key)s: a matrix needs at least one row that is not retired.")
-                    % {"key": question.key}
-                )
-        elif question.matrix_columns or rows:
-            errors.append(
-                _("%(key)s: only a matrix question has columns and rows.") % {"key": question.key}
-            )
-    if errors:
-        raise ValidationError(errors)
 
 
 def _placed(items: list[_Ordered], moved: _Ordered | None, position: int | None) -> list[_Ordered]:
@@ -235,7 +190,7 @@ def section_save(
         )
     _renumber_sections(questionnaire, moved=section, position=order)
     _renumber_questions(questionnaire)
-    questionnaire_validate(questionnaire)
+    questionnaire_check(questionnaire)
     section.refresh_from_db(fields=["order"])
     return section
 
@@ -391,7 +346,7 @@ def question_save(
                 text_en=row.text_en,
             )
     _renumber_questions(questionnaire, moved=question, position=order)
-    questionnaire_validate(questionnaire)
+    questionnaire_check(questionnaire)
     question.refresh_from_db(fields=["order"])
     return question
 
@@ -414,7 +369,7 @@ def question_remove(*, question: Question) -> None:
     question.rows.all().delete()
     question.delete()
     _renumber_questions(questionnaire)
-    questionnaire_validate(questionnaire)
+    questionnaire_check(questionnaire)
 
 
 # --- Matrix rows ----------------------------------------------------------------------
@@ -473,7 +428,7 @@ def matrix_row_save(
         )
     rows = sorted(question.rows.all(), key=lambda r: (r.order, r.pk))
     _number(_placed(rows, row, order))
-    questionnaire_validate(question.questionnaire)
+    questionnaire_check(question.questionnaire)
     row.refresh_from_db(fields=["order"])
     return row
 
@@ -492,96 +447,5 @@ def matrix_row_retire(
         actor=actor,
         changes={"retired": retired},
     )
-    questionnaire_validate(row.question.questionnaire)
+    questionnaire_check(row.question.questionnaire)
     return updated
-
-
-# --- Reads ----------------------------------------------------------------------------
-
-
-def _count(model: type, **filters: OuterRef) -> Coalesce:
-    counted = (
-        model._default_manager.filter(**filters)  # type: ignore[attr-defined]
-        .order_by()
-        .values(*filters.keys())
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def questionnaire_years() -> QuerySet[Questionnaire]:
-    """Every year's questionnaire, newest first, with its numbers of questions, sections
-    and responses. One query."""
-    return Questionnaire.objects.annotate(
-        question_count=_count(Question, questionnaire=OuterRef("pk")),
-        section_count=_count(Section, questionnaire=OuterRef("pk")),
-        response_count=_count(Response, questionnaire=OuterRef("pk")),
-    ).order_by("-year")
-
-
-@dataclass
-class QuestionLine:
-    question: Question
-    position: int  # 1 for the first question of the questionnaire
-    depth: int
-    answer_count: int
-
-    @property
-    def rows(self) -> list[MatrixRow]:
-        return list(self.question.rows.all())
-
-
-@dataclass
-class SectionBlock:
-    section: Section | None
-    lines: list[QuestionLine] = field(default_factory=list)
-
-
-def questionnaire_outline(questionnaire: Questionnaire) -> list[SectionBlock]:
-    """The questionnaire as HSE staff edit it: its sections in order, each with its
-    questions in order, a follow-up's depth below its parent, each question's number of
-    answers and its matrix rows. Three queries: sections, questions with their parents and
-    answer counts, matrix rows."""
-    blocks = {s.pk: SectionBlock(s) for s in questionnaire.sections.order_by("order")}
-    no_section = SectionBlock(None)
-    questions = (
-        questionnaire.questions.select_related("parent")
-        .prefetch_related("rows")
-        .annotate(answer_count=_count(Answer, question=OuterRef("pk")))
-        .order_by("order")
-    )
-    depth: dict[int, int] = {}
-    for position, question in enumerate(questions, start=1):
-        parent_depth = depth.get(question.parent_id) if question.parent_id else None
-        depth[question.pk] = 0 if parent_depth is None else parent_depth + 1
-        block = blocks.get(question.section_id or 0, no_section)
-        block.lines.append(
-            QuestionLine(question, position, depth[question.pk], question.answer_count)  # type: ignore[attr-defined]
-        )
-    return list(blocks.values()) + ([no_section] if no_section.lines else [])
-
-
-@dataclass
-class ImportColumn:
-    name: str
-    question: Question
-    row: MatrixRow | None
-    options: list[Code]  # the answer codes accepted, with their Norwegian labels
-
-
-def import_columns(questionnaire: Questionnaire) -> list[ImportColumn]:
-    """The columns of an import file for `questionnaire` after `unit_code`: one per
-    question, one per matrix row that is not retired. Two queries."""
-    columns = []
-    for question in questionnaire.questions.prefetch_related("rows").order_by("order"):
-        codes = [BY_CODE[c] for c in codes_for(question.type, question.matrix_columns)]
-        if question.type == QuestionType.MATRIX:
-            columns += [
-                ImportColumn(f"{question.key}.{r.key}", question, r, codes)
-                for r in question.rows.all()
-                if not r.retired
-            ]
-        else:
-            columns.append(ImportColumn(question.key, question, None, codes))
-    return columns

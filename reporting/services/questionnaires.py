@@ -7,57 +7,79 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from reporting.answer_codes import codes_for
-from reporting.models import MatrixRow, Question, Questionnaire, Section
+from reporting.models import MatrixRow, Question, Questionnaire, QuestionType, Section
 from reporting.questionnaire_2024 import QuestionSpec, YearChanges
 from units.models import User
+
+# Question types without answer codes: nothing can be shown on their answer.
+_NO_CODES = {QuestionType.TEXT, QuestionType.NUMBER, QuestionType.MATRIX}
 
 
 def questionnaire_check(questionnaire: Questionnaire) -> None:
     """Refuse a questionnaire whose follow-ups cannot work: a parent in another year or
-    after its follow-up, a condition that is not one of the parent's answer codes, a
-    matrix without rows or with unknown column codes."""
+    after its follow-up, a follow-up on a matrix, free text or number, a condition that is
+    not one of the parent's answer codes or repeats one, a matrix without rows, without an
+    active row, with unknown or repeated column codes, columns or rows on a question that
+    is not a matrix. All errors are raised together. Every write of a questionnaire (its
+    creation, a copy, each change in the editor) ends with it."""
     questions = list(questionnaire.questions.prefetch_related("rows"))
     position = {q.pk: i for i, q in enumerate(questions)}
     by_id = {q.pk: q for q in questions}
     errors: list[str] = []
     for question in questions:
+        key = {"key": question.key}
         if question.parent_id is not None:
-            parent = by_id.get(question.parent_id)
-            if parent is None:
-                errors.append(
-                    _("%(key)s: its parent is not in this questionnaire.") % {"key": question.key}
-                )
-                continue
-            if position[parent.pk] > position[question.pk]:
-                errors.append(
-                    _("%(key)s: a follow-up must come after its parent.") % {"key": question.key}
-                )
-            allowed = set(codes_for(parent.type, parent.matrix_columns))
-            if not question.show_when or not set(question.show_when) <= allowed:
-                errors.append(
-                    _("%(key)s: shown when %(codes)s, but %(parent)s is answered with %(allowed)s.")
-                    % {
-                        "key": question.key,
-                        "codes": ", ".join(question.show_when) or "–",
-                        "parent": parent.key,
-                        "allowed": ", ".join(sorted(allowed)) or "–",
-                    }
-                )
+            errors += _follow_up_errors(question, by_id.get(question.parent_id), position)
         elif question.show_when:
-            errors.append(
-                _("%(key)s: a condition needs a parent question.") % {"key": question.key}
-            )
-        if question.type == "matrix":
+            errors.append(_("%(key)s: a condition needs a parent question.") % key)
+        if len(set(question.show_when)) != len(question.show_when):
+            errors.append(_("%(key)s: a condition repeats a code.") % key)
+        rows = list(question.rows.all())
+        if question.type == QuestionType.MATRIX:
             known = set(codes_for("yes_no_dk")) | set(codes_for("yes_no_na"))
             if not question.matrix_columns or not set(question.matrix_columns) <= known:
+                errors.append(_("%(key)s: a matrix needs columns of known answer codes.") % key)
+            if len(set(question.matrix_columns)) != len(question.matrix_columns):
+                errors.append(_("%(key)s: a matrix column repeats.") % key)
+            if not rows:
+                errors.append(_("%(key)s: a matrix needs rows.") % key)
+            elif all(r.retired for r in rows):
                 errors.append(
-                    _("%(key)s: a matrix needs columns of known answer codes.")
-                    % {"key": question.key}
+                    _("%(key)s: a matrix needs at least one row that is not retired.") % key
                 )
-            if not question.rows.all():
-                errors.append(_("%(key)s: a matrix needs rows.") % {"key": question.key})
+        elif question.matrix_columns or rows:
+            errors.append(_("%(key)s: only a matrix question has columns and rows.") % key)
     if errors:
         raise ValidationError(errors)
+
+
+def _follow_up_errors(
+    question: Question, parent: Question | None, position: dict[int, int]
+) -> list[str]:
+    """What is wrong with `question` as a follow-up of `parent` (None: not in the same
+    questionnaire)."""
+    key = {"key": question.key}
+    if parent is None:
+        return [_("%(key)s: its parent is not in this questionnaire.") % key]
+    errors = []
+    if position[parent.pk] > position[question.pk]:
+        errors.append(_("%(key)s: a follow-up must come after its parent.") % key)
+    if parent.type in _NO_CODES:
+        errors.append(
+            _("%(key)s: a follow-up can only depend on a question answered with codes.") % key
+        )
+    allowed = set(codes_for(parent.type, parent.matrix_columns))
+    if not question.show_when or not set(question.show_when) <= allowed:
+        errors.append(
+            _("%(key)s: shown when %(codes)s, but %(parent)s is answered with %(allowed)s.")
+            % {
+                **key,
+                "codes": ", ".join(question.show_when) or "–",
+                "parent": parent.key,
+                "allowed": ", ".join(sorted(allowed)) or "–",
+            }
+        )
+    return errors
 
 
 def _refuse_existing_year(year: int) -> None:

@@ -24,6 +24,11 @@ from django.views.decorators.http import require_POST
 
 from hms.lib import bounds
 from hms.lib.concurrency import ConflictError
+from reporting.selectors.editor import (
+    import_columns,
+    questionnaire_outline,
+    questionnaires_with_counts,
+)
 from reporting.services import editor
 from reporting.services.imports import ImportFailed, responses_import
 from units.access import Purpose, scope_for_request
@@ -147,7 +152,7 @@ def questionnaires(request: HttpRequest) -> HttpResponse:
             % {"year": year, "source": source.year},
         )
         return redirect("reporting:questionnaire_edit", year=year)
-    years = list(editor.questionnaire_years())
+    years = list(questionnaires_with_counts())
     return render(
         request,
         "reporting/editor/questionnaires.html",
@@ -167,7 +172,7 @@ def questionnaire_edit(request: HttpRequest, year: int) -> HttpResponse:
         "reporting/editor/questionnaire.html",
         {
             "questionnaire": questionnaire,
-            "blocks": editor.questionnaire_outline(questionnaire),
+            "blocks": questionnaire_outline(questionnaire),
             "codes": BY_CODE,
         },
     )
@@ -631,7 +636,7 @@ def responses_import_page(request: HttpRequest, year: int) -> HttpResponse:
             "questionnaire": questionnaire,
             "form": form,
             "problems": problems,
-            "columns": editor.import_columns(questionnaire),
+            "columns": import_columns(questionnaire),
             "imported_count": responses.exclude(imported_from="").count(),
             "answered_count": responses.filter(imported_from="").count(),
         },
@@ -645,7 +650,7 @@ def responses_import_template(request: HttpRequest, year: int) -> HttpResponse:
     questionnaire = questionnaire_for_user(request, year)
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerow(
-        ["unit_code", *(c.name for c in editor.import_columns(questionnaire))]
+        ["unit_code", *(c.name for c in import_columns(questionnaire))]
     )
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="responses-{year}.csv"'

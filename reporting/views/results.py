@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from reporting import exports
 from reporting.selectors import feedback
+from reporting.selectors.questionnaires import questionnaire_years
 from reporting.selectors.results import results as result_rows
 from units.access import Purpose, scope_for_request, unit_for_user
 from units.models import Unit, valid_on_q
@@ -25,7 +26,7 @@ GROUP_LEVEL = 2
 
 
 def _year_or_404(year: int) -> list[int]:
-    years = feedback.questionnaire_years()
+    years = questionnaire_years()
     if year not in years:
         raise Http404
     return years

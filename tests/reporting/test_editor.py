@@ -11,6 +11,7 @@ from django.utils import translation
 from hms.lib.concurrency import ConflictError
 from reporting.demo import seed_questionnaires
 from reporting.models import MatrixRow, Question, Questionnaire, Section
+from reporting.selectors.editor import questionnaire_outline
 from reporting.services import editor
 from reporting.services.editor import RowText
 from reporting.services.imports import responses_import
@@ -167,9 +168,7 @@ def test_nested_follow_ups_are_added_after_their_parents(q2025):
     # then they come last, in order, and the outline nests them
     assert order_of(q2025)[-3:] == ["q40", "q40a", "q40b"]
     lines = {
-        line.question.key: line
-        for block in editor.questionnaire_outline(q2025)
-        for line in block.lines
+        line.question.key: line for block in questionnaire_outline(q2025) for line in block.lines
     }
     assert (lines["q40"].depth, lines["q40a"].depth, lines["q40b"].depth) == (0, 1, 2)
     assert Question.objects.get(pk=q40b.pk).show_when == ["no", "dont_know"]
