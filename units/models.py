@@ -287,6 +287,9 @@ class Role(models.TextChoices):
 
 GLOBAL_ROLES = frozenset({Role.HSE_STAFF, Role.AMU_MEMBER, Role.CHIEF_SAFETY_REP})
 UNIT_ROLES = frozenset(set(Role) - GLOBAL_ROLES)
+# Who is a unit's safety representative: the safety rep or the deputy (the self-report is
+# answered by the leader with one of them, and confirmed by one of them).
+SAFETY_ROLES = frozenset({Role.SAFETY_REP, Role.DEPUTY_SAFETY_REP})
 
 
 class RoleAssignment(models.Model):

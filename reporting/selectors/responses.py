@@ -1,14 +1,28 @@
-"""Reads of the annual self-report."""
+"""Reads of the annual self-report's responses: the questions shown, the form's cells, and
+the rounds a person answers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import get_language
 
+from hms.lib import bounds
 from reporting.answer_codes import BY_CODE, CODES, Code
-from reporting.models import Answer, MatrixRow, Question, Response, ResponseStatus, Section
+from reporting.models import (
+    Answer,
+    Attachment,
+    MatrixRow,
+    Question,
+    Questionnaire,
+    Reopening,
+    ReportingRound,
+    Response,
+    ResponseStatus,
+    Section,
+)
+from units.models import Unit
 
 
 def shown_questions(questions: Iterable[Question], answers: Mapping[str, str]) -> list[Question]:
@@ -103,15 +117,17 @@ def response_blocks(response: Response) -> list[QuestionBlock]:
     """The response form: each question of the questionnaire with its answer(s), who gave
     them and when, last year's answer by the same unit, and whether it is shown now.
     Four queries: questions with sections and parents, matrix rows, answers with who gave
-    them, last year's answers."""
+    them (none for a draft not yet saved), last year's answers."""
     questions = list(
         response.questionnaire.questions.select_related("section", "parent")
         .prefetch_related("rows")
         .order_by("order")
     )
-    given: dict[tuple[int, int | None], Answer] = {
-        (a.question_id, a.row_id): a for a in response.answers.select_related("answered_by")
-    }
+    given: dict[tuple[int, int | None], Answer] = (
+        {(a.question_id, a.row_id): a for a in response.answers.select_related("answered_by")}
+        if response.pk is not None
+        else {}  # a draft not yet saved has no answers
+    )
     previous = dict(
         (((key, row or "")), value)
         for key, row, value in Answer.objects.filter(
@@ -151,3 +167,64 @@ def response_blocks(response: Response) -> list[QuestionBlock]:
             section_id = question.section_id
         blocks.append(block)
     return blocks
+
+
+@dataclass(frozen=True)
+class RoundToAnswer:
+    round: ReportingRound
+    unit: Unit
+    response: Response | None
+
+
+def rounds_to_answer(
+    units: Sequence[Unit],
+) -> tuple[list[ReportingRound], list[RoundToAnswer]]:
+    """Every reporting round, newest first, and for each of `units` in a round its
+    response (None before it is started). Three queries: rounds, which of the units are in
+    which round, their responses."""
+    rounds = list(
+        ReportingRound.objects.select_related("questionnaire").order_by("-questionnaire__year")
+    )
+    in_round = set(
+        ReportingRound.units.through.objects.filter(unit__in=units).values_list(
+            "reportinground_id", "unit_id"
+        )
+    )
+    responses = {
+        (r.questionnaire_id, r.unit_id): r for r in Response.objects.filter(unit__in=units)
+    }
+    rows = [
+        RoundToAnswer(rnd, unit, responses.get((rnd.questionnaire_id, unit.pk)))
+        for rnd in rounds
+        for unit in units
+        if (rnd.pk, unit.pk) in in_round
+    ]
+    return rounds, rows
+
+
+def unit_round(*, questionnaire: Questionnaire, unit: Unit) -> ReportingRound | None:
+    """The reporting round of `questionnaire`'s year that `unit` is in, if any. One query."""
+    return ReportingRound.objects.filter(questionnaire=questionnaire, units=unit).first()
+
+
+def question_by_key(*, questionnaire: Questionnaire, key: str) -> Question | None:
+    """The question `key` of `questionnaire` with its matrix rows, or None (a key with a
+    NUL, which the database cannot compare, is none). Two queries."""
+    if bounds.has_nul(key):
+        return None
+    return questionnaire.questions.filter(key=key).prefetch_related("rows").first()
+
+
+def response_attachments(response: Response) -> list[Attachment]:
+    """The files attached to `response`, with who attached them (none before it is
+    saved). One query."""
+    if response.pk is None:
+        return []
+    return list(response.attachments.select_related("uploaded_by"))
+
+
+def response_reopenings(response: Response) -> list[Reopening]:
+    """Each reopening of `response` by the HSE section, with who and why. One query."""
+    if response.pk is None:
+        return []
+    return list(response.reopenings.select_related("reopened_by"))

@@ -43,7 +43,7 @@ from reporting.models import (
     ResponseStatus,
 )
 from reporting.selectors.responses import shown_questions
-from units.models import Role, RoleAssignment, Unit, User
+from units.models import SAFETY_ROLES, RoleAssignment, Unit, User
 
 # "Is the form filled in by the unit's leader and safety rep together?" is not typed: it is
 # answered from the record of who answered, submitted and confirmed.
@@ -53,7 +53,6 @@ TEXT_MAX_LENGTH = 5000
 # two after (1e30 is refused); longer text is not a number typed by hand.
 NUMBER_MAX_DIGITS = 12
 NUMBER_MAX_LENGTH = 40
-SAFETY_ROLES = (Role.SAFETY_REP, Role.DEPUTY_SAFETY_REP)
 
 
 class AnswerConflict(Exception):

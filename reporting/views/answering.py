@@ -9,7 +9,6 @@ other person's answer in place of the form, and the refused answer shown beside 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -17,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -26,17 +25,25 @@ from django.views.decorators.http import require_POST
 
 from hms.lib import bounds
 from hms.lib.middleware import refuses_nul_itself
-from reporting.selectors.responses import AnswerCell, answer_label, response_blocks
+from reporting.access import ResponseAccess, response_for_answering, response_for_user
+from reporting.selectors.questionnaires import questionnaire_years
+from reporting.selectors.responses import (
+    AnswerCell,
+    answer_label,
+    question_by_key,
+    response_attachments,
+    response_blocks,
+    response_reopenings,
+    rounds_to_answer,
+    unit_round,
+)
 from reporting.services import responses as services
-from units.access import Purpose, scope_for_request, unit_for_user
-from units.models import Role, Unit
+from units.access import Purpose, scope_for_request
 
 from ..forms.answering import AttachmentForm, ReopenForm
 from ..models import (
     Attachment,
     Question,
-    Questionnaire,
-    ReportingRound,
     Response,
 )
 
@@ -55,114 +62,18 @@ def login_required_htmx(view: Callable[..., HttpResponse]) -> Callable[..., Http
     return wrapper
 
 
-@dataclass
-class ResponseAccess:
-    """What the current user may do with one unit's response of one year."""
-
-    questionnaire: Questionnaire
-    unit: Unit
-    response: Response | None
-    round: ReportingRound | None
-    can_answer: bool  # a leader or safety rep of the unit, while the response is a draft
-    is_leader: bool
-    is_safety_rep: bool
-    can_reopen: bool
-
-    @property
-    def editable(self) -> bool:
-        return self.can_answer and self.response is not None and self.response.is_draft
-
-
-def response_for_user(request: HttpRequest, year: int, code: str) -> ResponseAccess:
-    """The unit's response of `year` as the current user may see it: 404 to whoever may
-    not read the unit; a draft is started when a leader or safety rep of a unit in an
-    opened round opens it."""
-    unit = unit_for_user(request, code, Purpose.READ_UNIT)
-    questionnaire = get_object_or_404(Questionnaire, year=year)
-    scope = scope_for_request(request)
-    roles = {a.role for a in scope.assignments if a.unit_id == unit.pk}
-    can_answer = scope.can(Purpose.ANSWER_SELF_REPORT, unit)
-    response = (
-        Response.objects.select_related("submitted_by", "confirmed_by")
-        .filter(questionnaire=questionnaire, unit=unit)
-        .first()
-    )
-    round_ = ReportingRound.objects.filter(questionnaire=questionnaire, units=unit).first()
-    if (
-        response is None
-        and can_answer
-        and round_ is not None
-        and round_.opens_on <= timezone.localdate()
-    ):
-        response = services.response_start(questionnaire=questionnaire, unit=unit)
-    return ResponseAccess(
-        questionnaire=questionnaire,
-        unit=unit,
-        response=response,
-        round=round_,
-        can_answer=can_answer,
-        is_leader=Role.LEADER in roles,
-        is_safety_rep=bool(roles & set(services.SAFETY_ROLES)),
-        can_reopen=scope.reaches_all(Purpose.MANAGE_SELF_REPORT),
-    )
-
-
-def _editable_response(request: HttpRequest, year: int, code: str) -> ResponseAccess:
-    """The response for a write: one query for the response with its questionnaire and
-    unit, on top of the scope. 404 to whoever may not read the unit (or when there is no
-    response yet), 403 to whoever may read but not answer."""
-    scope = scope_for_request(request)
-    response = (
-        Response.objects.select_related("questionnaire", "unit")
-        .filter(questionnaire__year=year, unit__code=code)
-        .first()
-    )
-    if response is None or not scope.can(Purpose.READ_UNIT, response.unit):
-        raise Http404
-    if not scope.can(Purpose.ANSWER_SELF_REPORT, response.unit):
-        raise PermissionDenied
-    roles = {a.role for a in scope.assignments if a.unit_id == response.unit_id}
-    return ResponseAccess(
-        questionnaire=response.questionnaire,
-        unit=response.unit,
-        response=response,
-        round=None,
-        can_answer=True,
-        is_leader=Role.LEADER in roles,
-        is_safety_rep=bool(roles & set(services.SAFETY_ROLES)),
-        can_reopen=scope.reaches_all(Purpose.MANAGE_SELF_REPORT),
-    )
-
-
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """The self-report: the responses the user answers, by year, and where to go next."""
     scope = scope_for_request(request)
     answerable = [u for u in scope.own_units if scope.can(Purpose.ANSWER_SELF_REPORT, u)]
-    rounds = list(
-        ReportingRound.objects.select_related("questionnaire").order_by("-questionnaire__year")
-    )
-    in_round = set(
-        ReportingRound.units.through.objects.filter(unit__in=answerable).values_list(
-            "reportinground_id", "unit_id"
-        )
-    )
-    responses = {
-        (r.questionnaire_id, r.unit_id): r for r in Response.objects.filter(unit__in=answerable)
-    }
-    rows = [
-        {"round": rnd, "unit": unit, "response": responses.get((rnd.questionnaire_id, unit.pk))}
-        for rnd in rounds
-        for unit in answerable
-        if (rnd.pk, unit.pk) in in_round
-    ]
-    years = list(Questionnaire.objects.values_list("year", flat=True))
+    rounds, rows = rounds_to_answer(answerable)
     return render(
         request,
         "reporting/answering/index.html",
         {
             "rows": rows,
-            "years": years,
+            "years": questionnaire_years(),
             "rounds": rounds,
             "today": timezone.localdate(),
             "reads_all_results": scope.reaches_all(Purpose.READ_RESULTS),
@@ -176,9 +87,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def _page_context(request: HttpRequest, access: ResponseAccess, **extra: Any) -> dict[str, Any]:
     response = access.response
     if access.round is None and response is not None:  # a write's lighter lookup
-        access.round = ReportingRound.objects.filter(
-            questionnaire=access.questionnaire, units=access.unit
-        ).first()
+        access.round = unit_round(questionnaire=access.questionnaire, unit=access.unit)
     context: dict[str, Any] = {
         "access": access,
         "year": access.questionnaire.year,
@@ -190,8 +99,8 @@ def _page_context(request: HttpRequest, access: ResponseAccess, **extra: Any) ->
         context |= {
             "response": response,
             "blocks": response_blocks(response),
-            "attachments": list(response.attachments.select_related("uploaded_by")),
-            "reopenings": list(response.reopenings.select_related("reopened_by")),
+            "attachments": response_attachments(response),
+            "reopenings": response_reopenings(response),
             "attachment_form": AttachmentForm(),
             "reopen_form": ReopenForm(),
         }
@@ -230,17 +139,11 @@ def _posted_int(request: HttpRequest, name: str) -> int | None:
 @require_POST
 @login_required_htmx
 def answer_save(request: HttpRequest, year: int, code: str) -> HttpResponse:
-    access = _editable_response(request, year, code)
+    access = response_for_answering(request, year, code)
     response = access.response
     assert response is not None
     key = request.POST.get("question", "")
-    question = (
-        None
-        if bounds.has_nul(key)
-        else Question.objects.filter(questionnaire=access.questionnaire, key=key)
-        .prefetch_related("rows")
-        .first()
-    )
+    question = question_by_key(questionnaire=access.questionnaire, key=key)
     if question is None:
         return HttpResponse(_("That question is not in this questionnaire."), status=422)
     row_key = request.POST.get("row", "")
@@ -290,7 +193,7 @@ def answer_save(request: HttpRequest, year: int, code: str) -> HttpResponse:
 @require_POST
 @login_required
 def response_submit(request: HttpRequest, year: int, code: str) -> HttpResponse:
-    access = _editable_response(request, year, code)
+    access = response_for_answering(request, year, code)
     if not access.is_leader:
         raise PermissionDenied
     assert access.response is not None
@@ -318,12 +221,11 @@ def response_submit(request: HttpRequest, year: int, code: str) -> HttpResponse:
 @login_required
 def response_confirm(request: HttpRequest, year: int, code: str) -> HttpResponse:
     access = response_for_user(request, year, code)
-    if access.response is None:
-        raise Http404
+    response = access.saved_response()
     if not (access.can_answer and access.is_safety_rep):
         raise PermissionDenied
     try:
-        services.response_confirm(response=access.response, user=request.user)  # type: ignore[arg-type]
+        services.response_confirm(response=response, user=request.user)  # type: ignore[arg-type]
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -335,15 +237,14 @@ def response_confirm(request: HttpRequest, year: int, code: str) -> HttpResponse
 @login_required
 def response_reopen(request: HttpRequest, year: int, code: str) -> HttpResponse:
     access = response_for_user(request, year, code)
-    if access.response is None:
-        raise Http404
+    response = access.saved_response()
     if not access.can_reopen:
         raise PermissionDenied
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
             services.response_reopen(
-                response=access.response,
+                response=response,
                 reason=form.cleaned_data["reason"],
                 user=request.user,  # type: ignore[arg-type]
             )
@@ -363,7 +264,7 @@ def response_reopen(request: HttpRequest, year: int, code: str) -> HttpResponse:
 @require_POST
 @login_required
 def attachment_upload(request: HttpRequest, year: int, code: str) -> HttpResponse:
-    access = _editable_response(request, year, code)
+    access = response_for_answering(request, year, code)
     assert access.response is not None
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -390,15 +291,13 @@ def attachment_upload(request: HttpRequest, year: int, code: str) -> HttpRespons
 
 
 def _attachment(access: ResponseAccess, pk: int) -> Attachment:
-    if access.response is None:
-        raise Http404
-    return get_object_or_404(Attachment, pk=pk, response=access.response)
+    return get_object_or_404(Attachment, pk=pk, response=access.saved_response())
 
 
 @require_POST
 @login_required
 def attachment_delete(request: HttpRequest, year: int, code: str, pk: int) -> HttpResponse:
-    access = _editable_response(request, year, code)
+    access = response_for_answering(request, year, code)
     attachment = _attachment(access, pk)
     try:
         services.attachment_remove(attachment=attachment, user=request.user)  # type: ignore[arg-type]

@@ -258,6 +258,43 @@ def test_who_may_open_the_form(round_2024, login, person, status, editable):
         assert (b"hx-post" in page.content) is editable
 
 
+def test_opening_the_form_writes_nothing_and_the_first_answer_starts_it(
+    round_2024, login, settings, tmp_path
+):
+    """Issue 10: opening the answer page by GET created a draft response. A GET writes
+    nothing; the unit's leader or safety rep sees the empty form, and their first answer
+    (or first file) starts the draft."""
+    settings.MEDIA_ROOT = tmp_path
+    leader = login(round_2024.leader_a)
+    page = leader.get(url("response"))
+    assert page.status_code == 200 and b"hx-post" in page.content
+    assert not Response.objects.exists()
+    # somebody who may only read it starts nothing either, nor may they post to it
+    assert login(round_2024.leader_fac).get(url("response")).status_code == 200
+    refused = login(round_2024.leader_fac).post(
+        url("answer_save"), {"question": "q02", "value": "yes"}, HTTP_HX_REQUEST="true"
+    )
+    assert refused.status_code == 404
+    assert not Response.objects.exists()
+
+    saved = login(round_2024.leader_a).post(
+        url("answer_save"),
+        {"question": "q02", "row": "", "value": "yes", "version": "0"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert saved.status_code == 200
+    started = Response.objects.get(unit=round_2024.ibi)
+    assert started.is_draft and started.answers.get().value == "yes"
+
+    # another unit's first file starts its draft too
+    upload = login(round_2024.leader_b).post(
+        url("attachment_upload", "ikj"),
+        {"kind": "action_plan", "file": SimpleUploadedFile("plan.pdf", PDF)},
+    )
+    assert upload.status_code == 302
+    assert Response.objects.get(unit=round_2024.ikj).attachments.count() == 1
+
+
 def test_anonymous_is_sent_to_sign_in_and_htmx_gets_401(round_2024, client):
     assert client.get(url("response")).status_code == 302
     saved = client.post(
