@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from deviations.services.cases import overdue_q
+from deviations.selectors.cases import overdue_q
 from units.access import subtree_ids, unit_children
 from units.models import Unit
 

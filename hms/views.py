@@ -1,7 +1,6 @@
 """Project-level pages: home and the language switch. (The health check and the error
 pages are the shared package's: `hms.lib.views`.)"""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -36,7 +35,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "cards": cards,
             "global_roles": global_roles,
             "year": year,
-            "min_meetings": settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR,
         },
     )
 

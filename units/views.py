@@ -8,7 +8,6 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -73,8 +72,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         unit_filter.qs if unit_filter.is_bound else units.filter(valid_on_q(timezone.localdate()))
     )
     reporting = [u for u in rows if u.answers_self_report and not u.valid_to]
-    minimum = settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR
-    enough = len([u for u in reporting if u.meeting_count >= minimum])  # type: ignore[attr-defined]
+    enough = len([u for u in reporting if not u.too_few_meetings])  # type: ignore[attr-defined]
     return render(
         request,
         "units/unit_list.html",
@@ -85,7 +83,6 @@ def unit_list(request: HttpRequest) -> HttpResponse:
             "reporting_count": len(reporting),
             "enough_meetings": enough,
             "enough_share": share(enough, len(reporting)),
-            "min_meetings": minimum,
         },
     )
 

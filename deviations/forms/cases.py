@@ -9,7 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from deviations.services.cases import UPDATE_STATUSES, categories_for
+from deviations.selectors.cases import categories_for
+from deviations.services.cases import UPDATE_STATUSES
 from hms.lib import bounds
 from riskassessment.models import MeasureStatus
 from units.models import Unit, User

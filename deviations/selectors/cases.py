@@ -17,10 +17,18 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
-from deviations.models import CategoryScheme, Deviation, Identity, Status
+from deviations.models import (
+    OPEN_STATUSES,
+    Category,
+    CategoryScheme,
+    Deviation,
+    Identity,
+    Status,
+)
 from units.access import Purpose, Scope, scope_for_request
 
 
@@ -99,4 +107,31 @@ def schemes_in_force(day: datetime.date) -> QuerySet[CategoryScheme]:
     before the first."""
     return CategoryScheme.objects.filter(valid_from__lte=day).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+    )
+
+
+# -- what the case handling needs: its categories, and whether it is overdue --------
+
+
+def categories_for(deviation: Deviation) -> QuerySet[Category]:
+    """The categories a case may be given: those of the scheme in force on its report date."""
+    day = timezone.localtime(deviation.reported_at).date()
+    return Category.objects.filter(scheme__in=schemes_in_force(day)).select_related("parent")
+
+
+def overdue_q(today: datetime.date) -> Q:
+    """Open cases whose closing deadline has passed: the one rule of "overdue", for a
+    queryset (`is_overdue` is the same rule for one case, `with_overdue` annotates it)."""
+    return Q(status__in=OPEN_STATUSES, deadline__lt=today)
+
+
+def is_overdue(deviation: Deviation, today: datetime.date) -> bool:
+    """Whether the case is overdue on `today`: `overdue_q` for one case."""
+    return deviation.is_open and deviation.deadline is not None and deviation.deadline < today
+
+
+def with_overdue(deviations: QuerySet[Deviation], today: datetime.date) -> QuerySet[Deviation]:
+    """`deviations`, each with `overdue`: whether it is overdue on `today`."""
+    return deviations.annotate(
+        overdue=ExpressionWrapper(overdue_q(today), output_field=BooleanField())
     )

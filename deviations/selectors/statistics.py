@@ -41,7 +41,6 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
 from deviations.models import (
-    OPEN_STATUSES,
     Absence,
     Category,
     Deviation,
@@ -50,6 +49,7 @@ from deviations.models import (
     Severity,
     Status,
 )
+from deviations.selectors.cases import overdue_q
 from units.access import subtree_ids
 from units.models import KeyFigure, KeyFigureKind, Unit
 
@@ -289,7 +289,7 @@ def deviation_statistics(
         .annotate(
             n=Count("id"),
             closed=Count("id", filter=Q(status=Status.CLOSED)),
-            overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, deadline__lt=today)),
+            overdue=Count("id", filter=overdue_q(today)),
             uncategorised=Count(
                 "id",
                 filter=~Q(Exists(through.objects.filter(deviation_id=OuterRef("pk")))),

@@ -18,13 +18,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from deviations.models import OPEN_STATUSES, Category, Deviation, ReminderRun, Severity, Status
-from deviations.selectors.cases import schemes_in_force
+from deviations.models import Category, Deviation, ReminderRun, Severity, Status
+from deviations.selectors.cases import categories_for, overdue_q
 from deviations.selectors.history import REDACTED
 from deviations.services.reports import reporter_notice_write
 from hms.lib import bounds
@@ -36,24 +35,6 @@ from units.selectors.units import nearest_role_holders
 
 # The unit's leader is told of a case once it is this many days past its deadline.
 LEADER_AFTER_DAYS = 14
-
-
-# -- reads the services need ------------------------------------------------------------
-
-
-def categories_for(deviation: Deviation) -> QuerySet[Category]:
-    """The categories a case may be given: those of the scheme in force on its report date."""
-    day = timezone.localtime(deviation.reported_at).date()
-    return Category.objects.filter(scheme__in=schemes_in_force(day)).select_related("parent")
-
-
-def overdue_q(today: datetime.date) -> Q:
-    """Open cases whose closing deadline has passed."""
-    return Q(status__in=OPEN_STATUSES, deadline__lt=today)
-
-
-def is_overdue(deviation: Deviation, today: datetime.date) -> bool:
-    return deviation.is_open and deviation.deadline is not None and deviation.deadline < today
 
 
 # -- the case ----------------------------------------------------------------------------

@@ -27,9 +27,12 @@ from django.views.decorators.http import require_POST
 from deviations.selectors.cases import (
     can_handle,
     deviation_for_user,
+    is_overdue,
+    overdue_q,
     reads_cases,
     reporter_shown_to,
     visible_deviations,
+    with_overdue,
 )
 from deviations.selectors.history import case_history
 from deviations.services import cases as services
@@ -68,7 +71,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for_request(request)
     if not reads_cases(scope):
         raise PermissionDenied
-    qs = visible_deviations(scope).select_related("unit", "handler")
+    today = timezone.localdate()
+    qs = with_overdue(visible_deviations(scope).select_related("unit", "handler"), today)
     deviation_filter, rows = _filtered(request, qs)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -80,7 +84,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "filter": deviation_filter,
             "page": page,
             "query": query.urlencode(),
-            "today": timezone.localdate(),
         },
     )
 
@@ -116,7 +119,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
     if not reads_cases(scope):
         raise PermissionDenied
     today = timezone.localdate()
-    qs = visible_deviations(scope).filter(services.overdue_q(today))
+    qs = visible_deviations(scope).filter(overdue_q(today))
     page = Paginator(
         qs.select_related("unit", "handler").order_by("deadline", "reference"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -192,7 +195,7 @@ def _render_case(
         "injury_url": _reverse_or_none("deviations:injury", deviation.reference)
         if has_injury and may_open_injury(scope, deviation)
         else None,
-        "overdue": services.is_overdue(deviation, today),
+        "overdue": is_overdue(deviation, today),
         "today": today,
     }
     if handles:

@@ -417,6 +417,37 @@ def test_the_original_description_is_shown_only_to_hse_staff(org, login, case, p
     assert ("A shelf fell in the lab." in page.content.decode()) is shown
 
 
+def test_overdue_is_one_rule_for_the_list_its_filter_the_overdue_page_and_statistics(org, login):
+    """Issue 10: "overdue" was spelt in four places (the filter and the overdue page, the
+    case page, the statistics and the case list's template). One rule
+    (deviations.selectors.cases.overdue_q) serves them, and they agree: a case due
+    yesterday is overdue, one due today and a closed one are not."""
+    today = timezone.localdate()
+    late = make_case(org.ibi, deadline=today - datetime.timedelta(days=1))
+    due_today = make_case(org.ibi, deadline=today)
+    make_case(
+        org.ibi,
+        deadline=today - datetime.timedelta(days=9),
+        status=Status.CLOSED,
+        closed_at=timezone.now(),
+    )
+    client = login(org.hse_staff)
+
+    listed = client.get(reverse("deviations:list")).context["page"].object_list
+    assert {d.reference for d in listed if d.overdue} == {late.reference}
+    filtered = client.get(reverse("deviations:list"), {"overdue": "true"}).context["page"]
+    assert [d.reference for d in filtered.object_list] == [late.reference]
+    overdue_page = client.get(reverse("deviations:overdue")).context["page"]
+    assert [d.reference for d in overdue_page.object_list] == [late.reference]
+    assert client.get(reverse("deviations:detail", args=[late.reference])).context["overdue"]
+    assert not client.get(reverse("deviations:detail", args=[due_today.reference])).context[
+        "overdue"
+    ]
+    from deviations.selectors.statistics import deviation_statistics
+
+    assert deviation_statistics(year=today.year, today=today).overdue == 1
+
+
 def test_the_overdue_list_is_for_those_who_read_cases(org, login, case):
     assert login(org.amu).get(reverse("deviations:overdue")).status_code == 403
     assert login(org.outsider).get(reverse("deviations:overdue")).status_code == 403

@@ -140,6 +140,38 @@ def test_four_meetings_are_not_flagged(org, login):
     assert not response.context["page"].too_few_meetings
 
 
+def test_the_meeting_minimum_is_one_rule_on_every_page(org, login, settings):
+    """Issue 10: "fewer than four meetings" was spelt on the unit page, in the unit list's
+    view and template and on the home page. One rule (units.selectors.units) serves them
+    all, and they agree whatever the minimum: with two, two meetings are enough
+    everywhere; with three, they are not."""
+    year = timezone.localdate().year
+    for month in (1, 2):
+        services.meeting_create(
+            unit=org.ibi,
+            date=datetime.date(year, month, 1),
+            participants=[org.leader_a],
+            topics="x",
+            actor=org.leader_a,
+        )
+    client = login(org.leader_a)
+    flag = "færre enn fire"
+
+    assert client.get(reverse("units:detail", args=["ibi"])).context["page"].too_few_meetings
+    assert flag in client.get(reverse("home")).content.decode()
+
+    settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR = 2
+    assert not client.get(reverse("units:detail", args=["ibi"])).context["page"].too_few_meetings
+    assert flag not in client.get(reverse("home")).content.decode()
+    listed = login(org.hse_staff).get(reverse("units:list")).content.decode()
+    ibi = reverse("units:detail", args=["ibi"])
+    row = listed.split(f'href="{ibi}"')[1].split("</tr>")[0]
+    assert flag not in row
+    settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR = 3
+    listed = login(org.hse_staff).get(reverse("units:list")).content.decode()
+    assert flag in listed.split(f'href="{ibi}"')[1].split("</tr>")[0]
+
+
 def test_unit_page_of_an_earlier_year(org, login):
     services.goal_create(unit=org.ibi, year=2024, title="Goal of 2024", actor=org.leader_a)
     response = login(org.leader_a).get(reverse("units:detail", args=["ibi"]) + "?year=2024")

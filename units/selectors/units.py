@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
 
 from units.models import (
     HseGoal,
@@ -102,7 +102,7 @@ class UnitPage:
 
     @property
     def too_few_meetings(self) -> bool:
-        return self.meeting_count < self.min_meetings
+        return meetings_too_few(self.meeting_count)
 
 
 ROLE_ORDER = {role: i for i, role in enumerate(Role)}
@@ -147,14 +147,35 @@ def unit_page(*, unit: Unit, year: int, on: datetime.date) -> UnitPage:
         meetings=meetings,
         predecessors=list(unit.predecessions.select_related("predecessor")),
         successors=list(unit.successions.select_related("successor")),
-        min_meetings=settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR,
+        min_meetings=meetings_minimum(),
     )
 
 
+# -- leader–safety-rep meetings: point 5 of the 19 points asks for at least four a year ----
+
+
+def meetings_minimum() -> int:
+    """The fewest leader–safety-rep meetings a unit should hold in a year."""
+    return int(settings.HMS_MIN_SAFETY_MEETINGS_PER_YEAR)
+
+
+def meetings_too_few(count: int) -> bool:
+    """Whether `count` meetings in a year are fewer than a unit should hold. (The same
+    rule for a queryset: `units_with_meeting_counts`.)"""
+    return count < meetings_minimum()
+
+
 def units_with_meeting_counts(units: QuerySet[Unit], *, year: int) -> QuerySet[Unit]:
+    """`units`, each with `meeting_count`, its leader–safety-rep meetings in `year`, and
+    `too_few_meetings`, whether they are fewer than `meetings_minimum()`."""
     first, last = year_bounds(year)
     return units.annotate(
-        meeting_count=Count("safety_meetings", filter=Q(safety_meetings__date__range=(first, last)))
+        meeting_count=Count(
+            "safety_meetings", filter=Q(safety_meetings__date__range=(first, last))
+        ),
+        too_few_meetings=ExpressionWrapper(
+            Q(meeting_count__lt=meetings_minimum()), output_field=BooleanField()
+        ),
     )
 
 
