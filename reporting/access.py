@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from reporting.models import Questionnaire, ReportingRound, Response
-from reporting.services.responses import response_start
+from reporting.services.answering import response_start
 from units.access import Purpose, Scope, scope_for_request, unit_for_user
 from units.models import SAFETY_ROLES, Role, Unit
 

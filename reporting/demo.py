@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from reporting.services.imports import responses_import
-from reporting.services.questionnaires import questionnaire_copy, questionnaire_create_from_specs
-from reporting.services.responses import (
+from reporting.services.answering import (
     TOGETHER_KEY,
     response_confirm,
     response_start,
     response_submit,
 )
+from reporting.services.imports import responses_import
+from reporting.services.questionnaires import questionnaire_copy, questionnaire_create_from_specs
 from reporting.services.rounds import round_open
 from units.models import Role, RoleAssignment
 from units.selectors.units import reporting_units

@@ -20,8 +20,8 @@ Counting follows NTNU's annual report (section 2.2, tables 1 and 2):
   absence whose length is not known. A fatality with absence counts once;
   H2 = (lost-time injuries + fatalities + injuries without absence that needed medical
   treatment or alternative work) × 1 000 000 / hours worked (the report's H2 footnote).
-- hours worked are a key figure of NTNU as a whole (`reporting.models.KeyFigure`, kind
-  hours_worked, no unit), for a calendar year. So hours worked, H1 and H2 are given only
+- hours worked are a key figure of NTNU as a whole, for a calendar year
+  (`units.selectors.key_figures.hours_worked`). So hours worked, H1 and H2 are given only
   for a whole year of statistics that cover all of NTNU, and are None otherwise: the
   injuries of one faculty over the hours of all of NTNU would understate its H1.
 """
@@ -51,7 +51,8 @@ from deviations.models import (
 )
 from deviations.selectors.cases import overdue_q
 from units.access import subtree_ids
-from units.models import KeyFigure, KeyFigureKind, Unit
+from units.models import Unit
+from units.selectors.key_figures import hours_worked
 
 TREND_YEARS = 11  # figure 1 of the report: 2014–2024
 NOT_ASSESSED = 0
@@ -418,10 +419,7 @@ def deviation_statistics(
     # 10. hours worked: NTNU's, only for a whole calendar year of all of NTNU
     hours = None
     if whole_year and covers_ntnu:
-        figure = KeyFigure.objects.filter(
-            kind=KeyFigureKind.HOURS_WORKED, year=start.year, unit__isnull=True
-        ).first()
-        hours = figure.value if figure is not None else None
+        hours = hours_worked(year=start.year)
 
     return Statistics(
         start=start,

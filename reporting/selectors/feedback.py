@@ -29,7 +29,7 @@ from django.utils.translation import get_language
 
 from hms.lib.numbers import share
 from reporting.models import Answer, Question, Response, ResponseStatus
-from reporting.selectors.responses import answer_label
+from reporting.selectors.answering import answer_label
 from reporting.selectors.results import UNCOUNTED_TYPES, ResultRow, counted_answers, results
 from units.access import subtree_ids, unit_children
 from units.models import Unit, valid_on_q

@@ -22,7 +22,7 @@ from decimal import Decimal
 from hms.lib.numbers import round_half_up, share
 from reporting.answer_codes import codes_for
 from reporting.models import Answer, Question, Questionnaire, ResponseStatus
-from reporting.selectors.responses import shown_questions
+from reporting.selectors.answering import shown_questions
 
 UNCOUNTED_TYPES = {"text", "number"}
 CSV_COLUMNS = (

@@ -22,8 +22,8 @@ from simple_history.utils import bulk_create_with_history
 from hms.lib.files import csv_table
 from reporting.answer_codes import BY_CODE, codes_for
 from reporting.models import Answer, MatrixRow, Question, Questionnaire, Response, ResponseStatus
-from reporting.selectors.responses import shown_questions
-from reporting.services.responses import answer_value_clean
+from reporting.selectors.answering import shown_questions
+from reporting.services.answering import answer_value_clean
 from units.models import Unit
 from units.selectors.units import reporting_units
 

@@ -26,8 +26,7 @@ from django.views.decorators.http import require_POST
 from hms.lib import bounds
 from hms.lib.middleware import refuses_nul_itself
 from reporting.access import ResponseAccess, response_for_answering, response_for_user
-from reporting.selectors.questionnaires import questionnaire_years
-from reporting.selectors.responses import (
+from reporting.selectors.answering import (
     AnswerCell,
     answer_label,
     question_by_key,
@@ -37,7 +36,8 @@ from reporting.selectors.responses import (
     rounds_to_answer,
     unit_round,
 )
-from reporting.services import responses as services
+from reporting.selectors.questionnaires import questionnaire_years
+from reporting.services import answering
 from units.access import Purpose, scope_for_request
 
 from ..forms.answering import AttachmentForm, ReopenForm
@@ -92,7 +92,7 @@ def _page_context(request: HttpRequest, access: ResponseAccess, **extra: Any) ->
         "access": access,
         "year": access.questionnaire.year,
         "today": timezone.localdate(),
-        "together_key": services.TOGETHER_KEY,
+        "together_key": answering.TOGETHER_KEY,
         "max_upload": settings.HMS_ATTACHMENT_MAX_BYTES,
     }
     if response is not None:
@@ -153,7 +153,7 @@ def answer_save(request: HttpRequest, year: int, code: str) -> HttpResponse:
     seen_version = _posted_int(request, "version") or 0
     context: dict[str, Any] = {"access": access, "year": year, "response": response}
     try:
-        answer = services.answer_save(
+        answer = answering.answer_save(
             response=response,
             question=question,
             row_key=row_key,
@@ -162,13 +162,13 @@ def answer_save(request: HttpRequest, year: int, code: str) -> HttpResponse:
             seen_version=seen_version,
             user=request.user,  # type: ignore[arg-type]
         )
-    except services.ResponseLocked:
+    except answering.ResponseLocked:
         locked = _("The response has been submitted and can no longer be changed.")
         if request.htmx:  # type: ignore[attr-defined]
             return HttpResponse(locked, status=409, headers={"HX-Reswap": "none"})
         messages.warning(request, locked)
         return redirect("reporting:response", year, code)
-    except services.AnswerConflict as conflict:
+    except answering.AnswerConflict as conflict:
         cell = _cell_for(response, question, row_key)
         context |= {
             "cell": cell,
@@ -198,8 +198,8 @@ def response_submit(request: HttpRequest, year: int, code: str) -> HttpResponse:
         raise PermissionDenied
     assert access.response is not None
     try:
-        services.response_submit(response=access.response, user=request.user)  # type: ignore[arg-type]
-    except services.ResponseLocked:
+        answering.response_submit(response=access.response, user=request.user)  # type: ignore[arg-type]
+    except answering.ResponseLocked:
         messages.info(request, _("The response was already submitted."))
     except ValidationError as error:
         missing = (error.params or {}).get("missing", [])
@@ -225,7 +225,7 @@ def response_confirm(request: HttpRequest, year: int, code: str) -> HttpResponse
     if not (access.can_answer and access.is_safety_rep):
         raise PermissionDenied
     try:
-        services.response_confirm(response=response, user=request.user)  # type: ignore[arg-type]
+        answering.response_confirm(response=response, user=request.user)  # type: ignore[arg-type]
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -243,7 +243,7 @@ def response_reopen(request: HttpRequest, year: int, code: str) -> HttpResponse:
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
-            services.response_reopen(
+            answering.response_reopen(
                 response=response,
                 reason=form.cleaned_data["reason"],
                 user=request.user,  # type: ignore[arg-type]
@@ -269,13 +269,13 @@ def attachment_upload(request: HttpRequest, year: int, code: str) -> HttpRespons
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.attachment_add(
+            answering.attachment_add(
                 response=access.response,
                 kind=form.cleaned_data["kind"],
                 upload=form.cleaned_data["file"],
                 user=request.user,  # type: ignore[arg-type]
             )
-        except services.ResponseLocked:
+        except answering.ResponseLocked:
             form.add_error(None, _("The response has been submitted and can no longer be changed."))
         except ValidationError as error:
             form.add_error("file", error)
@@ -300,8 +300,8 @@ def attachment_delete(request: HttpRequest, year: int, code: str, pk: int) -> Ht
     access = response_for_answering(request, year, code)
     attachment = _attachment(access, pk)
     try:
-        services.attachment_remove(attachment=attachment, user=request.user)  # type: ignore[arg-type]
-    except services.ResponseLocked:
+        answering.attachment_remove(attachment=attachment, user=request.user)  # type: ignore[arg-type]
+    except answering.ResponseLocked:
         messages.error(request, _("The response has been submitted and can no longer be changed."))
     else:
         messages.success(request, _("The file is removed."))

@@ -40,7 +40,7 @@ from reporting.models import (
     Response,
     Section,
 )
-from reporting.services import responses as answering
+from reporting.services import answering
 from reporting.services.questionnaires import questionnaire_copy
 from riskassessment.models import Measure
 from tests.deviations.test_cases import make_case

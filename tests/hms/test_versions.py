@@ -28,7 +28,7 @@ BY_ID = "by id: a record made again has another id"
 IDENTITIES = {
     "reporting.Answer": (
         "by year, unit code, question key and row key, and the answer's id, which the form "
-        "carries beside the version (reporting.services.responses.answer_save)"
+        "carries beside the version (reporting.services.answering.answer_save)"
     ),
     "reporting.Section": BY_ID,
     "reporting.Question": BY_ID,

@@ -24,7 +24,7 @@ from reporting.models import (
     ReportingRound,
     Response,
 )
-from reporting.services import responses as services
+from reporting.services import answering as services
 from reporting.services.imports import responses_import
 
 YEAR = 2024

@@ -7,7 +7,7 @@ from django.utils import translation
 
 from reporting.demo import seed_questionnaires
 from reporting.models import MatrixRow, Question, Questionnaire
-from reporting.selectors.responses import shown_questions
+from reporting.selectors.answering import shown_questions
 from reporting.services.questionnaires import questionnaire_check, questionnaire_copy
 
 

@@ -42,7 +42,7 @@ from reporting.models import (
     Response,
     ResponseStatus,
 )
-from reporting.selectors.responses import shown_questions
+from reporting.selectors.answering import shown_questions
 from units.models import SAFETY_ROLES, RoleAssignment, Unit, User
 
 # "Is the form filled in by the unit's leader and safety rep together?" is not typed: it is
