@@ -33,14 +33,15 @@ from deviations.selectors.cases import (
 )
 from deviations.selectors.history import case_history
 from deviations.services import cases as services
-from deviations.services.injuries import injury_views_log, may_open_injury, may_see_injured
+from deviations.services.exports import cases_export
+from deviations.services.injuries import may_open_injury
 from hms.lib import bounds
 from hms.lib.concurrency import ConflictError
 from hms.lib.display import field_values
+from hms.lib.exports import download_response, export_format
 from riskassessment.models import Measure
 from units.access import Purpose, scope_for_request
 
-from ..exports import dataset_response, deviations_dataset
 from ..filters import DeviationFilter
 from ..forms.cases import (
     AssignForm,
@@ -98,14 +99,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         .prefetch_related("categories")
     )
     _filter, rows = _filtered(request, qs)
-    deviations = list(rows)
-    dataset, named_injuries = deviations_dataset(
-        deviations,
-        injured_shown=lambda d: may_see_injured(scope, d),
-        reporter_shown=lambda d: reporter_shown_to(scope, d),
-    )
-    injury_views_log(scope, named_injuries)
-    return dataset_response(dataset, fmt=fmt, name="deviations")
+    export = cases_export(scope=scope, deviations=list(rows), fmt=export_format(fmt))
+    return download_response(export, no_store=True)
 
 
 @login_required

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from deviations.selectors.cases import deviation_for_user
 from deviations.selectors.statistics import Statistics, UnknownUnit, deviation_statistics
+from deviations.services.exports import injury_register_export
 from deviations.services.injuries import (
     RegisterRow,
     injury_details,
@@ -27,9 +28,9 @@ from deviations.services.injuries import (
 )
 from hms.lib.concurrency import ConflictError
 from hms.lib.display import field_values
+from hms.lib.exports import download_response, export_format
 from units.access import Purpose, scope_for_request
 
-from ..exports import dataset_response, register_dataset
 from ..forms.statistics import InjuryForm, StatisticsFilterForm
 from ..models import Injury, Kind
 
@@ -128,11 +129,8 @@ def injuries_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if not may_read_register(scope):
         raise PermissionDenied
     year = StatisticsFilterForm(request.GET or None).year_or_current()
-    return dataset_response(
-        register_dataset(injury_register(scope, year=year)),
-        fmt=fmt,
-        name=f"injury-register-{year}",
-    )
+    export = injury_register_export(scope=scope, year=year, fmt=export_format(fmt))
+    return download_response(export, no_store=True)
 
 
 def _form_values(form: InjuryForm) -> dict[str, Any]:

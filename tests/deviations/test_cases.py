@@ -644,7 +644,7 @@ def export_rows(client, fmt="csv", **params):
         return [
             [c if c is not None else "" for c in row] for row in sheet.iter_rows(values_only=True)
         ]
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
 
 
 def test_a_control_character_in_a_description_does_not_break_the_xlsx_export(org, login):
@@ -690,6 +690,16 @@ def test_the_export_has_a_fixed_query_count(org, login, django_assert_num_querie
         rows = export_rows(client, fmt="xlsx")
     assert len(rows) == count + 1
     assert InjuryView.objects.count() == count
+
+
+def test_the_xlsx_export_has_dates_and_numbers_as_such(org, login):
+    case = make_case(org.ibi, deadline=timezone.localdate() + datetime.timedelta(days=5))
+    Deviation.objects.filter(pk=case.pk).update(potential_people=4)
+    rows = export_rows(login(org.hse_staff), fmt="xlsx")
+    reported, deadline, people = rows[1][2], rows[1][7], rows[1][10]
+    assert reported == timezone.localtime(case.reported_at).replace(tzinfo=None, microsecond=0)
+    assert deadline == datetime.datetime.combine(case.deadline, datetime.time())
+    assert people == 4
 
 
 def test_the_handler_exports_the_injured_name(org, login, injured_case):
