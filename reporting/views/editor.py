@@ -23,8 +23,9 @@ from django.views.decorators.http import require_POST
 from hms.lib import bounds
 from hms.lib.concurrency import ConflictError
 from hms.lib.exports import Table, download_response, table_export
+from hms.lib.imports import ImportFailed
 from reporting.services import editor
-from reporting.services.imports import ImportFailed, responses_import
+from reporting.services.imports import responses_import
 from units.access import Purpose, scope_for_request
 
 from ..answer_codes import BY_CODE
@@ -609,7 +610,7 @@ def responses_import_page(request: HttpRequest, year: int) -> HttpResponse:
                         replace=replace,
                     )
                 except ImportFailed as failed:
-                    problems = failed.problems
+                    problems = failed.errors
                     status = 400
                 else:
                     messages.success(

@@ -112,7 +112,7 @@ def test_a_bad_file_imports_nothing_and_says_why(questionnaires, text, expected)
     with translation.override("en"), pytest.raises(ImportFailed) as failed:
         responses_import(year=2024, text=text, source="bad.csv")
     with translation.override("en"):
-        assert any(str(p).startswith(expected) for p in failed.value.problems), failed.value
+        assert any(str(p).startswith(expected) for p in failed.value.errors), failed.value
     assert not Response.objects.exists()
 
 
@@ -199,5 +199,5 @@ def test_bad_rows_get_a_clear_message_and_nothing_is_imported(questionnaires, te
     with translation.override("en"), pytest.raises(ImportFailed) as failed:
         responses_import(year=2024, text=text, source="bad.csv")
     with translation.override("en"):
-        assert any(str(p).startswith(expected) for p in failed.value.problems), failed.value
+        assert any(str(p).startswith(expected) for p in failed.value.errors), failed.value
     assert not Response.objects.exists()
