@@ -33,16 +33,17 @@ from deviations.selectors.cases import (
 )
 from deviations.selectors.history import case_history
 from deviations.services import cases as services
-from deviations.services.exports import cases_export
+from deviations.services import exports
 from deviations.services.injuries import may_open_injury
 from hms.lib import bounds
 from hms.lib.concurrency import ConflictError
 from hms.lib.display import field_values
-from hms.lib.exports import download_response, export_format
+from hms.lib.exports import export_format
+from hms.lib.views import download_or_job
 from riskassessment.models import Measure
 from units.access import Purpose, scope_for_request
 
-from ..filters import DeviationFilter
+from ..filters import DeviationFilter, deviations_filtered
 from ..forms.cases import (
     AssignForm,
     CloseForm,
@@ -59,8 +60,7 @@ PAGE_SIZE = 50
 def _filtered(
     request: HttpRequest, qs: QuerySet[Deviation]
 ) -> tuple[DeviationFilter, QuerySet[Deviation]]:
-    deviation_filter = DeviationFilter(request.GET or None, queryset=qs)
-    return deviation_filter, (deviation_filter.qs if deviation_filter.is_bound else qs)
+    return deviations_filtered(request.GET, qs)
 
 
 @login_required
@@ -88,19 +88,20 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The filtered list as CSV or XLSX. Injured persons' names only for those who may see
-    them; each name exported is logged as a view of the injury."""
+    """The filtered list as CSV or XLSX: at once, or, with more rows than a request may
+    take, from a job the user starts here and waits for. Injured persons' names only for
+    those who may see them; each name exported is logged as a view of the injury."""
     scope = scope_for_request(request)
     if not reads_cases(scope):
         raise PermissionDenied
-    qs = (
-        visible_deviations(scope)
-        .select_related("unit", "handler", "reporter", "injury")
-        .prefetch_related("categories")
+    export_fmt = export_format(fmt)
+    return download_or_job(
+        request,
+        title=exports.cases_export_title(export_fmt),
+        inline=lambda: exports.cases_export(scope=scope, query=request.GET, fmt=export_fmt),
+        start=lambda: exports.cases_export_start(scope=scope, query=request.GET, fmt=export_fmt),
+        back_url=exports.case_list_url(request.GET),
     )
-    _filter, rows = _filtered(request, qs)
-    export = cases_export(scope=scope, deviations=list(rows), fmt=export_format(fmt))
-    return download_response(export, no_store=True)
 
 
 @login_required

@@ -28,8 +28,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, TypeVar
 
+from django.conf import settings
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -39,6 +41,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+M = TypeVar("M", bound=Model)
 Cell: TypeAlias = str | int | float | Decimal | datetime.date | None
 ExportFormat = Literal["csv", "xlsx"]
 CONTENT_TYPES: dict[str, str] = {
@@ -221,6 +224,16 @@ def download_response(download: Download, *, no_store: bool = False) -> HttpResp
     if no_store:
         add_never_cache_headers(response)
     return response
+
+
+def inline_rows(queryset: QuerySet[M]) -> list[M] | None:
+    """The rows of `queryset` when they are few enough to export inside the request (at
+    most `HMS_EXPORT_INLINE_MAX_ROWS`); None when there are more, and the export is for a
+    job (`hms.lib.jobs`). One query (and those of its prefetches), limited to one row more
+    than that."""
+    limit = settings.HMS_EXPORT_INLINE_MAX_ROWS
+    rows = list(queryset[: limit + 1])
+    return None if len(rows) > limit else rows
 
 
 def stamped(name: str) -> str:

@@ -19,11 +19,14 @@ from hms.lib.exports import (
     download_response,
     export_format,
     file_name_safe,
+    inline_rows,
     table_csv,
     table_export,
     table_xlsx,
     text_safe,
 )
+from tests.factories import UserFactory
+from units.models import User
 
 # 10:05 in Oslo (summer time, UTC+2)
 MOMENT = datetime.datetime(2024, 6, 3, 8, 5, 30, tzinfo=datetime.UTC)
@@ -192,3 +195,14 @@ def test_the_format_of_a_url():
     assert (export_format("csv"), export_format("xlsx")) == ("csv", "xlsx")
     with pytest.raises(Http404):
         export_format("pdf")
+
+
+def test_an_export_is_made_in_the_request_up_to_the_limit(db, settings, django_assert_num_queries):
+    settings.HMS_EXPORT_INLINE_MAX_ROWS = 2
+    UserFactory.create_batch(2)
+    with django_assert_num_queries(1):
+        assert len(inline_rows(User.objects.order_by("pk")) or []) == 2
+    UserFactory()
+    with django_assert_num_queries(1) as queries:
+        assert inline_rows(User.objects.order_by("pk")) is None
+    assert queries[0]["sql"].endswith("LIMIT 3")  # never more rows than the limit and one
