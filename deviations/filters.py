@@ -14,6 +14,7 @@ import django_filters
 from django import forms
 from django.db.models import IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -123,3 +124,12 @@ class DeviationFilter(django_filters.FilterSet):
         self, queryset: QuerySet[Deviation], name: str, value: bool
     ) -> QuerySet[Deviation]:
         return queryset.filter(overdue_q(timezone.localdate())) if value else queryset
+
+
+def deviations_filtered(
+    query: QueryDict, queryset: QuerySet[Deviation]
+) -> tuple[DeviationFilter, QuerySet[Deviation]]:
+    """The filter of the query string `query` (of the case list or its export), and
+    `queryset` narrowed by it (all of it when the query has no filter)."""
+    deviation_filter = DeviationFilter(query or None, queryset=queryset)
+    return deviation_filter, (deviation_filter.qs if deviation_filter.is_bound else queryset)

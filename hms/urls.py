@@ -18,6 +18,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("language/", views.switch_language, name="switch_language"),
     path("healthz/", lib_views.healthz, name="healthz"),
+    path("jobs/<uuid:pk>/", lib_views.job_page, name="job"),
+    path("jobs/<uuid:pk>/file/", lib_views.job_file, name="job_file"),
     path("admin/", admin.site.urls),
 ]
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import random
 from dataclasses import dataclass
 
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from hms.lib.exports import Table, table_csv
 from reporting.services.answering import (
     TOGETHER_KEY,
     response_confirm,
@@ -58,7 +57,8 @@ def seed_questionnaires() -> list[int]:
 
 
 def appendix_responses_csv(*, year: int, unit_codes: list[str]) -> str:
-    """A CSV of responses, one per unit, whose counts equal the appendix tables of `year`.
+    """A CSV of responses, one per unit, whose counts equal the appendix tables of `year`,
+    in the exports' dialect (`hms.lib.exports`), which the import reads.
 
     Answers are handed out in unit order, option by option; a follow-up (or matrix row)
     goes only to units whose parent answer shows it, so the bases come out as printed.
@@ -83,13 +83,12 @@ def appendix_responses_csv(*, year: int, unit_codes: list[str]) -> str:
             raise ValueError(f"{year} {column}: {len(answers)} answers, {len(eligible)} shown")
         for code, answer in zip(eligible, answers, strict=False):
             values[code][column] = answer
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
     names = [c for c, _k, _p in columns]
-    writer.writerow(["unit_code", *names])
-    for code in unit_codes:
-        writer.writerow([code, *(values[code].get(name, "") for name in names)])
-    return buffer.getvalue()
+    responses = Table(
+        headers=["unit_code", *names],
+        rows=[[code, *(values[code].get(name, "") for name in names)] for code in unit_codes],
+    )
+    return table_csv(responses).decode("utf-8")
 
 
 def seed_responses() -> list[int]:

@@ -26,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -44,7 +43,7 @@ from deviations.models import (
 )
 from deviations.services.reports import deviations_history_create
 from hms.lib import bounds
-from hms.lib.files import csv_table
+from hms.lib.imports import ImportFailed, RowError, csv_table, import_all_or_nothing
 from units.models import Unit
 
 COLUMNS = (
@@ -72,14 +71,6 @@ NO = {"no", "n", "nei", "false", "0", ""}
 BATCH = 1000
 
 
-class DeviationImportError(ValueError):
-    """The file was not imported; `errors` says why, row by row."""
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("\n".join(errors))
-        self.errors = errors
-
-
 @dataclass
 class ImportResult:
     deviations: int = 0
@@ -92,10 +83,6 @@ class _Parsed:
     deviation: Deviation
     categories: list[Category] = field(default_factory=list)
     injury: Injury | None = None
-
-
-def _line(number: int, message: str) -> str:
-    return _("line %(line)s: %(message)s") % {"line": number, "message": message}
 
 
 def _column(name: str, error: ValidationError) -> str:
@@ -174,19 +161,19 @@ def _moment(
 
 
 def deviations_import(*, text: str, source: str) -> ImportResult:
-    """Import the CSV `text` of the file `source`; raises `DeviationImportError` with
-    every bad row (and imports nothing) if any row is bad, or if there is no row."""
+    """Import the CSV `text` of the file `source`; raises `ImportFailed` with every bad
+    row (and imports nothing) if any row is bad, or if there is no row."""
     table = csv_table(text)
     header = [name.strip().lower() for name in table.header]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise DeviationImportError(
-            [_line(1, _("missing column(s) %(columns)s") % {"columns": ", ".join(missing)})]
+        raise ImportFailed(
+            [RowError(1, _("missing column(s) %(columns)s") % {"columns": ", ".join(missing)})]
         )
-    errors: list[str] = [_line(p.line, p.message) for p in table.problems]
+    errors = list(table.errors)
     units = {code: pk for code, pk in Unit.objects.values_list("code", "id")}
     categories = _Categories()
-    unusable = {p.line for p in table.problems}
+    unusable = table.unusable
     rows = [
         (row.line, {name: cell.strip() for name, cell in zip(header, row.cells, strict=False)})
         for row in table.rows
@@ -345,7 +332,7 @@ def deviations_import(*, text: str, source: str) -> ImportResult:
             bad(_("injury details without injury = yes"))
 
         if row_errors:
-            errors += [_line(number, message) for message in row_errors]
+            errors += [RowError(number, message) for message in row_errors]
             continue
         assert reported_at is not None and unit_id is not None
         # a date without a time was checked by its day: keep the moment it reads as from
@@ -369,31 +356,31 @@ def deviations_import(*, text: str, source: str) -> ImportResult:
             imported_from=source,
         )
         parsed.append(_Parsed(deviation=deviation, categories=chosen, injury=injury))
-    if errors:
-        raise DeviationImportError(errors)
-    if not parsed:
-        raise DeviationImportError([_("the file has no rows; nothing was imported")])
+    return import_all_or_nothing(errors=errors, rows=parsed, write=lambda: _write(parsed))
 
+
+def _write(parsed: list[_Parsed]) -> ImportResult:
+    """The reports of `parsed`, their categories, injuries and history, in bulk (in the
+    import's transaction)."""
     result = ImportResult()
-    with transaction.atomic():
-        # PostgreSQL and SQLite give bulk-created rows their ids.
-        created = Deviation.objects.bulk_create([p.deviation for p in parsed], batch_size=BATCH)
-        by_reference = {d.reference: d for d in created}
-        through = Deviation.categories.through
-        links = []
-        injuries = []
-        for p in parsed:
-            saved = by_reference[p.deviation.reference]
-            links += [through(deviation_id=saved.pk, category_id=c.pk) for c in p.categories]
-            if p.injury is not None:
-                p.injury.deviation = saved
-                injuries.append(p.injury)
-        saved_links = through.objects.bulk_create(links, batch_size=BATCH)
-        # each report's history record (without a user), with its categories
-        deviations_history_create(created, saved_links, batch_size=BATCH)
-        if injuries:
-            bulk_create_with_history(injuries, Injury, batch_size=BATCH)
-        result.deviations = len(created)
-        result.injuries = len(injuries)
-        result.categorised = sum(1 for p in parsed if p.categories)
+    # PostgreSQL and SQLite give bulk-created rows their ids.
+    created = Deviation.objects.bulk_create([p.deviation for p in parsed], batch_size=BATCH)
+    by_reference = {d.reference: d for d in created}
+    through = Deviation.categories.through
+    links = []
+    injuries = []
+    for p in parsed:
+        saved = by_reference[p.deviation.reference]
+        links += [through(deviation_id=saved.pk, category_id=c.pk) for c in p.categories]
+        if p.injury is not None:
+            p.injury.deviation = saved
+            injuries.append(p.injury)
+    saved_links = through.objects.bulk_create(links, batch_size=BATCH)
+    # each report's history record (without a user), with its categories
+    deviations_history_create(created, saved_links, batch_size=BATCH)
+    if injuries:
+        bulk_create_with_history(injuries, Injury, batch_size=BATCH)
+    result.deviations = len(created)
+    result.injuries = len(injuries)
+    result.categorised = sum(1 for p in parsed if p.categories)
     return result

@@ -125,17 +125,28 @@ def injury_views_log(scope: Scope, injuries: list[Injury]) -> None:
         )
 
 
-def injury_register(scope: Scope, *, year: int) -> list[RegisterRow]:
-    """The register of `year` (by the date the report was made), oldest first, with names
-    where the user may see them; every row shown with its name column is logged, whether
-    or not a name is recorded. Two queries."""
+def register_of_year(scope: Scope, *, year: int) -> QuerySet[Injury]:
+    """The injuries of the register of `year` (by the date the report was made) that the
+    user reads, oldest first; nothing logged yet (`injury_register_rows` logs)."""
     start = timezone.make_aware(datetime.datetime(year, 1, 1))
     end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
-    injuries = list(
+    return (
         register_injuries(scope)
         .filter(deviation__reported_at__gte=start, deviation__reported_at__lt=end)
         .order_by("deviation__reported_at", "id")
     )
+
+
+def injury_register(scope: Scope, *, year: int) -> list[RegisterRow]:
+    """The register of `year` (by the date the report was made), oldest first, with names
+    where the user may see them; every row shown with its name column is logged, whether
+    or not a name is recorded. Two queries."""
+    return injury_register_rows(scope, list(register_of_year(scope, year=year)))
+
+
+def injury_register_rows(scope: Scope, injuries: list[Injury]) -> list[RegisterRow]:
+    """The register's rows of `injuries` (`register_of_year`), with names where the user
+    may see them; every row shown with its name column is logged. One query (the log)."""
     rows = []
     for injury in injuries:
         shown = may_see_injured(scope, injury.deviation)

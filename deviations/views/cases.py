@@ -36,15 +36,17 @@ from deviations.selectors.cases import (
 )
 from deviations.selectors.history import case_history
 from deviations.services import cases as services
-from deviations.services.injuries import injury_views_log, may_open_injury, may_see_injured
+from deviations.services import exports
+from deviations.services.injuries import may_open_injury
 from hms.lib import bounds
 from hms.lib.concurrency import ConflictError
 from hms.lib.display import field_values
+from hms.lib.exports import export_format
+from hms.lib.views import download_or_job
 from riskassessment.models import Measure
 from units.access import Purpose, scope_for_request
 
-from ..exports import dataset_response, deviations_dataset
-from ..filters import DeviationFilter
+from ..filters import DeviationFilter, deviations_filtered
 from ..forms.cases import (
     AssignForm,
     CloseForm,
@@ -61,8 +63,7 @@ PAGE_SIZE = 50
 def _filtered(
     request: HttpRequest, qs: QuerySet[Deviation]
 ) -> tuple[DeviationFilter, QuerySet[Deviation]]:
-    deviation_filter = DeviationFilter(request.GET or None, queryset=qs)
-    return deviation_filter, (deviation_filter.qs if deviation_filter.is_bound else qs)
+    return deviations_filtered(request.GET, qs)
 
 
 @login_required
@@ -90,25 +91,20 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The filtered list as CSV or XLSX. Injured persons' names only for those who may see
-    them; each name exported is logged as a view of the injury."""
+    """The filtered list as CSV or XLSX: at once, or, with more rows than a request may
+    take, from a job the user starts here and waits for. Injured persons' names only for
+    those who may see them; each name exported is logged as a view of the injury."""
     scope = scope_for_request(request)
     if not reads_cases(scope):
         raise PermissionDenied
-    qs = (
-        visible_deviations(scope)
-        .select_related("unit", "handler", "reporter", "injury")
-        .prefetch_related("categories")
+    export_fmt = export_format(fmt)
+    return download_or_job(
+        request,
+        title=exports.cases_export_title(export_fmt),
+        inline=lambda: exports.cases_export(scope=scope, query=request.GET, fmt=export_fmt),
+        start=lambda: exports.cases_export_start(scope=scope, query=request.GET, fmt=export_fmt),
+        back_url=exports.case_list_url(request.GET),
     )
-    _filter, rows = _filtered(request, qs)
-    deviations = list(rows)
-    dataset, named_injuries = deviations_dataset(
-        deviations,
-        injured_shown=lambda d: may_see_injured(scope, d),
-        reporter_shown=lambda d: reporter_shown_to(scope, d),
-    )
-    injury_views_log(scope, named_injuries)
-    return dataset_response(dataset, fmt=fmt, name="deviations")
 
 
 @login_required

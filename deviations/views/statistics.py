@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from deviations.selectors.cases import deviation_for_user
 from deviations.selectors.statistics import Statistics, UnknownUnit, deviation_statistics
+from deviations.services import exports
 from deviations.services.injuries import (
     RegisterRow,
     injury_details,
@@ -27,9 +28,10 @@ from deviations.services.injuries import (
 )
 from hms.lib.concurrency import ConflictError
 from hms.lib.display import field_values
+from hms.lib.exports import export_format
+from hms.lib.views import download_or_job
 from units.access import Purpose, scope_for_request
 
-from ..exports import dataset_response, register_dataset
 from ..forms.statistics import InjuryForm, StatisticsFilterForm
 from ..models import Injury, Kind
 
@@ -123,15 +125,19 @@ def injuries_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def injuries_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The injury register of a year as CSV or XLSX, as the page shows it: names only where
-    the user may see them, and those views logged."""
+    the user may see them, and those views logged. At once, or, with more rows than a
+    request may take, from a job the user starts here and waits for."""
     scope = scope_for_request(request)
     if not may_read_register(scope):
         raise PermissionDenied
     year = StatisticsFilterForm(request.GET or None).year_or_current()
-    return dataset_response(
-        register_dataset(injury_register(scope, year=year)),
-        fmt=fmt,
-        name=f"injury-register-{year}",
+    export_fmt = export_format(fmt)
+    return download_or_job(
+        request,
+        title=exports.injury_register_export_title(year, export_fmt),
+        inline=lambda: exports.injury_register_export(scope=scope, year=year, fmt=export_fmt),
+        start=lambda: exports.injury_register_export_start(scope=scope, year=year, fmt=export_fmt),
+        back_url=exports.injury_register_url(year),
     )
 
 

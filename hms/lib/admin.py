@@ -1,5 +1,5 @@
 """The admin of the shared package: records that carry a `version` (`hms.lib.concurrency`),
-and the outbox of e-mail notices (read only).
+the outbox of e-mail notices and the jobs users wait for (both read only).
 
 The admin saves a whole record, so on its own it would neither move the version on (a
 page loaded before an admin's change would then silently overwrite it) nor check it (an
@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Notice
+from .models import Job, Notice
 
 
 class VersionedAdminForm(forms.ModelForm):
@@ -72,15 +72,8 @@ class VersionedAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
 
-@admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
-    """The outbox, to read: what was sent to whom, what waits, what was given up and why.
-    Written only by the services that cause a notice."""
-
-    list_display = ["created_at", "kind", "subject", "sent_at", "attempts", "failed_at"]
-    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter), "failed_at"]
-    search_fields = ["subject"]
-    date_hierarchy = "created_at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows to read in the admin, written only by the code that owns them."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -90,3 +83,25 @@ class NoticeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    """The outbox, to read: what was sent to whom, what waits, what was given up and why.
+    Written only by the services that cause a notice."""
+
+    list_display = ["created_at", "kind", "subject", "sent_at", "attempts", "failed_at"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter), "failed_at"]
+    search_fields = ["subject"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    """The jobs users wait for, to read: what waits, what runs, what failed and why (the
+    traceback is in the log). Their files go to their requesters only, from the job's page."""
+
+    list_display = ["created_at", "title", "kind", "requester", "status", "finished_at"]
+    list_filter = ["status", "kind"]
+    date_hierarchy = "created_at"
+    exclude = ["file", "params"]  # what was exported, and how it was filtered, is theirs

@@ -1,8 +1,13 @@
-"""Rows the shared package keeps for every app: the outbox of e-mail notices."""
+"""Rows the shared package keeps for every app: the outbox of e-mail notices, and jobs
+users wait for."""
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,3 +47,76 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def _job_file_path(job: Job, file_name: str) -> str:
+    """Where a job's file is kept: under the job's id, which nobody can guess (the file
+    is sent only to its requester, by `hms.lib.views.job_file`, never as a media URL)."""
+    return f"jobs/{job.pk}/{file_name}"
+
+
+class Job(models.Model):
+    """Work a user waits for (a large export, the annual report's build, a large import),
+    as a row, in the style of pretix's AsyncAction: `hms.lib.jobs.job_start` writes it
+    and asks a worker to do it once the transaction commits; the worker claims it, runs the
+    work of the app that asked for it and keeps its file; the requester's page
+    (`/jobs/<id>/`) polls the row and offers the file when it is done. A job the broker
+    never took waits as a row, and the periodic sweep enqueues it again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting to start")
+        RUNNING = "running", _("in progress")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The Celery task that does the work, by the name in its decorator (the sweep sends it
+    # again by that name), e.g. "deviations.tasks.cases_export_task".
+    kind = models.CharField(_("kind"), max_length=200)
+    title = models.CharField(_("title"), max_length=200)  # in the requester's language
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    language = models.CharField(_("language"), max_length=10)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    back_url = models.CharField(_("back to"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    # When the sweep last sent it to the broker (None: only when it was requested).
+    enqueued_at = models.DateTimeField(_("enqueued again"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), null=True, blank=True)
+    # What the requester is told went wrong (translated), never a traceback.
+    error = models.TextField(_("error"), blank=True)
+    file = models.FileField(_("file"), upload_to=_job_file_path, max_length=300, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="pending"),
+                name="job_pending_created",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("job", args=[self.pk])
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the job is still to be done (its page keeps asking)."""
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)

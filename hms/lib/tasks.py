@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.db import connection
 
+from .jobs import jobs_sweep
 from .outbox import notices_send
 
 
@@ -30,3 +31,11 @@ def notices_sweep_task() -> dict[str, int]:
     because the broker was away when it was written, a worker died, or the mail server
     refused it."""
     return notices_send().as_dict()
+
+
+@shared_task(name="hms.lib.tasks.jobs_sweep_task")
+def jobs_sweep_task() -> dict[str, int]:
+    """Every minute (Celery beat): enqueue the jobs no worker took (the broker was away
+    when they were requested), give up those whose worker is gone, and delete finished
+    ones with their files after HMS_JOB_KEEP_HOURS (`hms.lib.jobs.jobs_sweep`)."""
+    return jobs_sweep()

@@ -369,6 +369,15 @@ HMS_REQUEST_MAX_BYTES = env.int("HMS_REQUEST_MAX_BYTES", default=55 * 1024 * 102
 # well below Django's 2.5 MB; more answers 413 with a page that says so (hms.views).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 192 * 1024
 
+# --- Exports and jobs --------------------------------------------------------------------
+# An export of more rows than this is made by a worker, as a job the user waits for on its
+# page (hms.lib.jobs), not inside the request: the case export of all of NTNU over ten years
+# (13 000 cases) took 49 s, past gunicorn's timeout. Smaller exports are sent at once.
+HMS_EXPORT_INLINE_MAX_ROWS = env.int("HMS_EXPORT_INLINE_MAX_ROWS", default=2000)
+# A finished job and its file (an export may hold the names of the injured) are deleted
+# this many hours after it finished.
+HMS_JOB_KEEP_HOURS = env.int("HMS_JOB_KEEP_HOURS", default=24)
+
 # --- E-mail ----------------------------------------------------------------------------
 # EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:password@smtp.example.org:587;
 # by default mail is written to the console.
@@ -389,6 +398,12 @@ CELERY_BEAT_SCHEDULE = {
     "notices-sweep": {
         "task": "hms.lib.tasks.notices_sweep_task",
         "schedule": crontab(minute="*/2"),
+    },
+    # Jobs users wait for (hms.lib.jobs): enqueue those no worker took, give up those whose
+    # worker is gone, delete old ones with their files.
+    "jobs-sweep": {
+        "task": "hms.lib.tasks.jobs_sweep_task",
+        "schedule": crontab(minute="*"),
     },
     # Invitations and reminders of open reporting rounds, each morning.
     "self-report-notices": {

@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hms.lib import bounds
+from hms.lib.imports import ImportFailed, text_decode
 from reporting.services.editor import MATRIX_COLUMN_CODES, RowText
 from units.forms import VersionedForm
 
@@ -288,11 +289,9 @@ class ResponsesImportForm(EditorForm):
         if upload.size > IMPORT_MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than 5 MB."))
         try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError(
-                _("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")
-            ) from None
+            text = text_decode(upload.read(), name=upload.name or "upload.csv")
+        except ImportFailed as failed:
+            raise forms.ValidationError([str(e) for e in failed.errors]) from None
         if not text.strip():
             raise forms.ValidationError(_("The file is empty."))
         self.file_name = upload.name or "upload.csv"

@@ -12,8 +12,6 @@ Free-text and number questions have no options and are not counted here.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -138,24 +136,3 @@ def results(*, year: int, unit_ids: Iterable[int] | None = None) -> list[ResultR
                     )
                 )
     return out
-
-
-def results_csv(rows: Iterable[ResultRow]) -> str:
-    """The results as CSV with the columns of CSV_COLUMNS; percents with a decimal point."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in rows:
-        writer.writerow(
-            [
-                r.year,
-                r.question,
-                r.row,
-                r.option,
-                r.count,
-                "" if r.percent is None else r.percent,
-                "" if r.prev_count is None else r.prev_count,
-                "" if r.prev_percent is None else r.prev_percent,
-            ]
-        )
-    return buffer.getvalue()

@@ -14,33 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from hms.lib.files import csv_table
+from hms.lib.imports import ImportFailed, RowError, csv_table, import_all_or_nothing
 from reporting.answer_codes import BY_CODE, codes_for
 from reporting.models import Answer, MatrixRow, Question, Questionnaire, Response, ResponseStatus
 from reporting.selectors.answering import shown_questions
 from reporting.services.answering import answer_value_clean
 from units.models import Unit
 from units.selectors.units import reporting_units
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return _("line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
-
-
-class ImportFailed(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
 
 
 def _normalise(text: str) -> str:
@@ -91,33 +75,23 @@ def responses_import(*, year: int, text: str, source: str, replace: bool = False
     questionnaire = Questionnaire.objects.filter(year=year).first()
     if questionnaire is None:
         raise ImportFailed(
-            [Problem(0, _("There is no questionnaire for %(year)s.") % {"year": year})]
+            [RowError(0, _("There is no questionnaire for %(year)s.") % {"year": year})]
         )
-    text = text.lstrip("\ufeff")
-    first_line = text.split("\n", 1)[0]
-    # the old form tool exported with ";" (Norwegian Excel); accept "," too
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    table = csv_table(text, delimiter=delimiter)
+    # the old form tool exported with ";" (Norwegian Excel); "," is taken too
+    table = csv_table(text)
     if not table.header or table.header[0].strip() != "unit_code":
-        raise ImportFailed([Problem(1, _("The first column must be unit_code."))])
+        raise ImportFailed([RowError(1, _("The first column must be unit_code."))])
     questions = list(questionnaire.questions.prefetch_related("rows").order_by("order"))
     columns, unknown = _columns(table.header, questions)
-    problems: list[Problem] = [Problem(p.line, p.message) for p in table.problems]
-    if not table.rows and not table.problems:
-        problems.append(
-            Problem(
-                0,
-                _("The file has no rows: nothing was imported, and nothing was replaced."),
-            )
-        )
+    errors = list(table.errors)
     if unknown:
-        problems.append(
-            Problem(1, _("Unknown question keys: %(keys)s.") % {"keys": ", ".join(unknown)})
+        errors.append(
+            RowError(1, _("Unknown question keys: %(keys)s.") % {"keys": ", ".join(unknown)})
         )
     existing = Response.objects.filter(questionnaire=questionnaire)
     if existing.exists() and not replace:
-        problems.append(
-            Problem(
+        errors.append(
+            RowError(
                 0,
                 _(
                     "Responses for %(year)s are already there; import with "
@@ -127,8 +101,8 @@ def responses_import(*, year: int, text: str, source: str, replace: bool = False
             )
         )
     if replace and existing.filter(imported_from="").exists():
-        problems.append(
-            Problem(
+        errors.append(
+            RowError(
                 0,
                 _(
                     "Some responses for %(year)s were answered in the browser; "
@@ -141,7 +115,7 @@ def responses_import(*, year: int, text: str, source: str, replace: bool = False
     answering = set(reporting_units(year=year).values_list("pk", flat=True))
     seen: set[str] = set()
     parsed: list[tuple[Unit, list[tuple[_Column, str]]]] = []
-    unusable = {p.line for p in table.problems}
+    unusable = table.unusable
     for line in table.rows:
         number, cells = line.line, line.cells
         if number in unusable:
@@ -149,11 +123,11 @@ def responses_import(*, year: int, text: str, source: str, replace: bool = False
         code = cells[0].strip()
         unit = units.get(code)
         if unit is None:
-            problems.append(Problem(number, _("unknown unit code %(code)s") % {"code": code}))
+            errors.append(RowError(number, _("unknown unit code %(code)s") % {"code": code}))
             continue
         if unit.pk not in answering:
-            problems.append(
-                Problem(
+            errors.append(
+                RowError(
                     number,
                     _("unit %(code)s does not answer the self-report of %(year)s")
                     % {"code": code, "year": year},
@@ -161,7 +135,7 @@ def responses_import(*, year: int, text: str, source: str, replace: bool = False
             )
             continue
         if code in seen:
-            problems.append(Problem(number, _("unit %(code)s appears twice") % {"code": code}))
+            errors.append(RowError(number, _("unit %(code)s appears twice") % {"code": code}))
             continue
         seen.add(code)
         values: list[tuple[_Column, str]] = []
@@ -174,21 +148,16 @@ def responses_import(*, year: int, text: str, source: str, replace: bool = False
                 try:
                     values.append((column, answer_value_clean(column.question, raw)))
                 except ValidationError as error:
-                    problems.append(
-                        Problem(
-                            number,
-                            _("%(column)s: %(message)s")
-                            % {"column": label, "message": " ".join(error.messages)},
-                        )
-                    )
+                    errors.append(RowError.in_column(number, label, " ".join(error.messages)))
                 continue
             value = column.accepted.get(_normalise(raw))
             if value is None:
-                problems.append(
-                    Problem(
+                errors.append(
+                    RowError(
                         number,
                         _("%(column)s: %(value)s is not an answer to this question")
                         % {"column": label, "value": raw},
+                        column=label,
                     )
                 )
                 continue
@@ -197,18 +166,18 @@ def responses_import(*, year: int, text: str, source: str, replace: bool = False
         shown = {q.pk for q in shown_questions(questions, plain)}
         for column, _value in values:
             if column.question.pk not in shown:
-                problems.append(
-                    Problem(
+                errors.append(
+                    RowError(
                         number,
                         _("%(key)s is answered, but its condition hides it")
                         % {"key": column.question.key},
+                        column=column.question.key,
                     )
                 )
                 break
         parsed.append((unit, values))
-    if problems:
-        raise ImportFailed(problems)
-    with transaction.atomic():
+
+    def write() -> int:
         if replace:
             Answer.objects.filter(response__in=existing).delete()
             existing.delete()
@@ -231,4 +200,11 @@ def responses_import(*, year: int, text: str, source: str, replace: bool = False
             ],
             Answer,
         )
-    return len(parsed)
+        return len(parsed)
+
+    return import_all_or_nothing(
+        errors=errors,
+        rows=parsed,
+        write=write,
+        empty_message=_("The file has no rows: nothing was imported, and nothing was replaced."),
+    )

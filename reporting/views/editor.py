@@ -7,8 +7,6 @@ and now carries the current version: saving again knowingly replaces theirs."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -24,13 +22,15 @@ from django.views.decorators.http import require_POST
 
 from hms.lib import bounds
 from hms.lib.concurrency import ConflictError
+from hms.lib.exports import Table, download_response, table_export
+from hms.lib.imports import ImportFailed
 from reporting.selectors.editor import (
     import_columns,
     questionnaire_outline,
     questionnaires_with_counts,
 )
 from reporting.services import editor
-from reporting.services.imports import ImportFailed, responses_import
+from reporting.services.imports import responses_import
 from units.access import Purpose, scope_for_request
 
 from ..answer_codes import BY_CODE
@@ -615,7 +615,7 @@ def responses_import_page(request: HttpRequest, year: int) -> HttpResponse:
                         replace=replace,
                     )
                 except ImportFailed as failed:
-                    problems = failed.problems
+                    problems = failed.errors
                     status = 400
                 else:
                     messages.success(
@@ -646,15 +646,12 @@ def responses_import_page(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 def responses_import_template(request: HttpRequest, year: int) -> HttpResponse:
-    """An empty import file for `year`: the header only."""
+    """An empty import file for `year`: the header only, in the exports' CSV dialect
+    (which Excel opens in Norwegian, and the import reads)."""
     questionnaire = questionnaire_for_user(request, year)
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(
-        ["unit_code", *(c.name for c in import_columns(questionnaire))]
-    )
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="responses-{year}.csv"'
-    return response
+    header = ["unit_code", *(c.name for c in import_columns(questionnaire))]
+    template = table_export(Table(headers=header, rows=[]), fmt="csv", name=f"responses-{year}")
+    return download_response(template)
 
 
 Q = "questionnaires/<int:year>"

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, re_path
 from django.utils import timezone
 
+from hms.lib.exports import download_response, export_format
 from reporting import exports
 from reporting.selectors import feedback
 from reporting.selectors.questionnaires import questionnaire_years
@@ -105,14 +106,10 @@ def results_export(
     _year_or_404(int(year))
     unit_ids = None if unit is None else feedback.unit_subtree(unit)
     name = f"hms-results-{year}-{unit.code if unit else 'ntnu'}"
-    body = exports.results_export(
-        rows=result_rows(year=int(year), unit_ids=unit_ids),
-        fmt="xlsx" if fmt == "xlsx" else "csv",
-        title=name[:31],
+    export = exports.results_export(
+        rows=result_rows(year=int(year), unit_ids=unit_ids), fmt=export_format(fmt), name=name
     )
-    response = HttpResponse(body, content_type=exports.FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    return download_response(export)
 
 
 @login_required

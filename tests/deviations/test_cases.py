@@ -26,7 +26,9 @@ from deviations.models import (
     Status,
 )
 from deviations.services import cases
+from deviations.tasks import cases_export_task
 from hms.lib.concurrency import ConflictError
+from hms.lib.models import Job
 from hms.lib.outbox import notices_send
 from riskassessment.models import Measure
 from tests.factories import UserFactory
@@ -675,7 +677,7 @@ def export_rows(client, fmt="csv", **params):
         return [
             [c if c is not None else "" for c in row] for row in sheet.iter_rows(values_only=True)
         ]
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
 
 
 def test_a_control_character_in_a_description_does_not_break_the_xlsx_export(org, login):
@@ -723,6 +725,16 @@ def test_the_export_has_a_fixed_query_count(org, login, django_assert_num_querie
     assert InjuryView.objects.count() == count
 
 
+def test_the_xlsx_export_has_dates_and_numbers_as_such(org, login):
+    case = make_case(org.ibi, deadline=timezone.localdate() + datetime.timedelta(days=5))
+    Deviation.objects.filter(pk=case.pk).update(potential_people=4)
+    rows = export_rows(login(org.hse_staff), fmt="xlsx")
+    reported, deadline, people = rows[1][2], rows[1][7], rows[1][10]
+    assert reported == timezone.localtime(case.reported_at).replace(tzinfo=None, microsecond=0)
+    assert deadline == datetime.datetime.combine(case.deadline, datetime.time())
+    assert people == 4
+
+
 def test_the_handler_exports_the_injured_name(org, login, injured_case):
     injured_case.handler = org.coordinator_a
     injured_case.save()
@@ -744,6 +756,92 @@ def test_an_export_does_not_reach_beyond_the_users_cases(org, login, injured_cas
     make_case(org.ifr)
     assert len(export_rows(login(org.leader_b))) == 1  # the header only
     assert login(org.leader_b).get("/deviations/export.pdf").status_code == 404
+
+
+# -- a large export: a job --------------------------------------------------------------------
+
+
+def test_a_large_export_is_offered_as_a_job_and_made_by_a_worker(org, login, settings):
+    """The case export of all of NTNU over ten years took 49 s inside one request: above
+    HMS_EXPORT_INLINE_MAX_ROWS the export is a job, made by a worker, whose page offers
+    the file when it is done."""
+    settings.HMS_EXPORT_INLINE_MAX_ROWS = 2
+    for n in range(3):
+        case = make_case(org.ibi, description=f"=Case {n}")
+        Injury.objects.create(deviation=case, injured_kind="employee", injured_name=f"P{n}")
+    make_case(org.ikj)
+    client = login(org.leader_fac)  # reads NV's cases, does not see the names
+    url = reverse("deviations:export", args=["csv"]) + "?unit=ibi"
+    # the GET answers a page that offers the job; nothing is read beyond the limit, nothing
+    # logged, nothing written
+    offer = client.get(url)
+    assert offer.status_code == 200
+    html = offer.content.decode()
+    assert "mer enn 2 rader" in html and 'method="post"' in html
+    assert not Job.objects.exists() and not InjuryView.objects.exists()
+    # its button starts the job and goes to its page
+    response = client.post(url)
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    assert (job.status, job.requester, job.kind) == (
+        "pending",
+        org.leader_fac,
+        "deviations.tasks.cases_export_task",
+    )
+    assert job.params == {"query": "unit=ibi", "fmt": "csv"}
+    assert job.back_url == reverse("deviations:list") + "?unit=ibi"
+    assert "Eksport av sakslisten (CSV)" in client.get(job.get_absolute_url()).content.decode()
+    # the worker makes it (here, called as a function), with the filter and the requester's
+    # access; a second delivery does nothing
+    assert cases_export_task(str(job.pk)) == "done"
+    assert cases_export_task(str(job.pk)) == "skipped"
+    job.refresh_from_db()
+    assert job.file_name.startswith("deviations-") and job.file_name.endswith(".csv")
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert reverse("job_file", args=[job.pk]) in page
+    download = client.get(reverse("job_file", args=[job.pk]))
+    body = b"".join(download.streaming_content)
+    for closer in download._resource_closers:
+        closer()
+    assert "no-store" in download["Cache-Control"]
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 4  # the header and ibi's three cases, not ikj's
+    assert {row[14] for row in rows[1:]} == {"'=Case 0", "'=Case 1", "'=Case 2"}
+    assert not any(f"P{n}" in row for row in rows for n in range(3))
+    assert not InjuryView.objects.exists()
+    # someone else never sees the job or its file
+    assert login(org.leader_a).get(job.get_absolute_url()).status_code == 404
+
+
+def test_a_large_export_logs_the_names_when_the_worker_exports_them(org, login, settings):
+    settings.HMS_EXPORT_INLINE_MAX_ROWS = 1
+    for n in range(2):
+        case = make_case(org.ibi)
+        Injury.objects.create(deviation=case, injured_kind="employee", injured_name=f"P{n}")
+    client = login(org.hse_staff)
+    client.post(reverse("deviations:export", args=["xlsx"]))
+    job = Job.objects.get()
+    assert not InjuryView.objects.exists()
+    cases_export_task(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == "done" and job.content_type.startswith("application/vnd.openxml")
+    with job.file.open("rb") as file:
+        sheet = openpyxl.load_workbook(io.BytesIO(file.read())).active
+    names = {row[18] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert names == {"P0", "P1"}
+    assert InjuryView.objects.filter(viewed_by=org.hse_staff).count() == 2
+
+
+def test_a_job_of_someone_who_lost_their_access_makes_no_file(org, login, settings):
+    settings.HMS_EXPORT_INLINE_MAX_ROWS = 0
+    make_case(org.ibi)
+    login(org.leader_b).post(reverse("deviations:export", args=["csv"]))
+    job = Job.objects.get()
+    org.leader_b.role_assignments.all().delete()
+    assert cases_export_task(str(job.pk)) == "failed"
+    job.refresh_from_db()
+    assert job.error == "Du har ikke lenger tilgang til sakslisten, så filen ble ikke laget."
+    assert not job.file
 
 
 # -- reminders ---------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import io
 
+import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
@@ -11,7 +13,9 @@ from django.utils import timezone
 
 from deviations.models import Absence, Deviation, Injury, InjuryView, Kind
 from deviations.services.injuries import injury_save
+from deviations.tasks import injury_register_export_task
 from hms.lib.concurrency import ConflictError
+from hms.lib.models import Job
 from tests.factories import UserFactory
 
 REGISTER = "/deviations/injuries/"
@@ -276,6 +280,45 @@ def test_register_query_count_is_fixed_for_amu(org, login, django_assert_num_que
     with django_assert_num_queries(4):
         response = client.get(REGISTER, {"year": 2024})
     assert "/injury/" not in response.content.decode()
+
+
+# -- a large export of the register: a job ----------------------------------------------
+
+
+def test_a_large_register_export_is_a_job_with_names_for_the_leader(org, login, settings, injured):
+    settings.HMS_EXPORT_INLINE_MAX_ROWS = 1
+    Injury.objects.create(
+        deviation=_report(org.ibi, "2024-00002"), injured_kind="employee", injured_name="Per"
+    )
+    client = login(org.leader_a)
+    url = "/deviations/injuries/export.xlsx?year=2024"
+    assert "Lag filen" in client.get(url).content.decode()  # offered, nothing logged
+    assert not InjuryView.objects.exists() and not Job.objects.exists()
+    response = client.post(url)
+    job = Job.objects.get()
+    assert response["Location"] == job.get_absolute_url()
+    assert job.params == {"year": 2024, "fmt": "xlsx"}
+    assert job.title == "Eksport av skaderegisteret 2024 (XLSX)"
+    assert injury_register_export_task(str(job.pk)) == "done"
+    job.refresh_from_db()
+    assert job.file_name.startswith("injury-register-2024-") and job.file_name.endswith(".xlsx")
+    with job.file.open("rb") as file:
+        sheet = openpyxl.load_workbook(io.BytesIO(file.read())).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[4]) for r in rows] == [("2024-00001", NAME), ("2024-00002", "Per")]
+    assert rows[0][1] == datetime.datetime(2024, 3, 4)  # a date cell
+    # the names the worker exported are logged, as the page's are
+    assert InjuryView.objects.filter(viewed_by=org.leader_a).count() == 2
+
+
+def test_a_register_job_of_someone_who_may_no_longer_read_it_makes_no_file(org, login, settings):
+    settings.HMS_EXPORT_INLINE_MAX_ROWS = 0
+    login(org.safety_a).post("/deviations/injuries/export.csv?year=2024")
+    job = Job.objects.get()
+    org.safety_a.role_assignments.all().delete()
+    assert injury_register_export_task(str(job.pk)) == "failed"
+    job.refresh_from_db()
+    assert "skaderegisteret" in job.error and not job.file
 
 
 # -- two people saving one injury -------------------------------------------------------

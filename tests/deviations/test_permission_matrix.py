@@ -104,7 +104,7 @@ def test_the_export(world, login, person):
     if expected is None:
         assert response.status_code == 403
         return
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert keys(cases, "\n".join(r[0] for r in rows[1:])) == expected
     named = NAMED_IN_EXPORT.get(person, False)
     assert any(NAME in row for row in rows) is named
@@ -262,7 +262,7 @@ def test_the_injury_registers_export(world, login, person, fmt):
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
         rows = [[str(c or "") for c in r] for r in sheet.iter_rows(values_only=True)]
     else:
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert (cases["A"].reference in [r[0] for r in rows[1:]]) is row
     assert any(NAME in r for r in rows) is named
     assert InjuryView.objects.filter(viewed_by=people[person]).exists() is named

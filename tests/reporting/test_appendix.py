@@ -29,11 +29,18 @@ def imported(db):
 
 
 def exported(year):
+    """The rows of export_results, read in the exports' dialect (a byte order mark, ";",
+    a decimal comma: hms.lib.exports), percents with a decimal point as printed here."""
     out = io.StringIO()
     call_command("export_results", "--year", str(year), stdout=out)
+    rows = csv.DictReader(io.StringIO(out.getvalue().lstrip("\ufeff")), delimiter=";")
     return {
         (r["question"] + (f".{r['row']}" if r["row"] else ""), r["option"]): r
-        for r in csv.DictReader(io.StringIO(out.getvalue()))
+        | {
+            "percent": r["percent"].replace(",", "."),
+            "prev_percent": r["prev_percent"].replace(",", "."),
+        }
+        for r in rows
     }
 
 

@@ -8,26 +8,18 @@ in the user's language. A year is 2000 to 2100, a value fits its column (at most
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from hms.lib import bounds
-from hms.lib.files import csv_table
+from hms.lib.imports import ImportFailed, RowError, csv_table, import_all_or_nothing
 from units.models import KeyFigure, KeyFigureImport, KeyFigureKind, User
 
 COLUMNS = {KeyFigureKind.HOURS_WORKED: ("year", "hours")}
-
-
-class KeyFigureImportError(ValueError):
-    """The file was not imported; `errors` says why, row by row."""
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("\n".join(errors))
-        self.errors = errors
 
 
 @dataclass
@@ -37,16 +29,13 @@ class _Row:
     value: Decimal
 
 
-def _line(number: int, message: str) -> str:
-    return _("line %(line)s: %(message)s") % {"line": number, "message": message}
-
-
-def _column(name: str, text: str, error: ValidationError) -> str:
-    return _("%(column)s %(value)s: %(message)s") % {
+def _column(number: int, name: str, text: str, error: ValidationError) -> RowError:
+    message = _("%(column)s %(value)s: %(message)s") % {
         "column": name,
         "value": bounds.shown(text),
         "message": " ".join(error.messages),
     }
+    return RowError(number, message, column=name)
 
 
 def parse_number(text: str) -> Decimal:
@@ -75,34 +64,37 @@ def key_figures_import(
     of NTNU, by `user` and/or the operating-system `login` that ran the import. A year that
     already has a figure is an error unless `replace`."""
     if kind not in COLUMNS:
-        raise KeyFigureImportError(
+        raise ImportFailed(
             [
-                _("unknown kind %(kind)s; known: %(known)s")
-                % {"kind": repr(kind), "known": ", ".join(COLUMNS)}
+                RowError(
+                    0,
+                    _("unknown kind %(kind)s; known: %(known)s")
+                    % {"kind": repr(kind), "known": ", ".join(COLUMNS)},
+                )
             ]
         )
     year_column, value_column = COLUMNS[KeyFigureKind(kind)]
-    text = text.lstrip("\ufeff")
-    header = text.split("\n", 1)[0]
     # a decimal comma goes with ";" (or tab) as delimiter, or in quotes
-    delimiter = ";" if ";" in header else "\t" if "\t" in header else ","
-    table = csv_table(text, delimiter=delimiter)
+    table = csv_table(text)
     fields = [f.strip().lower() for f in table.header]
     missing = [c for c in (year_column, value_column) if c not in fields]
     if missing:
-        raise KeyFigureImportError(
-            [_line(1, _("missing column(s) %(columns)s") % {"columns": ", ".join(missing)})]
+        raise ImportFailed(
+            [RowError(1, _("missing column(s) %(columns)s") % {"columns": ", ".join(missing)})]
         )
-    errors: list[str] = []
-    for problem in table.problems:
-        message = problem.message
-        if problem.code == "extra_cells" and delimiter == ",":
-            message += _(
-                "; if a number has a decimal comma, put the number in quotes "
-                "(\"12760814,98\") or use ';' as the separator"
+    errors: list[RowError] = []
+    for error in table.errors:
+        if error.code == "extra_cells" and table.delimiter == ",":
+            error = dataclasses.replace(
+                error,
+                message=error.message
+                + _(
+                    "; if a number has a decimal comma, put the number in quotes "
+                    "(\"12760814,98\") or use ';' as the separator"
+                ),
             )
-        errors.append(_line(problem.line, message))
-    unusable = {p.line for p in table.problems}
+        errors.append(error)
+    unusable = table.unusable
     rows: list[_Row] = []
     seen: dict[int, int] = {}
     value_field = KeyFigure._meta.get_field("value")
@@ -117,24 +109,26 @@ def key_figures_import(
             bounds.year_check(year)
         except ValueError:
             errors.append(
-                _line(
+                RowError(
                     number,
                     _("%(column)s %(value)s is not a year")
                     % {"column": year_column, "value": bounds.shown(year_text)},
+                    column=year_column,
                 )
             )
             continue
         except ValidationError as error:
-            errors.append(_line(number, _column(year_column, year_text, error)))
+            errors.append(_column(number, year_column, year_text, error))
             continue
         try:
             value = parse_number(value_text)
         except (InvalidOperation, ValueError):
             errors.append(
-                _line(
+                RowError(
                     number,
                     _("%(column)s %(value)s is not a number ≥ 0")
                     % {"column": value_column, "value": bounds.shown(value_text)},
+                    column=value_column,
                 )
             )
             continue
@@ -145,14 +139,15 @@ def key_figures_import(
                 decimal_places=value_field.decimal_places,  # type: ignore[attr-defined]
             )
         except ValidationError as error:
-            errors.append(_line(number, _column(value_column, value_text, error)))
+            errors.append(_column(number, value_column, value_text, error))
             continue
         if year in seen:
             errors.append(
-                _line(
+                RowError(
                     number,
                     _("year %(year)s is also on line %(line)s")
                     % {"year": year, "line": seen[year]},
+                    column=year_column,
                 )
             )
             continue
@@ -165,18 +160,16 @@ def key_figures_import(
     )
     if not replace:
         errors += [
-            _line(
+            RowError(
                 r.line,
                 _("%(year)s already has a figure (use --replace to replace it)") % {"year": r.year},
+                column=year_column,
             )
             for r in rows
             if r.year in existing
         ]
-    if errors:
-        raise KeyFigureImportError(errors)
-    if not rows:
-        raise KeyFigureImportError([_("the file has no rows; nothing was imported")])
-    with transaction.atomic():
+
+    def write() -> KeyFigureImport:
         batch = KeyFigureImport.objects.create(
             kind=kind,
             source=source,
@@ -190,4 +183,6 @@ def key_figures_import(
         KeyFigure.objects.bulk_create(
             KeyFigure(kind=kind, year=r.year, unit=None, value=r.value, source=batch) for r in rows
         )
-    return batch
+        return batch
+
+    return import_all_or_nothing(errors=errors, rows=rows, write=write)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from deviations.services.imports import COLUMNS, DeviationImportError, deviations_import
-from hms.lib.files import read_utf8
+from deviations.services.imports import COLUMNS, deviations_import
+from hms.lib.imports import ImportFailed, file_text
 
 
 class Command(BaseCommand):
@@ -20,11 +20,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, **options):  # type: ignore[no-untyped-def]
         path = Path(file)
-        text = read_utf8(file)
         try:
-            result = deviations_import(text=text, source=path.name)
-        except DeviationImportError as e:
-            raise CommandError("nothing imported:\n" + "\n".join(e.errors)) from e
+            result = deviations_import(text=file_text(path), source=path.name)
+        except ImportFailed as e:
+            raise CommandError(f"nothing imported:\n{e}") from e
         self.stdout.write(
             f"Imported {result.deviations} report(s) ({result.injuries} with an injury, "
             f"{result.categorised} categorised) from {path.name}."

@@ -2,8 +2,10 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hms.lib.exports import table_csv
+from reporting.exports import results_table
 from reporting.models import Questionnaire
-from reporting.selectors.results import results, results_csv
+from reporting.selectors.results import results
 from units.access import subtree_ids, unit_children
 from units.models import Unit
 
@@ -11,7 +13,8 @@ from units.models import Unit
 class Command(BaseCommand):
     help = (
         "Write the results of a year (count and percent per answer, with the year before) "
-        "as CSV: year, question, row, option, count, percent, prev_count, prev_percent."
+        "as CSV: year, question, row, option, count, percent, prev_count, prev_percent; "
+        "the exports' dialect (UTF-8 with BOM, ';', decimal comma), which Excel opens."
     )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
@@ -27,4 +30,5 @@ class Command(BaseCommand):
             if root is None:
                 raise CommandError(f"Unknown unit code {unit}.")
             unit_ids = subtree_ids(unit_children(), [root.pk])
-        self.stdout.write(results_csv(results(year=year, unit_ids=unit_ids)), ending="")
+        csv = table_csv(results_table(results(year=year, unit_ids=unit_ids)))
+        self.stdout.write(csv.decode("utf-8"), ending="")

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reporting.services.imports import ImportFailed, responses_import
+from hms.lib.imports import ImportFailed, file_text
+from reporting.services.imports import responses_import
 
 
 class Command(BaseCommand):
@@ -25,13 +26,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, year: int, file: Path, replace: bool = False, **options):  # type: ignore[no-untyped-def]
         try:
-            text = file.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(f"Cannot read {file}: {error}") from error
-        try:
-            count = responses_import(year=year, text=text, source=file.name, replace=replace)
+            count = responses_import(
+                year=year, text=file_text(file), source=file.name, replace=replace
+            )
         except ImportFailed as failed:
-            for problem in failed.problems:
-                self.stderr.write(str(problem))
-            raise CommandError(f"Nothing imported: {len(failed.problems)} problem(s).") from None
+            for error in failed.errors:
+                self.stderr.write(str(error))
+            raise CommandError(f"Nothing imported: {len(failed.errors)} problem(s).") from None
         self.stdout.write(f"Imported {count} responses for {year}.")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hms.lib.files import read_utf8
+from hms.lib.imports import ImportFailed, file_text
 from units.selectors.units import user_by_email
-from units.services.key_figures import KeyFigureImportError, key_figures_import
+from units.services.key_figures import key_figures_import
 
 
 def _login() -> str:
@@ -42,19 +42,18 @@ class Command(BaseCommand):
             if importer is None:
                 raise CommandError(f"no user with e-mail {user}")
         path = Path(file)
-        text = read_utf8(file)
         login = _login()
         try:
             batch = key_figures_import(
                 kind=kind,
-                text=text,
+                text=file_text(path),
                 source=path.name,
                 user=importer,
                 login=login,
                 replace=replace,
             )
-        except KeyFigureImportError as e:
-            raise CommandError("nothing imported:\n" + "\n".join(e.errors)) from e
+        except ImportFailed as e:
+            raise CommandError(f"nothing imported:\n{e}") from e
         self.stdout.write(
             f"Imported {batch.rows} {kind} figure(s) from {path.name}, recorded as run by {login}."
         )
