@@ -21,9 +21,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from deviations.models import Injury, InjuryView
-from tests.deviations.test_cases import make_case
-from tests.factories import UserFactory
+from deviations.models import InjuryView
+from tests.deviations.factories import DeviationFactory, InjuryFactory
+from tests.units.factories import UserFactory
 
 PEOPLE = [
     "reporter",
@@ -46,14 +46,14 @@ def world(org):
     reporter = UserFactory(email="rita@example.org", full_name="Rita Reporter")
     late = timezone.localdate() - datetime.timedelta(days=3)
     cases = {
-        "A": make_case(org.ibi, reporter=reporter, handler=org.coordinator_a, deadline=late),
-        "LAB": make_case(org.ibi_lab, deadline=late),
-        "B": make_case(org.ikj, deadline=late),
-        "C": make_case(org.ifr, deadline=late),
+        "A": DeviationFactory(
+            unit=org.ibi, reporter=reporter, handler=org.coordinator_a, deadline=late
+        ),
+        "LAB": DeviationFactory(unit=org.ibi_lab, deadline=late),
+        "B": DeviationFactory(unit=org.ikj, deadline=late),
+        "C": DeviationFactory(unit=org.ifr, deadline=late),
     }
-    Injury.objects.create(
-        deviation=cases["A"], injured_kind="employee", injured_name=NAME, absence="le3"
-    )
+    InjuryFactory(deviation=cases["A"], injured_kind="employee", injured_name=NAME, absence="le3")
     people = {name: getattr(org, name, None) for name in PEOPLE}
     people["reporter"] = reporter
     return cases, people

@@ -15,7 +15,7 @@ from reporting.services import editor
 from reporting.services.editor import RowText
 from reporting.services.imports import responses_import
 from reporting.services.questionnaires import questionnaire_copy
-from tests.factories import RoleFactory, UserFactory
+from tests.units.factories import RoleFactory, UserFactory
 from units.models import Role
 
 

@@ -13,7 +13,7 @@ from reporting.demo import seed_questionnaires
 from reporting.exports import neutralise, results_export
 from reporting.selectors.results import CSV_COLUMNS, ResultRow, results, results_csv
 from reporting.services.imports import responses_import
-from tests.factories import UnitFactory
+from tests.units.factories import UnitFactory
 
 SMALL_2024 = """unit_code,q01,q02,q07,q07a,q24,q24a.risk_assessment
 ibi,yes,no,yes,no,yes,no

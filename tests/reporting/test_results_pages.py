@@ -9,11 +9,12 @@ from django.conf import settings
 from django.urls import reverse
 
 from reporting.appendix_2024 import APPENDIX
-from reporting.demo import appendix_responses_csv, seed_questionnaires
+from reporting.demo import appendix_responses_csv
 from reporting.models import Answer
 from reporting.selectors.results import results
 from reporting.services.imports import responses_import
-from tests.factories import UnitFactory
+from tests.reporting.factories import AnswerFactory
+from tests.units.factories import UnitFactory
 
 SMALL_2024 = """unit_code,q01,q02,q04,q07,q07a,q22,q24,q24a.risk_assessment
 ibi,yes,no,2,yes,no,50-74,yes,no
@@ -24,12 +25,6 @@ SMALL_2023 = """unit_code,q02,q04
 ibi,yes,1
 ikj,no,3
 """
-
-
-@pytest.fixture
-def questionnaires(org):
-    seed_questionnaires()
-    return org
 
 
 @pytest.fixture
@@ -319,7 +314,7 @@ def test_answers_to_hidden_follow_ups_are_not_shown_as_the_units(few, login):
     from reporting.models import Question, Response
 
     response = Response.objects.get(unit=few.ikj, questionnaire__year=2024)
-    Answer.objects.create(
+    AnswerFactory(
         response=response,
         question=Question.objects.get(questionnaire__year=2024, key="q07a"),
         value="no",

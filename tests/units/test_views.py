@@ -6,16 +6,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import RoleFactory, UnitFactory, UserFactory
+from tests.units.factories import (
+    HseGoalFactory,
+    RoleFactory,
+    SafetyMeetingFactory,
+    TaskDelegationFactory,
+    UnitFactory,
+    UserFactory,
+)
 from units.models import HseGoal, Role, SafetyMeeting, TaskDelegation
 from units.services import units as services
-
-
-def goal_for(unit, actor):
-    return services.goal_create(
-        unit=unit, year=timezone.localdate().year, title="Old goal", actor=actor
-    )
-
 
 # (url name, kwargs builder, person, expected status)
 ACCESS = [
@@ -44,26 +44,42 @@ ACCESS = [
     ("units:record_new", lambda o: {"code": "ibi", "kind": "meetings"}, "hse_staff", 200),
     (
         "units:record_edit",
-        lambda o: {"code": "ibi", "kind": "goals", "pk": goal_for(o.ibi, o.leader_a).pk},
+        lambda o: {
+            "code": "ibi",
+            "kind": "goals",
+            "pk": HseGoalFactory(unit=o.ibi, created_by=o.leader_a).pk,
+        },
         "outsider",
         404,
     ),
     (
         "units:record_edit",
-        lambda o: {"code": "ibi", "kind": "goals", "pk": goal_for(o.ibi, o.leader_a).pk},
+        lambda o: {
+            "code": "ibi",
+            "kind": "goals",
+            "pk": HseGoalFactory(unit=o.ibi, created_by=o.leader_a).pk,
+        },
         "safety_a",
         403,
     ),
     (
         "units:record_edit",
-        lambda o: {"code": "ibi", "kind": "goals", "pk": goal_for(o.ibi, o.leader_a).pk},
+        lambda o: {
+            "code": "ibi",
+            "kind": "goals",
+            "pk": HseGoalFactory(unit=o.ibi, created_by=o.leader_a).pk,
+        },
         "leader_a",
         200,
     ),
     # a record of another unit is not found through this unit's address
     (
         "units:record_edit",
-        lambda o: {"code": "ibi", "kind": "goals", "pk": goal_for(o.ikj, o.leader_b).pk},
+        lambda o: {
+            "code": "ibi",
+            "kind": "goals",
+            "pk": HseGoalFactory(unit=o.ikj, created_by=o.leader_b).pk,
+        },
         "leader_fac",
         404,
     ),
@@ -87,25 +103,22 @@ def test_anonymous_is_sent_to_sign_in(client, db, name):
 def test_unit_page_shows_people_goals_delegations_meetings(org, login):
     # given
     year = timezone.localdate().year
-    services.goal_create(
-        unit=org.ibi, year=year, title="Alle kjenner avviksrutinen", actor=org.leader_a
+    HseGoalFactory(
+        unit=org.ibi, year=year, title="Alle kjenner avviksrutinen", created_by=org.leader_a
     )
-    services.goal_create(unit=org.ibi, year=year - 1, title="Last year's goal", actor=org.leader_a)
-    services.delegation_create(
+    HseGoalFactory(unit=org.ibi, year=year - 1, title="Last year's goal", created_by=org.leader_a)
+    TaskDelegationFactory(
         unit=org.ibi,
         task="Saksbehandling av avvik",
         delegated_to=org.coordinator_a,
         delegated_by=org.leader_a,
         valid_from=datetime.date(year, 1, 1),
-        valid_to=None,
-        actor=org.leader_a,
     )
-    services.meeting_create(
+    SafetyMeetingFactory(
         unit=org.ibi,
         date=datetime.date(year, 1, 15),
         participants=[org.leader_a, org.safety_a],
         topics="Avvik",
-        actor=org.leader_a,
     )
     # when
     response = login(org.safety_a).get(reverse("units:detail", args=["ibi"]))
@@ -128,12 +141,8 @@ def test_unit_page_shows_people_goals_delegations_meetings(org, login):
 def test_four_meetings_are_not_flagged(org, login):
     year = timezone.localdate().year
     for month in (1, 2, 3, 4):
-        services.meeting_create(
-            unit=org.ibi,
-            date=datetime.date(year, month, 1),
-            participants=[org.leader_a],
-            topics="x",
-            actor=org.leader_a,
+        SafetyMeetingFactory(
+            unit=org.ibi, date=datetime.date(year, month, 1), participants=[org.leader_a]
         )
     response = login(org.leader_a).get(reverse("units:detail", args=["ibi"]))
     assert response.context["page"].meeting_count == 4
@@ -141,7 +150,7 @@ def test_four_meetings_are_not_flagged(org, login):
 
 
 def test_unit_page_of_an_earlier_year(org, login):
-    services.goal_create(unit=org.ibi, year=2024, title="Goal of 2024", actor=org.leader_a)
+    HseGoalFactory(unit=org.ibi, year=2024, title="Goal of 2024", created_by=org.leader_a)
     response = login(org.leader_a).get(reverse("units:detail", args=["ibi"]) + "?year=2024")
     assert "Goal of 2024" in response.content.decode()
     response = login(org.leader_a).get(reverse("units:detail", args=["ibi"]) + "?year=x")
@@ -240,7 +249,7 @@ def test_recording_a_meeting_offers_the_units_people(org, login):
 
 def test_two_people_editing_one_goal_do_not_overwrite_each_other(org, login):
     # given: both open the goal at version 1
-    goal = goal_for(org.ibi, org.leader_a)
+    goal = HseGoalFactory(unit=org.ibi, created_by=org.leader_a)
     url = reverse("units:record_edit", args=["ibi", "goals", goal.pk])
     leader = login(org.leader_a)
     assert leader.get(url).context["form"].initial["version"] == 1
@@ -300,12 +309,8 @@ def test_unit_list_filters_and_hides_closed_units(org, login):
 def test_unit_list_share_of_units_with_enough_meetings(org, login):
     year = timezone.localdate().year
     for month in (1, 2, 3, 4):
-        services.meeting_create(
-            unit=org.ibi,
-            date=datetime.date(year, month, 1),
-            participants=[org.leader_a],
-            topics="x",
-            actor=org.leader_a,
+        SafetyMeetingFactory(
+            unit=org.ibi, date=datetime.date(year, month, 1), participants=[org.leader_a]
         )
     client = login(org.hse_staff)
     response = client.get(reverse("units:list"))
@@ -323,14 +328,8 @@ def _grow(org, n):
         unit = UnitFactory(code=f"extra-{i}", parent=org.nv)
         leader = RoleFactory(unit=unit, role=Role.LEADER).user
         RoleFactory(unit=unit, role=Role.SAFETY_REP)
-        services.goal_create(unit=unit, year=year, title="g", actor=leader)
-        services.meeting_create(
-            unit=unit,
-            date=datetime.date(year, 1, 2),
-            participants=[leader],
-            topics="t",
-            actor=leader,
-        )
+        HseGoalFactory(unit=unit, year=year, title="g", created_by=leader)
+        SafetyMeetingFactory(unit=unit, date=datetime.date(year, 1, 2), participants=[leader])
 
 
 def _grow_unit(org, n):
@@ -338,22 +337,16 @@ def _grow_unit(org, n):
     for i in range(n):
         person = UserFactory()
         RoleFactory(unit=org.ibi, role=Role.DEPUTY_SAFETY_REP, user=person)
-        services.goal_create(unit=org.ibi, year=year, title=f"g{i}", actor=org.leader_a)
-        services.meeting_create(
-            unit=org.ibi,
-            date=datetime.date(year, 1, 1 + i),
-            participants=[org.leader_a, person],
-            topics="t",
-            actor=org.leader_a,
+        HseGoalFactory(unit=org.ibi, year=year, title=f"g{i}", created_by=org.leader_a)
+        SafetyMeetingFactory(
+            unit=org.ibi, date=datetime.date(year, 1, 1 + i), participants=[org.leader_a, person]
         )
-        services.delegation_create(
+        TaskDelegationFactory(
             unit=org.ibi,
             task=f"t{i}",
             delegated_to=person,
             delegated_by=org.leader_a,
             valid_from=datetime.date(year, 1, 1),
-            valid_to=None,
-            actor=org.leader_a,
         )
 
 
