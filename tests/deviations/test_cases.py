@@ -343,7 +343,7 @@ def test_measures_belong_to_the_cases_unit(org, case):
         )
 
 
-# -- access (every role: test_permission_matrix.py) ------------------------------------
+# -- access (every role and every page: tests/test_access_matrix.py) -----------------------
 
 
 def test_signed_out_people_are_sent_to_sign_in(client, case):

@@ -110,14 +110,6 @@ def test_figures_count_from_records(org):
         deviation_statistics(year=2024, unit_code="ikj", allowed_unit_ids=frozenset({org.ibi.pk}))
 
 
-def test_outsider_is_refused(org, login):
-    assert login(org.outsider).get(URL).status_code == 403
-
-
-def test_anonymous_is_sent_to_sign_in(client, org):
-    assert client.get(URL).status_code == 302
-
-
 def test_safety_rep_sees_own_safety_area_only(org, login):
     make_reports(org.ibi, 3)
     make_reports(org.ibi_lab, 2)

@@ -165,26 +165,6 @@ def test_group_feedback_counts_its_units(answered):
     assert len(ntnu["q02", ""].short) == 3
 
 
-ACCESS = [
-    ("ibi", "outsider", 404),
-    ("ibi", "safety_b", 404),
-    ("ibi", "amu", 200),
-    ("ibi", "safety_a", 200),
-    ("ibi", "leader_fac", 200),
-    ("ibi", "hse_staff", 200),
-    ("nv", "safety_a", 404),
-    ("nv", "leader_fac", 200),
-    ("nv", "chief_safety", 200),
-    ("nope", "hse_staff", 404),
-]
-
-
-@pytest.mark.parametrize(("code", "person", "status"), ACCESS)
-def test_access(answered, login, code, person, status):
-    url = reverse("reporting:feedback", args=[2024, code])
-    assert login(getattr(answered, person)).get(url).status_code == status
-
-
 def test_unit_feedback_page_is_printable(answered, login):
     client = login(answered.leader_a)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

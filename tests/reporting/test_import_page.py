@@ -57,12 +57,6 @@ def test_an_upload_by_someone_else_imports_nothing(questionnaires, login):
     assert not Response.objects.exists()
 
 
-def test_anonymous_is_sent_to_sign_in(questionnaires, client):
-    response = client.get(url())
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
-
-
 def test_a_year_without_a_questionnaire_is_not_found(staff):
     assert staff.get(url(1999)).status_code == 404
 

@@ -89,54 +89,6 @@ def expected_rows(rows):
     }
 
 
-# (url name, kwargs, person, expected status)
-ACCESS = [
-    ("reporting:results", {"year": 2024}, "outsider", 403),
-    ("reporting:results", {"year": 2024}, "leader_fac", 403),
-    ("reporting:results", {"year": 2024}, "safety_a", 403),
-    ("reporting:results", {"year": 2024}, "hse_staff", 200),
-    ("reporting:results", {"year": 2024}, "chief_safety", 200),
-    ("reporting:results", {"year": 2024}, "amu", 200),
-    ("reporting:results", {"year": 1999}, "hse_staff", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "nv"}, "outsider", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "nv"}, "leader_a", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "nv"}, "safety_a", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "nv"}, "leader_fac", 200),
-    ("reporting:results_unit", {"year": 2024, "code": "nv"}, "hse_staff", 200),
-    ("reporting:results_unit", {"year": 2024, "code": "ibi"}, "outsider", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "ibi"}, "safety_b", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "ibi"}, "leader_c", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "ibi"}, "safety_a", 200),
-    ("reporting:results_unit", {"year": 2024, "code": "ibi"}, "leader_fac", 200),
-    ("reporting:results_unit", {"year": 2024, "code": "ibi"}, "chief_safety", 200),
-    # AMU members read every unit's results
-    ("reporting:results_unit", {"year": 2024, "code": "ibi"}, "amu", 200),
-    ("reporting:results_unit", {"year": 1999, "code": "ibi"}, "safety_a", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "nope"}, "hse_staff", 404),
-]
-
-
-@pytest.mark.parametrize(("name", "kwargs", "person", "status"), ACCESS)
-def test_access(questionnaires, login, name, kwargs, person, status):
-    response = login(getattr(questionnaires, person)).get(reverse(name, kwargs=kwargs))
-    assert response.status_code == status
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/reporting/2024/results/",
-        "/reporting/2024/results/nv/",
-        "/reporting/2024/results/export.csv",
-        "/reporting/2024/feedback/ibi/",
-    ],
-)
-def test_anonymous_is_sent_to_sign_in(questionnaires, client, url):
-    response = client.get(url)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
-
-
 def test_url_names():
     assert reverse("reporting:results", args=[2024]) == "/reporting/2024/results/"
     assert reverse("reporting:results_unit", args=[2024, "nv"]) == "/reporting/2024/results/nv/"

@@ -454,47 +454,6 @@ EDIT = "reporting:round_edit"
 PROGRESS = "reporting:round_progress"
 PROGRESS_UNIT = "reporting:round_progress_unit"
 
-ACCESS = [
-    (EDIT, [2024], "outsider", 403),
-    (EDIT, [2024], "leader_fac", 403),
-    (EDIT, [2024], "chief_safety", 403),
-    (EDIT, [2024], "hse_staff", 200),
-    (EDIT, [2019], "hse_staff", 404),
-    (PROGRESS, [2024], "outsider", 403),
-    (PROGRESS, [2024], "safety_a", 403),
-    (PROGRESS, [2024], "leader_a", 403),
-    (PROGRESS, [2024], "leader_fac", 200),
-    (PROGRESS, [2024], "hr_fac", 200),
-    (PROGRESS, [2024], "hse_staff", 200),
-    (PROGRESS, [2019], "hse_staff", 404),
-    (PROGRESS_UNIT, [2024, "nv"], "outsider", 404),
-    (PROGRESS_UNIT, [2024, "nv"], "safety_a", 404),
-    (PROGRESS_UNIT, [2024, "nv"], "leader_b", 404),
-    (PROGRESS_UNIT, [2024, "nv"], "leader_c", 404),
-    (PROGRESS_UNIT, [2024, "hf"], "leader_fac", 404),
-    (PROGRESS_UNIT, [2024, "nv"], "leader_fac", 200),
-    (PROGRESS_UNIT, [2024, "nv"], "hr_fac", 200),
-    (PROGRESS_UNIT, [2024, "nv"], "hse_staff", 200),
-    (PROGRESS_UNIT, [2024, "ibi"], "hse_staff", 404),  # not a level-2 unit
-    (PROGRESS_UNIT, [2023, "nv"], "hse_staff", 404),  # no round that year
-]
-
-
-@pytest.mark.parametrize(("name", "args", "person", "status"), ACCESS)
-def test_access(questionnaires, q2024, login, name, args, person, status):
-    open_round(questionnaires, q2024)
-    response = login(getattr(questionnaires, person)).get(reverse(name, args=args))
-    assert response.status_code == status
-
-
-@pytest.mark.parametrize(
-    ("name", "args"), [(EDIT, [2024]), (PROGRESS, [2024]), (PROGRESS_UNIT, [2024, "nv"])]
-)
-def test_anonymous_is_sent_to_sign_in(client, questionnaires, name, args):
-    response = client.get(reverse(name, args=args))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
-
 
 def post_data(units, **changes):
     data = {
