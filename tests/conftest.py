@@ -21,7 +21,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.factories import RoleFactory, UnitFactory, UserFactory
+from tests.units.factories import RoleFactory, UnitFactory, UserFactory
 from units.models import Role, Unit, User
 
 REQUIRE_SERVICES = os.environ.get("HMS_REQUIRE_SERVICES") == "1"
@@ -143,6 +143,21 @@ def org(db) -> Org:
         amu=_person("amu", Role.AMU_MEMBER, None),
         outsider=UserFactory(email="outsider@example.org", full_name="Out Sider"),
     )
+
+
+@pytest.fixture
+def reporter(db) -> User:
+    """Rita, an employee without a role, who reports deviations."""
+    return UserFactory(email="reporter@example.org", full_name="Rita Reporter")
+
+
+@pytest.fixture
+def questionnaires(org) -> Org:
+    """The organisation, with the questionnaires of 2023 and 2024 as NTNU asks them."""
+    from reporting.demo import seed_questionnaires
+
+    seed_questionnaires()
+    return org
 
 
 @pytest.fixture

@@ -86,3 +86,18 @@ def accessibility_violations(page) -> list[str]:
         + "; ".join(n["target"][0] for n in v["nodes"][:3])
         for v in result["violations"]
     ]
+
+
+def sign_in(page, live_server, email, password="demo"):
+    """Sign in through the login page, as a person does (the factories' password)."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label(
+        "E-post" if page.locator("html").get_attribute("lang") == "nb" else "Email"
+    ).fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.locator("form[action='/accounts/login/'] button[type=submit]").click()
+
+
+def no_horizontal_scroll(page) -> bool:
+    """Whether the page fits the width of its window (of a phone, say)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

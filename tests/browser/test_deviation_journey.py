@@ -16,13 +16,18 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from deviations.models import Category, CategoryScheme, Deviation, Identity, Kind, Status
+from deviations.models import Category, Deviation, Identity, Kind, Status
 from hms.celery import app as celery_app
 from hms.lib.models import Notice
 from riskassessment.models import Measure, MeasureStatus
-from tests.browser.conftest import PHONE, accessibility_violations, shot
-from tests.browser.test_deviation_report import no_horizontal_scroll
-from tests.browser.test_journeys import sign_in
+from tests.browser.conftest import (
+    PHONE,
+    accessibility_violations,
+    no_horizontal_scroll,
+    shot,
+    sign_in,
+)
+from tests.deviations.factories import CategoryFactory, CategorySchemeFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,11 +35,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def chemical_spill(db) -> Category:
     """A category whose cases cannot be closed without a cause analysis and a measure."""
-    scheme = CategoryScheme.objects.create(name="2024 H2", valid_from=datetime.date(2024, 7, 1))
-    fire = Category.objects.create(
+    scheme = CategorySchemeFactory(name="2024 H2", valid_from=datetime.date(2024, 7, 1))
+    fire = CategoryFactory(
         scheme=scheme, code="fire", name_nb="Brann, utslipp og evakuering", name_en="Fire"
     )
-    return Category.objects.create(
+    return CategoryFactory(
         scheme=scheme,
         parent=fire,
         code="spill",

@@ -11,23 +11,29 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from deviations.models import Category, CategoryScheme, Deviation, Identity
-from tests.browser.conftest import PHONE, accessibility_violations, shot
-from tests.browser.test_journeys import sign_in
+from deviations.models import Category, Deviation, Identity
+from tests.browser.conftest import (
+    PHONE,
+    accessibility_violations,
+    no_horizontal_scroll,
+    shot,
+    sign_in,
+)
+from tests.deviations.factories import CategoryFactory, CategorySchemeFactory, DeviationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def categories(db):
-    scheme = CategoryScheme.objects.create(name="2024 H2", valid_from=datetime.date(2024, 7, 1))
-    fire = Category.objects.create(
+    scheme = CategorySchemeFactory(name="2024 H2", valid_from=datetime.date(2024, 7, 1))
+    fire = CategoryFactory(
         scheme=scheme, code="fire", name_nb="Brann, utslipp og evakuering", name_en="Fire"
     )
-    Category.objects.create(
+    CategoryFactory(
         scheme=scheme, parent=fire, code="spill", name_nb="Kjemikalieutslipp", name_en="Spill"
     )
-    Category.objects.create(
+    CategoryFactory(
         scheme=scheme, code="building", name_nb="Bygg og materiell", name_en="Buildings", order=2
     )
 
@@ -41,10 +47,6 @@ def jpeg() -> dict:
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (30, 90, 160)).save(buffer, format="JPEG")
     return {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_report_on_a_phone_with_a_photo(page_at, live_server, org, categories, _media):
@@ -125,7 +127,7 @@ def test_anonymous_report_on_a_phone_and_its_receipt(page_at, live_server, org, 
 
 def test_shared_lessons_on_a_phone(page_at, live_server, org, categories):
     # given a shared lesson of a closed case with a long category name
-    case = Deviation.objects.create(
+    case = DeviationFactory(
         reference="2026-00042",
         kind="event",
         occurred_at=timezone.now(),

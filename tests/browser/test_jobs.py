@@ -15,7 +15,7 @@ from deviations.tasks import cases_export_task
 from hms.lib.models import Job
 from tests.browser.conftest import accessibility_violations, shot
 from tests.browser.test_journeys import sign_in
-from tests.deviations.test_cases import make_case
+from tests.deviations.factories import DeviationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_large_export_is_made_as_a_job_and_offered_when_done(org, page_at, live_server, settings):
     settings.HMS_EXPORT_INLINE_MAX_ROWS = 2
     for n in range(3):
-        make_case(org.ibi, description=f"Hylla falt ned ({n})")
+        DeviationFactory(unit=org.ibi, description=f"Hylla falt ned ({n})")
     page = page_at()
     sign_in(page, live_server, org.hse_staff.email)
     page.goto(f"{live_server.url}{reverse('deviations:list')}")

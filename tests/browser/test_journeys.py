@@ -5,19 +5,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.browser.conftest import DESKTOP, PHONE, accessibility_violations, shot
+from tests.browser.conftest import DESKTOP, PHONE, accessibility_violations, shot, sign_in
 from units.services import units as services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, live_server, email, password="demo"):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label(
-        "E-post" if page.locator("html").get_attribute("lang") == "nb" else "Email"
-    ).fill(email)
-    page.locator("input[name=password]").fill(password)
-    page.locator("form[action='/accounts/login/'] button[type=submit]").click()
 
 
 @pytest.mark.parametrize("language", ["nb", "en"])

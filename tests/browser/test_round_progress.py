@@ -1,16 +1,17 @@
 """HSE staff open a self-report round in the browser and follow the response rates, on a
 desktop and on a phone."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
 from reporting.demo import seed_questionnaires
-from reporting.models import Questionnaire, ReportingRound, ResponseStatus
+from reporting.models import Questionnaire, ReportingRound
 from reporting.services import rounds
-from tests.browser.conftest import PHONE, accessibility_violations, shot
-from tests.browser.test_journeys import sign_in
-from tests.factories import UnitFactory
-from tests.reporting.test_rounds import EDIT, OPENS, PROGRESS, respond
+from tests.browser.conftest import PHONE, accessibility_violations, shot, sign_in
+from tests.reporting.factories import AnswerFactory, ResponseFactory
+from tests.units.factories import UnitFactory
 from units.selectors.units import reporting_units
 
 
@@ -23,7 +24,7 @@ def test_hse_staff_open_the_round_and_follow_the_rates(page_at, live_server, org
         UnitFactory(code=f"nv-{i}", parent=org.nv)
     page = page_at(language="en")
     sign_in(page, live_server, org.hse_staff.email)
-    page.goto(f"{live_server.url}{reverse(EDIT, args=[2024])}")
+    page.goto(f"{live_server.url}{reverse('reporting:round_edit', args=[2024])}")
     # a deadline before the opening date: an error, nothing saved
     page.locator("#id_opens_on").fill("2024-11-04")
     page.locator("#id_deadline").fill("2024-11-01")
@@ -41,10 +42,10 @@ def test_hse_staff_open_the_round_and_follow_the_rates(page_at, live_server, org
     assert accessibility_violations(page) == []
     shot(page, "round-edit")
     # responses come in; the rates page
-    respond(q2024, org.ibi, status=ResponseStatus.SUBMITTED, confirmed=True)
-    respond(q2024, org.ikj, status=ResponseStatus.SUBMITTED)
-    respond(q2024, org.ifr, answer=True)
-    rounds.round_notices_send(today=OPENS)
+    ResponseFactory(questionnaire=q2024, unit=org.ibi, confirmed=True)
+    ResponseFactory(questionnaire=q2024, unit=org.ikj, submitted=True)
+    AnswerFactory(response__questionnaire=q2024, response__unit=org.ifr, key="q01")
+    rounds.round_notices_send(today=datetime.date(2024, 11, 4))  # the opening day
     page.get_by_role("link", name="Response rates").click()
     assert reporting_round.units.count() == 5
     assert page.locator("#ntnu-rate").inner_text() == "40.0\u00a0%"  # ibi, ikj of 5
@@ -56,6 +57,6 @@ def test_hse_staff_open_the_round_and_follow_the_rates(page_at, live_server, org
     shot(page, "round-progress-unit")
     phone = page_at(PHONE, "nb")
     sign_in(phone, live_server, org.leader_fac.email)
-    phone.goto(f"{live_server.url}{reverse(PROGRESS, args=[2024])}")
+    phone.goto(f"{live_server.url}{reverse('reporting:round_progress', args=[2024])}")
     shot(phone, "round-progress-phone")
     assert accessibility_violations(phone) == []

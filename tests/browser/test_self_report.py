@@ -2,14 +2,12 @@
 questionnaire while the safety rep edits in a second browser, a conflicting edit is shown
 and not lost, the leader reloads and submits, and the safety rep confirms."""
 
-import datetime
-
 import pytest
 
 from reporting.demo import seed_questionnaires
-from reporting.models import Answer, Questionnaire, ReportingRound, Response
-from tests.browser.conftest import accessibility_violations, shot
-from tests.browser.test_journeys import sign_in
+from reporting.models import Answer, Questionnaire, Response
+from tests.browser.conftest import accessibility_violations, shot, sign_in
+from tests.reporting.factories import ReportingRoundFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,12 +41,7 @@ def give(page, dom_id: str, value: str, *, text: bool = False) -> None:
 def open_round(org):
     seed_questionnaires()
     questionnaire = Questionnaire.objects.get(year=2024)
-    rnd = ReportingRound.objects.create(
-        questionnaire=questionnaire,
-        opens_on=datetime.date(2024, 11, 4),
-        deadline=datetime.date(2024, 11, 22),
-    )
-    rnd.units.set([org.ibi])
+    ReportingRoundFactory(questionnaire=questionnaire, units=[org.ibi])
     return questionnaire
 
 

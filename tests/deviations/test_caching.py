@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 from django.urls import get_resolver, reverse
 
-from deviations.models import Identity, Injury
-from deviations.services import cases as case_services
-from tests.deviations.test_report import image_file, report
+from deviations.models import Identity
+from tests.deviations.factories import DeviationFactory, InjuryFactory, PhotoFactory
+from tests.riskassessment.factories import MeasureFactory
 
 # The value of each URL argument of deviations' patterns.
 ARGUMENTS = {"fmt": "csv"}
@@ -27,18 +27,12 @@ def deviation_patterns():
 @pytest.fixture
 def world(org):
     """A named case of ibi with an injury, a photo and a measure, and an anonymous one."""
-    case, _ = report(org.safety_a, org.ibi, photos=[image_file()])
-    Injury.objects.create(deviation=case, injured_kind="employee", injured_name="Kari Skadet")
-    measure = case_services.measure_add(
-        deviation=case,
-        title="Anchor the shelf",
-        responsible=None,
-        deadline=None,
-        status="planned",
-        user=org.hse_staff,
-    )
-    report(org.safety_a, org.ibi, identity=Identity.ANONYMOUS)
-    return {"reference": case.reference, "photo": case.photos.get().pk, "measure": measure.pk}
+    case = DeviationFactory(unit=org.ibi, reporter=org.safety_a)
+    photo = PhotoFactory(deviation=case)
+    InjuryFactory(deviation=case, injured_name="Kari Skadet")
+    measure = MeasureFactory(deviation=case)
+    DeviationFactory(unit=org.ibi, identity=Identity.ANONYMOUS, receipt_code="KMNP-QRST-VWXY")
+    return {"reference": case.reference, "photo": photo.pk, "measure": measure.pk}
 
 
 def url_of(pattern, world) -> str:

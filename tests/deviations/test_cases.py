@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import itertools
 import re
 
 import openpyxl
@@ -16,74 +15,43 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from deviations.models import (
-    Category,
-    CategoryScheme,
-    Deviation,
-    Identity,
-    Injury,
-    InjuryView,
-    Status,
-)
+from deviations.models import Category, Deviation, Identity, Injury, InjuryView, Status
 from deviations.services import cases
 from deviations.tasks import cases_export_task
 from hms.lib.concurrency import ConflictError
 from hms.lib.models import Job
 from hms.lib.outbox import notices_send
 from riskassessment.models import Measure
-from tests.factories import UserFactory
-
-_numbers = itertools.count(1)
-
-
-def make_case(unit, *, reporter=None, identity=Identity.NAMED, **fields) -> Deviation:
-    now = timezone.now()
-    defaults = {
-        "reference": f"AV-2026-{next(_numbers):05d}",
-        "kind": "event",
-        "occurred_at": now - datetime.timedelta(hours=2),
-        "reported_at": now - datetime.timedelta(hours=1),
-        "description": "A shelf fell in the lab.",
-    }
-    deviation = Deviation(
-        unit=unit,
-        reporter=reporter if identity != Identity.ANONYMOUS else None,
-        identity=identity,
-        **(defaults | fields),
-    )
-    if reporter is not None and identity != Identity.ANONYMOUS:
-        deviation._history_user = reporter
-    deviation.save()
-    return deviation
-
-
-@pytest.fixture
-def reporter(db):
-    return UserFactory(email="reporter@example.org", full_name="Rita Reporter")
+from tests.deviations.factories import (
+    CategoryFactory,
+    CategorySchemeFactory,
+    DeviationFactory,
+    InjuryFactory,
+)
 
 
 @pytest.fixture
 def scheme(db):
-    scheme = CategoryScheme.objects.create(
+    scheme = CategorySchemeFactory(
         name="2024 H2", valid_from=datetime.date(2024, 7, 1), valid_to=None
     )
-    fire = Category.objects.create(
+    fire = CategoryFactory(
         scheme=scheme, code="fire", name_nb="Brann", name_en="Fire", requires_cause_and_measure=True
     )
-    Category.objects.create(
+    CategoryFactory(
         scheme=scheme, code="fire-spill", parent=fire, name_nb="Utslipp", name_en="Spill"
     )
-    Category.objects.create(scheme=scheme, code="building", name_nb="Bygg", name_en="Building")
-    old = CategoryScheme.objects.create(
+    CategoryFactory(scheme=scheme, code="building", name_nb="Bygg", name_en="Building")
+    old = CategorySchemeFactory(
         name="old", valid_from=datetime.date(2016, 1, 1), valid_to=datetime.date(2024, 6, 30)
     )
-    Category.objects.create(scheme=old, code="fire", name_nb="Gammel brann", name_en="Old fire")
+    CategoryFactory(scheme=old, code="fire", name_nb="Gammel brann", name_en="Old fire")
     return scheme
 
 
 @pytest.fixture
 def case(org, reporter):
-    return make_case(org.ibi, reporter=reporter)
+    return DeviationFactory(unit=org.ibi, reporter=reporter)
 
 
 def update_args(deviation, **changes):
@@ -377,7 +345,7 @@ def test_measures_belong_to_the_cases_unit(org, case):
         )
 
 
-# -- access (every role: test_permission_matrix.py) ------------------------------------
+# -- access (every role and every page: tests/test_access_matrix.py) -----------------------
 
 
 def test_signed_out_people_are_sent_to_sign_in(client, case):
@@ -404,7 +372,7 @@ def test_signed_out_people_are_sent_to_sign_in(client, case):
 def test_a_confidential_reporters_name_is_shown_only_to_hse_staff(
     org, login, reporter, person, shown
 ):
-    confidential = make_case(org.ibi, reporter=reporter, identity=Identity.CONFIDENTIAL)
+    confidential = DeviationFactory(unit=org.ibi, reporter=reporter, identity=Identity.CONFIDENTIAL)
     user = reporter if person == "reporter" else getattr(org, person)
     content = login(user).get(reverse("deviations:detail", args=[confidential.reference]))
     assert ("Rita Reporter" in content.content.decode()) is shown
@@ -425,10 +393,10 @@ def test_overdue_is_one_rule_for_the_list_its_filter_the_overdue_page_and_statis
     (deviations.selectors.cases.overdue_q) serves them, and they agree: a case due
     yesterday is overdue, one due today and a closed one are not."""
     today = timezone.localdate()
-    late = make_case(org.ibi, deadline=today - datetime.timedelta(days=1))
-    due_today = make_case(org.ibi, deadline=today)
-    make_case(
-        org.ibi,
+    late = DeviationFactory(unit=org.ibi, deadline=today - datetime.timedelta(days=1))
+    due_today = DeviationFactory(unit=org.ibi, deadline=today)
+    DeviationFactory(
+        unit=org.ibi,
         deadline=today - datetime.timedelta(days=9),
         status=Status.CLOSED,
         closed_at=timezone.now(),
@@ -480,13 +448,15 @@ def test_filters(org, login, scheme):
     today = timezone.localdate()
     fire = Category.objects.get(scheme=scheme, code="fire")
     spill = Category.objects.get(scheme=scheme, code="fire-spill")
-    in_lab = make_case(org.ibi_lab, description="Acid on the floor", potential_people=3)
+    in_lab = DeviationFactory(unit=org.ibi_lab, description="Acid on the floor", potential_people=3)
     in_lab.categories.set([spill])
-    late = make_case(org.ibi, deadline=today - datetime.timedelta(days=1), kind="suggestion")
-    closed_late = make_case(
-        org.ibi, deadline=today - datetime.timedelta(days=1), status=Status.CLOSED
+    late = DeviationFactory(
+        unit=org.ibi, deadline=today - datetime.timedelta(days=1), kind="suggestion"
     )
-    other = make_case(org.ikj, potential_material=3)
+    closed_late = DeviationFactory(
+        unit=org.ibi, deadline=today - datetime.timedelta(days=1), status=Status.CLOSED
+    )
+    other = DeviationFactory(unit=org.ikj, potential_material=3)
     client = login(org.leader_fac)
     assert listed(client) == {d.reference for d in (in_lab, late, closed_late, other)}
     assert listed(client, unit="ibi") == {in_lab.reference, late.reference, closed_late.reference}
@@ -502,7 +472,7 @@ def test_filters(org, login, scheme):
 
 def test_the_list_is_paginated_by_50(org, login):
     for _ in range(51):
-        make_case(org.ibi)
+        DeviationFactory(unit=org.ibi)
     response = login(org.coordinator_a).get(reverse("deviations:list"), {"page": 2})
     assert len(response.context["page"].object_list) == 1
 
@@ -510,7 +480,7 @@ def test_the_list_is_paginated_by_50(org, login):
 @pytest.mark.parametrize("count", [3, 60])
 def test_the_list_has_a_fixed_query_count(org, login, django_assert_num_queries, count):
     for _ in range(count):
-        make_case(org.ibi, handler=org.coordinator_a)
+        DeviationFactory(unit=org.ibi, handler=org.coordinator_a)
     client = login(org.coordinator_a)
     # session, user, role assignments, unit tree, count, the page's cases with unit and
     # handler, the filter's units and categories
@@ -551,7 +521,7 @@ def test_the_case_page_has_a_fixed_query_count(
 def test_the_overdue_list_has_a_fixed_query_count(org, login, django_assert_num_queries, count):
     late = timezone.localdate() - datetime.timedelta(days=3)
     for _ in range(count):
-        make_case(org.ibi, deadline=late)
+        DeviationFactory(unit=org.ibi, deadline=late)
     client = login(org.leader_a)
     # session, user, role assignments, unit tree, the count, the page's overdue cases with
     # unit and handler
@@ -662,8 +632,8 @@ def test_assign_adds_measures_and_closes_through_the_page(org, login, case, repo
 
 @pytest.fixture
 def injured_case(org):
-    deviation = make_case(org.ibi, description='=HYPERLINK("http://evil")')
-    Injury.objects.create(
+    deviation = DeviationFactory(unit=org.ibi, description='=HYPERLINK("http://evil")')
+    InjuryFactory(
         deviation=deviation, injured_kind="employee", injured_name="Kari Skadet", absence="le3"
     )
     return deviation
@@ -684,7 +654,7 @@ def test_a_control_character_in_a_description_does_not_break_the_xlsx_export(org
     """Issue 9, finding 3 (found by the hypothesis test of issue 9): a description with a
     control character (pasted, or imported) made the XLSX export answer 500 for everyone
     exporting the unit's cases. The character is left out of the cell."""
-    make_case(org.ibi, description="Hylla\x01 falt ned")
+    DeviationFactory(unit=org.ibi, description="Hylla\x01 falt ned")
     rows = export_rows(login(org.hse_staff), fmt="xlsx")
     assert any("Hylla falt ned" in row for row in rows)
 
@@ -711,8 +681,8 @@ def test_export_names_the_injured_only_for_those_who_may_see_them(
 @pytest.mark.parametrize("count", [3, 40])
 def test_the_export_has_a_fixed_query_count(org, login, django_assert_num_queries, count):
     for n in range(count):
-        deviation = make_case(org.ibi, handler=org.coordinator_a)
-        Injury.objects.create(
+        deviation = DeviationFactory(unit=org.ibi, handler=org.coordinator_a)
+        InjuryFactory(
             deviation=deviation, injured_kind="employee", injured_name=f"P{n}", absence="none"
         )
     client = login(org.hse_staff)
@@ -726,7 +696,9 @@ def test_the_export_has_a_fixed_query_count(org, login, django_assert_num_querie
 
 
 def test_the_xlsx_export_has_dates_and_numbers_as_such(org, login):
-    case = make_case(org.ibi, deadline=timezone.localdate() + datetime.timedelta(days=5))
+    case = DeviationFactory(
+        unit=org.ibi, deadline=timezone.localdate() + datetime.timedelta(days=5)
+    )
     Deviation.objects.filter(pk=case.pk).update(potential_people=4)
     rows = export_rows(login(org.hse_staff), fmt="xlsx")
     reported, deadline, people = rows[1][2], rows[1][7], rows[1][10]
@@ -744,7 +716,7 @@ def test_the_handler_exports_the_injured_name(org, login, injured_case):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_neutralises_formulas_and_follows_the_filter(org, login, injured_case, fmt):
-    make_case(org.ikj, description="@SUM(1)")
+    DeviationFactory(unit=org.ikj, description="@SUM(1)")
     client = login(org.hse_staff)
     rows = export_rows(client, fmt=fmt)
     descriptions = {row[14] for row in rows[1:]}
@@ -753,7 +725,7 @@ def test_export_neutralises_formulas_and_follows_the_filter(org, login, injured_
 
 
 def test_an_export_does_not_reach_beyond_the_users_cases(org, login, injured_case):
-    make_case(org.ifr)
+    DeviationFactory(unit=org.ifr)
     assert len(export_rows(login(org.leader_b))) == 1  # the header only
     assert login(org.leader_b).get("/deviations/export.pdf").status_code == 404
 
@@ -767,9 +739,9 @@ def test_a_large_export_is_offered_as_a_job_and_made_by_a_worker(org, login, set
     the file when it is done."""
     settings.HMS_EXPORT_INLINE_MAX_ROWS = 2
     for n in range(3):
-        case = make_case(org.ibi, description=f"=Case {n}")
+        case = DeviationFactory(unit=org.ibi, description=f"=Case {n}")
         Injury.objects.create(deviation=case, injured_kind="employee", injured_name=f"P{n}")
-    make_case(org.ikj)
+    DeviationFactory(unit=org.ikj)
     client = login(org.leader_fac)  # reads NV's cases, does not see the names
     url = reverse("deviations:export", args=["csv"]) + "?unit=ibi"
     # the GET answers a page that offers the job; nothing is read beyond the limit, nothing
@@ -816,7 +788,7 @@ def test_a_large_export_is_offered_as_a_job_and_made_by_a_worker(org, login, set
 def test_a_large_export_logs_the_names_when_the_worker_exports_them(org, login, settings):
     settings.HMS_EXPORT_INLINE_MAX_ROWS = 1
     for n in range(2):
-        case = make_case(org.ibi)
+        case = DeviationFactory(unit=org.ibi)
         Injury.objects.create(deviation=case, injured_kind="employee", injured_name=f"P{n}")
     client = login(org.hse_staff)
     client.post(reverse("deviations:export", args=["xlsx"]))
@@ -834,7 +806,7 @@ def test_a_large_export_logs_the_names_when_the_worker_exports_them(org, login, 
 
 def test_a_job_of_someone_who_lost_their_access_makes_no_file(org, login, settings):
     settings.HMS_EXPORT_INLINE_MAX_ROWS = 0
-    make_case(org.ibi)
+    DeviationFactory(unit=org.ibi)
     login(org.leader_b).post(reverse("deviations:export", args=["csv"]))
     job = Job.objects.get()
     org.leader_b.role_assignments.all().delete()
@@ -858,16 +830,22 @@ def remind(*, today):
 def test_overdue_reminders_go_to_the_handler_and_later_the_leader(org, case):
     today = timezone.localdate()
     days = datetime.timedelta
-    a_bit_late = make_case(org.ibi, handler=org.coordinator_a, deadline=today - days(3))
-    long_late = make_case(
-        org.ibi, handler=org.coordinator_a, deadline=today - days(cases.LEADER_AFTER_DAYS + 1)
+    a_bit_late = DeviationFactory(unit=org.ibi, handler=org.coordinator_a, deadline=today - days(3))
+    long_late = DeviationFactory(
+        unit=org.ibi, handler=org.coordinator_a, deadline=today - days(cases.LEADER_AFTER_DAYS + 1)
     )
-    unassigned = make_case(org.ibi, deadline=today - days(2))  # the unit's coordinator stands in
-    other_unit = make_case(
-        org.ikj, handler=org.leader_b, deadline=today - days(cases.LEADER_AFTER_DAYS)
+    unassigned = DeviationFactory(
+        unit=org.ibi, deadline=today - days(2)
+    )  # the unit's coordinator stands in
+    other_unit = DeviationFactory(
+        unit=org.ikj, handler=org.leader_b, deadline=today - days(cases.LEADER_AFTER_DAYS)
     )
-    make_case(org.ibi, handler=org.coordinator_a, deadline=today - days(30), status=Status.CLOSED)
-    make_case(org.ibi, handler=org.coordinator_a, deadline=today)  # due today, not overdue
+    DeviationFactory(
+        unit=org.ibi, handler=org.coordinator_a, deadline=today - days(30), status=Status.CLOSED
+    )
+    DeviationFactory(
+        unit=org.ibi, handler=org.coordinator_a, deadline=today
+    )  # due today, not overdue
 
     result = remind(today=today)
 
@@ -889,8 +867,8 @@ def test_a_labs_overdue_case_reminds_the_institutes_coordinator_and_leader(org):
     # given an unassigned case of the lab (which has no coordinator or leader of its own),
     # long overdue
     today = timezone.localdate()
-    lab_case = make_case(
-        org.ibi_lab, deadline=today - datetime.timedelta(days=cases.LEADER_AFTER_DAYS + 1)
+    lab_case = DeviationFactory(
+        unit=org.ibi_lab, deadline=today - datetime.timedelta(days=cases.LEADER_AFTER_DAYS + 1)
     )
     # when the reminders go out
     result = remind(today=today)
@@ -902,7 +880,9 @@ def test_a_labs_overdue_case_reminds_the_institutes_coordinator_and_leader(org):
 
 def test_a_second_run_on_the_same_day_sends_nothing(org):
     today = timezone.localdate()
-    make_case(org.ibi, handler=org.coordinator_a, deadline=today - datetime.timedelta(days=1))
+    DeviationFactory(
+        unit=org.ibi, handler=org.coordinator_a, deadline=today - datetime.timedelta(days=1)
+    )
     first = remind(today=today)
     second = remind(today=today)
     assert (first.handlers, first.already_sent) == (["coordinator_a@example.org"], False)
@@ -919,7 +899,9 @@ def test_a_refused_reminder_is_sent_again_alone_and_the_day_stays_claimed(org, m
     from hms.lib.models import Notice
 
     today = timezone.localdate()
-    make_case(org.ibi, handler=org.coordinator_a, deadline=today - datetime.timedelta(days=1))
+    DeviationFactory(
+        unit=org.ibi, handler=org.coordinator_a, deadline=today - datetime.timedelta(days=1)
+    )
 
     def broken(self, fail_silently=False):
         raise ConnectionRefusedError("the mail server is down")
@@ -944,8 +926,8 @@ def test_no_overdue_cases_no_mail(org, case):
 def test_the_reminder_task_runs_the_service(org):
     from deviations.case_tasks import overdue_reminders_task
 
-    make_case(
-        org.ibi,
+    DeviationFactory(
+        unit=org.ibi,
         handler=org.coordinator_a,
         deadline=timezone.localdate() - datetime.timedelta(days=1),
     )
@@ -1014,6 +996,6 @@ def test_the_case_page_shows_every_change_with_who_made_it(org, login, case, eng
 
 
 def test_the_case_page_names_the_campus(org, login):
-    deviation = make_case(org.ibi, campus="alesund", building="Fagerheim", room="F210")
+    deviation = DeviationFactory(unit=org.ibi, campus="alesund", building="Fagerheim", room="F210")
     page = login(org.coordinator_a).get(reverse("deviations:detail", args=[deviation.reference]))
     assert "Ålesund Fagerheim F210" in page.content.decode()

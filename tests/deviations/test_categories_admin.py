@@ -9,22 +9,23 @@ import pytest
 from django.urls import reverse
 
 from deviations.models import Category, CategoryScheme
+from tests.deviations.factories import CategoryFactory, CategorySchemeFactory
 from units.demo import hse_section_group
 
 
 @pytest.fixture
 def schemes(db):
-    old = CategoryScheme.objects.create(
+    old = CategorySchemeFactory(
         name="Til 30.06.2024",
         valid_from=datetime.date(2016, 1, 1),
         valid_to=datetime.date(2024, 6, 30),
     )
-    new = CategoryScheme.objects.create(name="Fra 01.07.2024", valid_from=datetime.date(2024, 7, 1))
-    fire = Category.objects.create(scheme=new, code="fire", name_nb="Brann", name_en="Fire")
-    spill = Category.objects.create(
+    new = CategorySchemeFactory(name="Fra 01.07.2024", valid_from=datetime.date(2024, 7, 1))
+    fire = CategoryFactory(scheme=new, code="fire", name_nb="Brann", name_en="Fire")
+    spill = CategoryFactory(
         scheme=new, code="spill", parent=fire, name_nb="Utslipp", name_en="Spill"
     )
-    old_fire = Category.objects.create(scheme=old, code="fire", name_nb="Brann", name_en="Fire")
+    old_fire = CategoryFactory(scheme=old, code="fire", name_nb="Brann", name_en="Fire")
     return {"old": old, "new": new, "fire": fire, "spill": spill, "old_fire": old_fire}
 
 
@@ -98,7 +99,7 @@ def test_a_main_category_with_subcategories_stays_one(hse_admin, schemes, englis
         category_post(schemes, code="fire", parent=schemes["fire"].pk) | {"parent": ""},
     )
     assert response.status_code == 302  # still a main category: fine
-    other = Category.objects.create(
+    other = CategoryFactory(
         scheme=schemes["new"], code="building", name_nb="Bygg", name_en="Building"
     )
     response = hse_admin.post(

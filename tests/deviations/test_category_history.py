@@ -14,19 +14,20 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from deviations.models import Category, CategoryScheme, Deviation, Identity, Kind, Status
+from deviations.models import Category, Deviation, Identity, Kind, Status
 from deviations.services import cases
 from deviations.services.imports import COLUMNS, deviations_import
 from deviations.services.reports import deviation_report
 from hms.lib.concurrency import ConflictError
+from tests.deviations.factories import CategoryFactory, CategorySchemeFactory
 
 
 @pytest.fixture
 def scheme(db):
-    scheme = CategoryScheme.objects.create(
+    scheme = CategorySchemeFactory(
         name="2024 H2", valid_from=datetime.date(2024, 7, 1), valid_to=None
     )
-    fire = Category.objects.create(
+    fire = CategoryFactory(
         scheme=scheme,
         code="fire",
         name_nb="Brann",
@@ -34,12 +35,10 @@ def scheme(db):
         order=10,
         requires_cause_and_measure=True,
     )
-    Category.objects.create(
+    CategoryFactory(
         scheme=scheme, code="fire-spill", parent=fire, name_nb="Utslipp", name_en="Spill", order=1
     )
-    Category.objects.create(
-        scheme=scheme, code="building", name_nb="Bygg", name_en="Building", order=20
-    )
+    CategoryFactory(scheme=scheme, code="building", name_nb="Bygg", name_en="Building", order=20)
     return scheme
 
 

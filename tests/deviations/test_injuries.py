@@ -16,7 +16,7 @@ from deviations.services.injuries import injury_save
 from deviations.tasks import injury_register_export_task
 from hms.lib.concurrency import ConflictError
 from hms.lib.models import Job
-from tests.factories import UserFactory
+from tests.deviations.factories import DeviationFactory, InjuryFactory
 
 REGISTER = "/deviations/injuries/"
 NAME = "Ingrid Injured"
@@ -24,7 +24,7 @@ NAME = "Ingrid Injured"
 
 def _report(unit, reference: str, *, handler=None) -> Deviation:
     when = timezone.make_aware(datetime.datetime(2024, 3, 4, 10))
-    return Deviation.objects.create(
+    return DeviationFactory(
         reference=reference,
         kind=Kind.EVENT,
         occurred_at=when,
@@ -39,7 +39,7 @@ def _report(unit, reference: str, *, handler=None) -> Deviation:
 @pytest.fixture
 def injured(org):
     deviation = _report(org.ibi, "2024-00001", handler=org.coordinator_a)
-    injury = Injury.objects.create(
+    injury = InjuryFactory(
         deviation=deviation,
         injured_kind="employee",
         injured_name=NAME,
@@ -84,7 +84,7 @@ def test_register_refuses_outsider_and_leaves_out_other_units(org, login, injure
 @pytest.mark.parametrize("n", [2, 30])
 def test_register_query_count_is_fixed(org, login, django_assert_num_queries, n):
     for i in range(n):
-        Injury.objects.create(
+        InjuryFactory(
             deviation=_report(org.ibi, f"2024-1{i:04d}"),
             injured_kind="employee",
             injured_name=f"Person {i}",
@@ -187,11 +187,6 @@ def test_injury_page_query_count(org, login, injured, django_assert_num_queries)
 INJURY_URL = "/deviations/2024-00001/injury/"
 
 
-@pytest.fixture
-def reporter(db):
-    return UserFactory(email="reporter@example.org", full_name="Rita Reporter")
-
-
 @pytest.mark.parametrize(
     ("person", "status", "names"),
     [
@@ -271,7 +266,7 @@ def test_register_links_only_to_injury_pages_the_user_may_open(org, login, injur
 @pytest.mark.parametrize("n", [2, 30])
 def test_register_query_count_is_fixed_for_amu(org, login, django_assert_num_queries, n):
     for i in range(n):
-        Injury.objects.create(
+        InjuryFactory(
             deviation=_report(org.ibi, f"2024-2{i:04d}"), injured_kind="employee", absence="none"
         )
     client = login(org.amu)
@@ -397,7 +392,7 @@ def test_two_people_recording_one_injury_the_second_gets_409(org):
 
 def test_recording_at_the_same_moment_answers_409_not_a_crash(org, monkeypatch):
     deviation = _report(org.ibi, "2024-00002", handler=org.coordinator_a)
-    Injury.objects.create(deviation=deviation, injured_kind="other", absence="none", work="First")
+    InjuryFactory(deviation=deviation, injured_kind="other", absence="none", work="First")
     # the other person's insert lands between our look-up (which found nothing) and ours
     monkeypatch.setattr("deviations.services.injuries._locked_injury", lambda deviation: None)
     with pytest.raises(ConflictError):
@@ -436,7 +431,7 @@ def test_a_page_that_saw_an_injury_since_gone_records_none_afresh(org, injured):
 
 
 def test_withdrawing_consent_blanks_the_diagnosis_in_the_history(org, injured):
-    other = Injury.objects.create(
+    other = InjuryFactory(
         deviation=_report(org.ibi, "2024-00002"),
         injured_kind="employee",
         absence="none",

@@ -7,14 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deviations.models import Status
-from tests.deviations.test_cases import make_case
+from tests.deviations.factories import DeviationFactory
 
 URL = reverse("deviations:lessons")
 
 
 def shared(unit, lesson, **fields):
-    return make_case(
-        unit,
+    return DeviationFactory(
+        unit=unit,
         status=Status.CLOSED,
         closed_at=timezone.now(),
         lesson=lesson,
@@ -33,8 +33,10 @@ def test_signed_out_people_are_sent_to_sign_in(client):
 def test_anyone_signed_in_reads_the_shared_lessons_only(org, login, person):
     # given a shared lesson of a closed case, and lessons that are not to be read
     shared(org.ibi, "Wash the stairs before working hours.")
-    make_case(org.ibi, status=Status.CLOSED, lesson="Not shared", lesson_shared=False)
-    make_case(org.ibi, status=Status.IN_PROGRESS, lesson="Still open", lesson_shared=True)
+    DeviationFactory(unit=org.ibi, status=Status.CLOSED, lesson="Not shared", lesson_shared=False)
+    DeviationFactory(
+        unit=org.ibi, status=Status.IN_PROGRESS, lesson="Still open", lesson_shared=True
+    )
     # when anyone at NTNU, of any unit or none, opens the page
     page = login(getattr(org, person)).get(URL)
     body = page.content.decode()

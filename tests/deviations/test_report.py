@@ -21,15 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from PIL import Image, ImageFile
 
-from deviations.models import (
-    Category,
-    CategoryScheme,
-    Deviation,
-    Identity,
-    Kind,
-    Photo,
-    Status,
-)
+from deviations.models import Deviation, Identity, Kind, Photo, Status
 from deviations.services import reports as services
 from deviations.services.reports import (
     DEVIATION_DAYS_TO_CLOSE,
@@ -38,7 +30,8 @@ from deviations.services.reports import (
     reporter_notice_write,
 )
 from hms.lib.outbox import notices_send
-from tests.factories import RoleFactory, UnitFactory, UserFactory
+from tests.deviations.factories import CategoryFactory, CategorySchemeFactory
+from tests.units.factories import RoleFactory, UnitFactory, UserFactory
 from units.models import Role
 
 # --- fixtures ----------------------------------------------------------------------------
@@ -57,21 +50,21 @@ def _media_cache_and_language(settings, tmp_path):
 def schemes(db):
     """An expired scheme (to 30 June 2024) and the one in force (from 1 July 2024): a main
     category with two subcategories, and one without."""
-    old = CategoryScheme.objects.create(
+    old = CategorySchemeFactory(
         name="Old", valid_from=datetime.date(2015, 1, 1), valid_to=datetime.date(2024, 6, 30)
     )
-    new = CategoryScheme.objects.create(name="New", valid_from=datetime.date(2024, 7, 1))
-    expired = Category.objects.create(scheme=old, code="hms", name_nb="HMS", name_en="HSE")
-    fire = Category.objects.create(
+    new = CategorySchemeFactory(name="New", valid_from=datetime.date(2024, 7, 1))
+    expired = CategoryFactory(scheme=old, code="hms", name_nb="HMS", name_en="HSE")
+    fire = CategoryFactory(
         scheme=new, code="fire", name_nb="Brann", name_en="Fire, spill and evacuation", order=1
     )
-    alarm = Category.objects.create(
+    alarm = CategoryFactory(
         scheme=new, parent=fire, code="alarm", name_nb="Brannalarm", name_en="Fire alarm"
     )
-    spill = Category.objects.create(
+    spill = CategoryFactory(
         scheme=new, parent=fire, code="spill", name_nb="Utslipp", name_en="Spill"
     )
-    building = Category.objects.create(
+    building = CategoryFactory(
         scheme=new, code="building", name_nb="Bygg", name_en="Buildings and material", order=2
     )
     return {"expired": expired, "fire": fire, "alarm": alarm, "spill": spill, "building": building}
@@ -602,10 +595,10 @@ def test_photo_is_served_to_those_who_see_the_case(org, login, client):
 def _more_data(org, schemes, n: int) -> None:
     for i in range(n):
         scheme = schemes["fire"].scheme
-        main = Category.objects.create(
+        main = CategoryFactory(
             scheme=scheme, code=f"main-{i}", name_nb=f"Hoved {i}", name_en=f"Main {i}"
         )
-        Category.objects.create(
+        CategoryFactory(
             scheme=scheme, parent=main, code=f"sub-{i}", name_nb=f"Under {i}", name_en=f"Sub {i}"
         )
         UnitFactory(code=f"extra-{i}", parent=org.nv)

@@ -12,13 +12,21 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from deviations.models import CategoryScheme, Deviation, Injury
+from deviations.models import Deviation, Injury
 from reporting.demo import seed_questionnaires
 from reporting.models import Questionnaire, ReportingRound
 from riskassessment.models import Measure
-from tests.deviations.test_cases import make_case
-from tests.factories import UnitFactory
-from units.models import HseGoal, KeyFigure, KeyFigureImport, SafetyMeeting, TaskDelegation
+from tests.deviations.factories import CategorySchemeFactory, DeviationFactory
+from tests.reporting.factories import QuestionnaireFactory
+from tests.riskassessment.factories import MeasureFactory
+from tests.units.factories import (
+    HseGoalFactory,
+    KeyFigureFactory,
+    KeyFigureImportFactory,
+    SafetyMeetingFactory,
+    UnitFactory,
+)
+from units.models import HseGoal, SafetyMeeting, TaskDelegation
 
 FAR = "9999-12-31"
 
@@ -68,7 +76,7 @@ def test_a_report_dated_year_1_is_refused_and_the_case_list_still_answers(org, l
 def test_a_deadline_beyond_ten_years_is_refused_on_the_case_page(org, login, path, prefix, data):
     """Issue 9, finding 3: a case's or a measure's deadline of 9999-12-31 was saved (the
     overdue lists then count days to it). A deadline is at most ten years ahead."""
-    deviation = make_case(org.ibi, handler=org.coordinator_a)
+    deviation = DeviationFactory(unit=org.ibi, handler=org.coordinator_a)
     posted = {f"{prefix}-{name}": value for name, value in data.items()}
     posted[f"{prefix}-version"] = str(deviation.version)
     response = login(org.coordinator_a).post(
@@ -129,7 +137,9 @@ def test_the_units_forms_refuse_dates_and_text_out_of_bounds(org, login, kind, p
 def test_the_date_reported_to_nav_is_from_2000(org, login):
     """Issue 9, finding 3: the injury form took a NAV date of 1900-01-01."""
     when = timezone.make_aware(datetime.datetime(2024, 3, 4, 10))
-    deviation = make_case(org.ibi, handler=org.coordinator_a, occurred_at=when, reported_at=when)
+    deviation = DeviationFactory(
+        unit=org.ibi, handler=org.coordinator_a, occurred_at=when, reported_at=when
+    )
     response = login(org.coordinator_a).post(
         reverse("deviations:injury", args=[deviation.reference]),
         {
@@ -169,51 +179,51 @@ def test_a_round_due_in_9999_is_refused(org, login):
 # --- the database keeps out what slips past ---------------------------------------------
 
 
-def _deviation(org, **fields):
-    now = timezone.now()
-    values = {
-        "reference": "X-1",
-        "kind": "event",
-        "occurred_at": now,
-        "reported_at": now,
-        "unit": org.ibi,
-        "description": "x",
-        "identity": "named",
-    } | fields
-    return Deviation(**values)
-
-
-def _key_figure(org, **fields):
-    batch = KeyFigureImport.objects.create(kind="hours_worked", source="x.csv")
-    return KeyFigure(
-        **({"kind": "hours_worked", "year": 2024, "value": 1, "source": batch} | fields)
-    )
-
-
 YEAR_1 = datetime.datetime(1, 1, 2, tzinfo=datetime.UTC)
 
 
 @pytest.mark.parametrize(
     ("make", "name"),
     [
-        (lambda org: _deviation(org, reported_at=YEAR_1), "deviation_reported_at_in_range"),
-        (lambda org: _deviation(org, occurred_at=YEAR_1), "deviation_occurred_at_in_range"),
-        (lambda org: _deviation(org, closed_at=YEAR_1), "deviation_closed_at_in_range"),
         (
-            lambda org: _deviation(org, deadline=datetime.date(9999, 12, 31)),
+            lambda org: DeviationFactory.build(unit=org.ibi, reported_at=YEAR_1),
+            "deviation_reported_at_in_range",
+        ),
+        (
+            lambda org: DeviationFactory.build(unit=org.ibi, occurred_at=YEAR_1),
+            "deviation_occurred_at_in_range",
+        ),
+        (
+            lambda org: DeviationFactory.build(unit=org.ibi, closed_at=YEAR_1),
+            "deviation_closed_at_in_range",
+        ),
+        (
+            lambda org: DeviationFactory.build(unit=org.ibi, deadline=datetime.date(9999, 12, 31)),
             "deviation_deadline_in_range",
         ),
-        (lambda org: _deviation(org, potential_people=9), "deviation_potential_people_in_range"),
-        (lambda org: _deviation(org, actual_material=0), "deviation_actual_material_in_range"),
         (
-            lambda org: Measure(unit=org.ibi, title="x", deadline=datetime.date(1, 1, 1)),
+            lambda org: DeviationFactory.build(unit=org.ibi, potential_people=9),
+            "deviation_potential_people_in_range",
+        ),
+        (
+            lambda org: DeviationFactory.build(unit=org.ibi, actual_material=0),
+            "deviation_actual_material_in_range",
+        ),
+        (
+            lambda org: MeasureFactory.build(unit=org.ibi, deadline=datetime.date(1, 1, 1)),
             "measure_deadline_in_range",
         ),
-        (lambda org: _key_figure(org, value=Decimal(-1)), "key_figure_value_in_range"),
-        (lambda org: _key_figure(org, year=30000), "key_figure_year_in_range"),
-        (lambda org: HseGoal(unit=org.ibi, year=9999, title="x"), "hse_goal_year_in_range"),
         (
-            lambda org: SafetyMeeting(unit=org.ibi, date=datetime.date(1, 1, 1), topics="x"),
+            lambda org: KeyFigureFactory.build(value=Decimal(-1), source=KeyFigureImportFactory()),
+            "key_figure_value_in_range",
+        ),
+        (
+            lambda org: KeyFigureFactory.build(year=30000, source=KeyFigureImportFactory()),
+            "key_figure_year_in_range",
+        ),
+        (lambda org: HseGoalFactory.build(unit=org.ibi, year=9999), "hse_goal_year_in_range"),
+        (
+            lambda org: SafetyMeetingFactory.build(unit=org.ibi, date=datetime.date(1, 1, 1)),
             "safety_meeting_date_in_range",
         ),
         (
@@ -221,11 +231,11 @@ YEAR_1 = datetime.datetime(1, 1, 2, tzinfo=datetime.UTC)
             "unit_valid_from_in_range",
         ),
         (
-            lambda org: CategoryScheme(name="x", valid_from=datetime.date(1, 1, 1)),
+            lambda org: CategorySchemeFactory.build(valid_from=datetime.date(1, 1, 1)),
             "category_scheme_valid_from_in_range",
         ),
         (
-            lambda org: Questionnaire(year=1, title_nb="x", title_en="x"),
+            lambda org: QuestionnaireFactory.build(year=1),
             "questionnaire_year_in_range",
         ),
     ],
@@ -244,9 +254,12 @@ def test_the_constraints_keep_every_record_of_the_demo_ranges(org):
     before), a deadline in 2099."""
     UnitFactory(code="old", valid_from=datetime.date(1900, 1, 1))
     midnight = timezone.make_aware(datetime.datetime(2000, 1, 1, 0, 30))
-    _deviation(
-        org, occurred_at=midnight, reported_at=midnight, deadline=datetime.date(2099, 12, 31)
-    ).save()
+    DeviationFactory(
+        unit=org.ibi,
+        occurred_at=midnight,
+        reported_at=midnight,
+        deadline=datetime.date(2099, 12, 31),
+    )
     assert Deviation.objects.get().reported_at == midnight
 
 
@@ -277,7 +290,7 @@ def test_a_nul_in_a_search_box_or_filter_answers_400_naming_the_field(org, login
 def test_a_nul_in_form_data_answers_400_naming_the_field(org, login):
     """Issue 9, finding 10: a NUL in a code looked up by a choice (the case's new unit)
     reached the database and answered 500."""
-    deviation = make_case(org.ibi, handler=org.coordinator_a)
+    deviation = DeviationFactory(unit=org.ibi, handler=org.coordinator_a)
     response = login(org.coordinator_a).post(
         reverse("deviations:assign", args=[deviation.reference]),
         {
@@ -302,7 +315,7 @@ def test_a_version_that_is_no_number_is_refused_not_a_500(org, login, version):
     """Issue 9, finding 10: a form's version of "²" (a digit to str.isdigit, not to int) or
     of 5 000 digits (beyond what int reads) answered 500 on the case page and in the
     questionnaire editor."""
-    deviation = make_case(org.ibi, handler=org.coordinator_a)
+    deviation = DeviationFactory(unit=org.ibi, handler=org.coordinator_a)
     response = login(org.coordinator_a).post(
         reverse("deviations:update", args=[deviation.reference]),
         {"update-version": version, "update-status": "in_progress"},

@@ -25,7 +25,7 @@ from hms.lib.exports import (
     table_xlsx,
     text_safe,
 )
-from tests.factories import UserFactory
+from tests.units.factories import UserFactory
 from units.models import User
 
 # 10:05 in Oslo (summer time, UTC+2)

@@ -30,7 +30,6 @@ from hypothesis import strategies as st
 from deviations.demo import seed_categories
 from deviations.models import Deviation, Injury
 from deviations.services.imports import COLUMNS
-from reporting.demo import seed_questionnaires
 from reporting.models import (
     Answer,
     MatrixRow,
@@ -43,7 +42,8 @@ from reporting.models import (
 from reporting.services import answering
 from reporting.services.questionnaires import questionnaire_copy
 from riskassessment.models import Measure
-from tests.deviations.test_cases import make_case
+from tests.deviations.factories import DeviationFactory
+from tests.reporting.factories import ReportingRoundFactory
 from units.models import HseGoal, KeyFigure, KeyFigureImport, SafetyMeeting, TaskDelegation
 
 settings.register_profile(
@@ -164,19 +164,9 @@ def categories(org):
 
 
 @pytest.fixture
-def questionnaires(org):
-    seed_questionnaires()
-    return org
-
-
-@pytest.fixture
 def round_2024(questionnaires):
     questionnaire = Questionnaire.objects.get(year=2024)
-    ReportingRound.objects.create(
-        questionnaire=questionnaire,
-        opens_on=datetime.date(2024, 11, 4),
-        deadline=datetime.date(2024, 11, 22),
-    ).units.set([questionnaires.ibi])
+    ReportingRoundFactory(questionnaire=questionnaire, units=[questionnaires.ibi])
     answering.response_start(questionnaire=questionnaire, unit=questionnaires.ibi)
     return questionnaires
 
@@ -184,7 +174,9 @@ def round_2024(questionnaires):
 @pytest.fixture
 def case(org):
     when = timezone.make_aware(datetime.datetime(2024, 3, 4, 10))
-    return make_case(org.ibi, handler=org.coordinator_a, occurred_at=when, reported_at=when)
+    return DeviationFactory(
+        unit=org.ibi, handler=org.coordinator_a, occurred_at=when, reported_at=when
+    )
 
 
 # --- the importers ------------------------------------------------------------------------

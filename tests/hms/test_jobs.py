@@ -24,9 +24,9 @@ from hms.lib import broker, jobs
 from hms.lib.exports import Download
 from hms.lib.models import Job
 from hms.lib.tasks import jobs_sweep_task
-from tests.factories import UserFactory
 from tests.hms.test_outbox import broker_url as broker_url  # a fixture
 from tests.hms.test_outbox import closed_port
+from tests.units.factories import UserFactory
 
 CALLS: list[str] = []
 

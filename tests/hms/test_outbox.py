@@ -28,7 +28,7 @@ from hms.lib import broker, outbox
 from hms.lib.models import Notice
 from hms.lib.tasks import notices_send_task, notices_sweep_task
 from tests.conftest import REQUIRE_SERVICES, redis_reachable
-from tests.factories import UserFactory
+from tests.deviations.factories import DeviationFactory
 from units.models import User
 
 
@@ -50,14 +50,9 @@ def write(**overrides) -> Notice | None:
 
 
 @pytest.fixture
-def reporter(db):
-    return UserFactory(email="reporter@example.org", full_name="Rita Reporter")
-
-
-@pytest.fixture
 def case(org, reporter) -> Deviation:
     now = timezone.now()
-    return Deviation.objects.create(
+    return DeviationFactory(
         reference="2026-00042",
         kind="event",
         occurred_at=now - datetime.timedelta(hours=2),

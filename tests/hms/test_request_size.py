@@ -3,7 +3,6 @@ data beyond Django's limit answers a page that says so, never a 500."""
 
 from __future__ import annotations
 
-import datetime
 import os
 import subprocess
 import sys
@@ -12,6 +11,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+
+from tests.reporting.factories import ReportingRoundFactory
 
 
 class UnreadableBody:
@@ -93,15 +94,10 @@ def test_a_128_kib_text_reaches_its_form_which_names_the_field(english, org, log
     """Issue 9, finding 8: below the limit, a long text is the form's to refuse: the
     self-report's text answer says how long it may be."""
     import reporting.demo
-    from reporting.models import Questionnaire, ReportingRound
+    from reporting.models import Questionnaire
 
     reporting.demo.seed_questionnaires()
-    rnd = ReportingRound.objects.create(
-        questionnaire=Questionnaire.objects.get(year=2024),
-        opens_on=datetime.date(2024, 11, 4),
-        deadline=datetime.date(2024, 11, 22),
-    )
-    rnd.units.set([org.ibi])
+    ReportingRoundFactory(questionnaire=Questionnaire.objects.get(year=2024), units=[org.ibi])
     client = login(org.leader_a)
     client.get(reverse("reporting:response", args=[2024, "ibi"]))  # starts the draft
 

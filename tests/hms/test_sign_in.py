@@ -14,7 +14,7 @@ from django.core import mail
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.units.factories import UserFactory
 from units.adapters import FEIDE_PRINCIPAL_CLAIM, SocialAccountAdapter
 from units.models import User
 

@@ -16,8 +16,8 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
-from django.utils import timezone
 
+from tests.units.factories import HseGoalFactory, UserFactory
 from units.models import HseGoal
 from units.services import units as services
 
@@ -84,9 +84,7 @@ def test_records_named_by_a_natural_key_cannot_be_deleted_in_the_admin(
 
 
 def _goal(org):
-    return services.goal_create(
-        unit=org.ibi, year=timezone.localdate().year, title="Old goal", actor=org.leader_a
-    )
+    return HseGoalFactory(unit=org.ibi, created_by=org.leader_a)
 
 
 def _goal_post(goal, **changes):
@@ -112,10 +110,8 @@ def test_a_stale_form_of_a_record_deleted_and_made_again_finds_nothing(org, logi
 
 
 @pytest.fixture
-def superuser(django_user_model):
-    return django_user_model.objects.create_user(
-        email="root@example.org", password="x", is_staff=True, is_superuser=True
-    )
+def superuser(db):
+    return UserFactory(email="root@example.org", is_staff=True, is_superuser=True)
 
 
 def _admin_post(goal, *, loaded_version, title):

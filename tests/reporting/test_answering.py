@@ -26,6 +26,7 @@ from reporting.models import (
 )
 from reporting.services import answering as services
 from reporting.services.imports import responses_import
+from tests.reporting.factories import ReportingRoundFactory
 
 YEAR = 2024
 PDF = b"%PDF-1.4\n% test\n%%EOF\n"
@@ -35,12 +36,7 @@ PDF = b"%PDF-1.4\n% test\n%%EOF\n"
 def round_2024(org):
     seed_questionnaires()
     questionnaire = Questionnaire.objects.get(year=YEAR)
-    rnd = ReportingRound.objects.create(
-        questionnaire=questionnaire,
-        opens_on=datetime.date(2024, 11, 4),
-        deadline=datetime.date(2024, 11, 22),
-    )
-    rnd.units.set([org.ibi, org.ikj])
+    ReportingRoundFactory(questionnaire=questionnaire, units=[org.ibi, org.ikj])
     return org
 
 

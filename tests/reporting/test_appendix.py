@@ -11,7 +11,7 @@ from django.core.management import call_command
 from reporting.appendix_2024 import APPENDIX
 from reporting.demo import appendix_responses_csv, seed_questionnaires
 from reporting.services.imports import responses_import
-from tests.factories import UnitFactory
+from tests.units.factories import UnitFactory
 
 
 @pytest.fixture

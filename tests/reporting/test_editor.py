@@ -16,7 +16,7 @@ from reporting.services import editor
 from reporting.services.editor import RowText
 from reporting.services.imports import responses_import
 from reporting.services.questionnaires import questionnaire_copy
-from tests.factories import RoleFactory, UserFactory
+from tests.units.factories import RoleFactory, UserFactory
 from units.models import Role
 
 
@@ -399,48 +399,6 @@ def test_only_a_matrix_has_rows(q2025):
 
 
 # --- Pages: access ----------------------------------------------------------------------
-
-
-def _urls(q):
-    question = q.questions.get(key="q24a")
-    row = question.rows.first()
-    section = q.sections.first()
-    year = q.year
-    return [
-        reverse("reporting:questionnaires"),
-        reverse("reporting:questionnaire_edit", args=[year]),
-        reverse("reporting:questionnaire_title", args=[year]),
-        reverse("reporting:section_new", args=[year]),
-        reverse("reporting:section_edit", args=[year, section.pk]),
-        reverse("reporting:question_new", args=[year]),
-        reverse("reporting:question_edit", args=[year, question.pk]),
-        reverse("reporting:question_remove", args=[year, question.pk]),
-        reverse("reporting:matrix_row_new", args=[year, question.pk]),
-        reverse("reporting:matrix_row_edit", args=[year, question.pk, row.pk]),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("person", "status"),
-    [
-        ("outsider", 403),
-        ("leader_a", 403),
-        ("safety_a", 403),
-        ("chief_safety", 403),
-        ("hse_staff", 200),
-    ],
-)
-def test_only_hse_staff_reach_the_editor(years, org, login, person, status):
-    client = login(getattr(org, person))
-    for url in _urls(years[1]):
-        assert client.get(url).status_code == status, url
-
-
-def test_anonymous_is_sent_to_sign_in(years, client):
-    for url in _urls(years[1]):
-        response = client.get(url)
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("account_login"))
 
 
 @pytest.mark.parametrize(

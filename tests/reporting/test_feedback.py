@@ -7,10 +7,11 @@ from django.conf import settings
 from django.urls import reverse
 
 from reporting.demo import seed_questionnaires
-from reporting.models import Answer, Question, Questionnaire, Response, ResponseStatus
+from reporting.models import Question, Questionnaire, Response, ResponseStatus
 from reporting.selectors.feedback import NOT_EVALUATIVE, falls_short, group_feedback, unit_feedback
 from reporting.services.imports import responses_import
-from tests.factories import UnitFactory
+from tests.reporting.factories import AnswerFactory, ResponseFactory
+from tests.units.factories import UnitFactory
 
 IBI_2024 = {
     "q01": "yes",
@@ -127,15 +128,15 @@ def test_hidden_and_draft_answers_do_not_count(answered):
     # ikj answered q07 = no: an answer left under q07a is hidden, not a shortfall
     response = Response.objects.get(unit=answered.ikj, questionnaire__year=2024)
     q07a = Question.objects.get(questionnaire__year=2024, key="q07a")
-    Answer.objects.create(response=response, question=q07a, value="no")
+    AnswerFactory(response=response, question=q07a, value="no")
     assert [s.where.key for s in unit_feedback(year=2024, unit=answered.ikj).shortfalls] == ["q02"]
     # a draft response is not feedback material
     unit = UnitFactory(code="draft", parent=answered.nv)
-    draft = Response.objects.create(
+    draft = ResponseFactory(
         questionnaire=Questionnaire.objects.get(year=2024), unit=unit, status=ResponseStatus.DRAFT
     )
     q02 = Question.objects.get(questionnaire__year=2024, key="q02")
-    Answer.objects.create(response=draft, question=q02, value="no")
+    AnswerFactory(response=draft, question=q02, value="no")
     report = unit_feedback(year=2024, unit=unit)
     assert not report.responded and report.shortfalls == []
 
@@ -162,26 +163,6 @@ def test_group_feedback_counts_its_units(answered):
         (i.where.key, i.where.row): i for i in group_feedback(year=2024, unit=answered.ntnu).items
     }
     assert len(ntnu["q02", ""].short) == 3
-
-
-ACCESS = [
-    ("ibi", "outsider", 404),
-    ("ibi", "safety_b", 404),
-    ("ibi", "amu", 200),
-    ("ibi", "safety_a", 200),
-    ("ibi", "leader_fac", 200),
-    ("ibi", "hse_staff", 200),
-    ("nv", "safety_a", 404),
-    ("nv", "leader_fac", 200),
-    ("nv", "chief_safety", 200),
-    ("nope", "hse_staff", 404),
-]
-
-
-@pytest.mark.parametrize(("code", "person", "status"), ACCESS)
-def test_access(answered, login, code, person, status):
-    url = reverse("reporting:feedback", args=[2024, code])
-    assert login(getattr(answered, person)).get(url).status_code == status
 
 
 def test_unit_feedback_page_is_printable(answered, login):

@@ -8,17 +8,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from reporting.demo import seed_questionnaires
 from reporting.models import Answer, Response
 from reporting.selectors.results import results
 from reporting.services.imports import ImportFailed, responses_import
-from tests.factories import UnitFactory
-
-
-@pytest.fixture
-def questionnaires(org):
-    seed_questionnaires()
-    return org
+from tests.units.factories import UnitFactory
 
 
 def by_key(rows):

@@ -9,11 +9,12 @@ from django.conf import settings
 from django.urls import reverse
 
 from reporting.appendix_2024 import APPENDIX
-from reporting.demo import appendix_responses_csv, seed_questionnaires
+from reporting.demo import appendix_responses_csv
 from reporting.models import Answer
 from reporting.selectors.results import results
 from reporting.services.imports import responses_import
-from tests.factories import UnitFactory
+from tests.reporting.factories import AnswerFactory
+from tests.units.factories import UnitFactory
 
 SMALL_2024 = """unit_code,q01,q02,q04,q07,q07a,q22,q24,q24a.risk_assessment
 ibi,yes,no,2,yes,no,50-74,yes,no
@@ -24,12 +25,6 @@ SMALL_2023 = """unit_code,q02,q04
 ibi,yes,1
 ikj,no,3
 """
-
-
-@pytest.fixture
-def questionnaires(org):
-    seed_questionnaires()
-    return org
 
 
 @pytest.fixture
@@ -92,54 +87,6 @@ def expected_rows(rows):
         (r.question, r.row, r.option): (r.count, r.percent, r.prev_count, r.prev_percent)
         for r in rows
     }
-
-
-# (url name, kwargs, person, expected status)
-ACCESS = [
-    ("reporting:results", {"year": 2024}, "outsider", 403),
-    ("reporting:results", {"year": 2024}, "leader_fac", 403),
-    ("reporting:results", {"year": 2024}, "safety_a", 403),
-    ("reporting:results", {"year": 2024}, "hse_staff", 200),
-    ("reporting:results", {"year": 2024}, "chief_safety", 200),
-    ("reporting:results", {"year": 2024}, "amu", 200),
-    ("reporting:results", {"year": 1999}, "hse_staff", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "nv"}, "outsider", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "nv"}, "leader_a", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "nv"}, "safety_a", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "nv"}, "leader_fac", 200),
-    ("reporting:results_unit", {"year": 2024, "code": "nv"}, "hse_staff", 200),
-    ("reporting:results_unit", {"year": 2024, "code": "ibi"}, "outsider", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "ibi"}, "safety_b", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "ibi"}, "leader_c", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "ibi"}, "safety_a", 200),
-    ("reporting:results_unit", {"year": 2024, "code": "ibi"}, "leader_fac", 200),
-    ("reporting:results_unit", {"year": 2024, "code": "ibi"}, "chief_safety", 200),
-    # AMU members read every unit's results
-    ("reporting:results_unit", {"year": 2024, "code": "ibi"}, "amu", 200),
-    ("reporting:results_unit", {"year": 1999, "code": "ibi"}, "safety_a", 404),
-    ("reporting:results_unit", {"year": 2024, "code": "nope"}, "hse_staff", 404),
-]
-
-
-@pytest.mark.parametrize(("name", "kwargs", "person", "status"), ACCESS)
-def test_access(questionnaires, login, name, kwargs, person, status):
-    response = login(getattr(questionnaires, person)).get(reverse(name, kwargs=kwargs))
-    assert response.status_code == status
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/reporting/2024/results/",
-        "/reporting/2024/results/nv/",
-        "/reporting/2024/results/export.csv",
-        "/reporting/2024/feedback/ibi/",
-    ],
-)
-def test_anonymous_is_sent_to_sign_in(questionnaires, client, url):
-    response = client.get(url)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_url_names():
@@ -319,7 +266,7 @@ def test_answers_to_hidden_follow_ups_are_not_shown_as_the_units(few, login):
     from reporting.models import Question, Response
 
     response = Response.objects.get(unit=few.ikj, questionnaire__year=2024)
-    Answer.objects.create(
+    AnswerFactory(
         response=response,
         question=Question.objects.get(questionnaire__year=2024, key="q07a"),
         value="no",

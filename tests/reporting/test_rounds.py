@@ -13,21 +13,13 @@ from django.utils import timezone, translation
 from hms.lib.concurrency import ConflictError
 from hms.lib.models import Notice
 from hms.lib.outbox import notices_send
-from reporting.demo import seed_questionnaires
-from reporting.models import (
-    Answer,
-    NoticeKind,
-    Questionnaire,
-    ReportingRound,
-    Response,
-    ResponseStatus,
-    RoundNotice,
-)
+from reporting.models import NoticeKind, Questionnaire, ReportingRound, RoundNotice
 from reporting.services import rounds
 from reporting.services.imports import responses_import
 from reporting.services.questionnaires import questionnaire_copy
 from reporting.tasks import round_notices_task
-from tests.factories import RoleFactory, UnitFactory, UserFactory
+from tests.reporting.factories import AnswerFactory, ResponseFactory
+from tests.units.factories import RoleFactory, UnitFactory, UserFactory
 from units.models import Role
 from units.selectors.units import reporting_units
 from units.services import units as unit_services
@@ -35,12 +27,6 @@ from units.services import units as unit_services
 OPENS = datetime.date(2024, 11, 4)
 DEADLINE = datetime.date(2024, 11, 22)
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def questionnaires(org):
-    seed_questionnaires()
-    return org
 
 
 @pytest.fixture
@@ -59,20 +45,6 @@ def open_round(org, questionnaire, **changes):
     }
     values.update(changes)
     return rounds.round_open(**values)
-
-
-def respond(questionnaire, unit, *, status=ResponseStatus.DRAFT, confirmed=False, answer=False):
-    response = Response.objects.create(
-        questionnaire=questionnaire,
-        unit=unit,
-        status=status,
-        submitted_at=timezone.now() if status == ResponseStatus.SUBMITTED else None,
-        confirmed_at=timezone.now() if confirmed else None,
-    )
-    if answer:
-        question = questionnaire.questions.get(key="q01")
-        Answer.objects.create(response=response, question=question, value="yes")
-    return response
 
 
 def send_round_notices(*, today):
@@ -260,8 +232,8 @@ def test_reminders_go_to_units_not_done_and_after_the_deadline_also_to_the_paren
     send_round_notices(today=OPENS)
     mailoutbox.clear()
     # ibi submitted; ikj has a draft; ifr has nothing
-    respond(q2024, org.ibi, status=ResponseStatus.SUBMITTED)
-    respond(q2024, org.ikj, answer=True)
+    ResponseFactory(questionnaire=q2024, unit=org.ibi, submitted=True)
+    AnswerFactory(response__questionnaire=q2024, response__unit=org.ikj, key="q01")
 
     # the day before the reminder: nothing
     assert send_round_notices(today=DEADLINE - 4 * DAY).mails == 0
@@ -482,47 +454,6 @@ EDIT = "reporting:round_edit"
 PROGRESS = "reporting:round_progress"
 PROGRESS_UNIT = "reporting:round_progress_unit"
 
-ACCESS = [
-    (EDIT, [2024], "outsider", 403),
-    (EDIT, [2024], "leader_fac", 403),
-    (EDIT, [2024], "chief_safety", 403),
-    (EDIT, [2024], "hse_staff", 200),
-    (EDIT, [2019], "hse_staff", 404),
-    (PROGRESS, [2024], "outsider", 403),
-    (PROGRESS, [2024], "safety_a", 403),
-    (PROGRESS, [2024], "leader_a", 403),
-    (PROGRESS, [2024], "leader_fac", 200),
-    (PROGRESS, [2024], "hr_fac", 200),
-    (PROGRESS, [2024], "hse_staff", 200),
-    (PROGRESS, [2019], "hse_staff", 404),
-    (PROGRESS_UNIT, [2024, "nv"], "outsider", 404),
-    (PROGRESS_UNIT, [2024, "nv"], "safety_a", 404),
-    (PROGRESS_UNIT, [2024, "nv"], "leader_b", 404),
-    (PROGRESS_UNIT, [2024, "nv"], "leader_c", 404),
-    (PROGRESS_UNIT, [2024, "hf"], "leader_fac", 404),
-    (PROGRESS_UNIT, [2024, "nv"], "leader_fac", 200),
-    (PROGRESS_UNIT, [2024, "nv"], "hr_fac", 200),
-    (PROGRESS_UNIT, [2024, "nv"], "hse_staff", 200),
-    (PROGRESS_UNIT, [2024, "ibi"], "hse_staff", 404),  # not a level-2 unit
-    (PROGRESS_UNIT, [2023, "nv"], "hse_staff", 404),  # no round that year
-]
-
-
-@pytest.mark.parametrize(("name", "args", "person", "status"), ACCESS)
-def test_access(questionnaires, q2024, login, name, args, person, status):
-    open_round(questionnaires, q2024)
-    response = login(getattr(questionnaires, person)).get(reverse(name, args=args))
-    assert response.status_code == status
-
-
-@pytest.mark.parametrize(
-    ("name", "args"), [(EDIT, [2024]), (PROGRESS, [2024]), (PROGRESS_UNIT, [2024, "nv"])]
-)
-def test_anonymous_is_sent_to_sign_in(client, questionnaires, name, args):
-    response = client.get(reverse(name, args=args))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
-
 
 def post_data(units, **changes):
     data = {
@@ -635,7 +566,7 @@ def test_two_people_changing_the_round_do_not_overwrite_each_other(questionnaire
 def test_the_round_page_counts_the_emails_sent(questionnaires, q2024, login, mailoutbox):
     org = questionnaires
     open_round(org, q2024)
-    respond(q2024, org.ibi, status=ResponseStatus.SUBMITTED)
+    ResponseFactory(questionnaire=q2024, unit=org.ibi, submitted=True)
     send_round_notices(today=OPENS)
     send_round_notices(today=DEADLINE - 3 * DAY)
     response = login(org.hse_staff).get(reverse(EDIT, args=[2024]))
@@ -652,9 +583,9 @@ def progress_setup(org, q2024):
     extra = UnitFactory(code="extra", parent=org.nv)
     reporting_round = open_round(org, q2024)
     reporting_round.units.add(extra)
-    respond(q2024, org.ibi, status=ResponseStatus.SUBMITTED, confirmed=True)
-    respond(q2024, org.ikj, status=ResponseStatus.SUBMITTED)
-    respond(q2024, org.ifr, answer=True)
+    ResponseFactory(questionnaire=q2024, unit=org.ibi, confirmed=True)
+    ResponseFactory(questionnaire=q2024, unit=org.ikj, submitted=True)
+    AnswerFactory(response__questionnaire=q2024, response__unit=org.ifr, key="q01")
     return reporting_round
 
 
@@ -769,7 +700,11 @@ def test_page_query_counts_do_not_grow(
     _more_units(org, extra)
     progress_setup(org, q2024)
     for i in range(extra):
-        respond(q2024, org.nv.children.get(code=f"extra-{i:02}"), answer=True)
+        AnswerFactory(
+            response__questionnaire=q2024,
+            response__unit=org.nv.children.get(code=f"extra-{i:02}"),
+            key="q01",
+        )
     send_round_notices(today=OPENS)
     reporting_round = ReportingRound.objects.get()
     reporting_round.units.set(reporting_units(year=2024))

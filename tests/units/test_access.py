@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from tests.factories import RoleFactory
+from tests.units.factories import RoleFactory, UnitFactory
 from units.access import Purpose, scope_for
 from units.models import Role, Unit
 
@@ -164,8 +164,6 @@ def test_several_roles_in_several_units_add_up(org):
 
 
 def test_a_leader_reaches_units_added_below_later(org):
-    from tests.factories import UnitFactory
-
     new_group = UnitFactory(code="ibi-new", parent=org.ibi, kind="group")
     assert scope_for(org.leader_fac).can(P.MANAGE_HSE_WORK, new_group)
 

@@ -23,10 +23,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from deviations.models import Category, CategoryScheme
-from tests.factories import UserFactory
+from tests.deviations.factories import CategoryFactory
+from tests.units.factories import SafetyAreaFactory, UnitSuccessionFactory, UserFactory
 from units.demo import hse_section_group
-from units.models import MainSafetyArea, RoleAssignment, SafetyArea, UnitSuccession, User
+from units.models import RoleAssignment, User
 
 # Fields that give or take away access: never offered to HSE staff, nor to anybody on
 # their own account.
@@ -162,13 +162,9 @@ def people(org):
 @pytest.fixture
 def records(org, people):
     """One record of every model of the admin, so that every change form can be opened."""
-    main = MainSafetyArea.objects.create(code="hvo-nv", name_nb="HVO NV", name_en="MSA NV")
-    SafetyArea.objects.create(code="vo-ibi", name_nb="VO IBI", name_en="SA IBI", main_area=main)
-    UnitSuccession.objects.create(
-        predecessor=org.ikj, successor=org.ibi, kind="merger", date=datetime.date(2024, 1, 1)
-    )
-    scheme = CategoryScheme.objects.create(name="2024", valid_from=datetime.date(2024, 1, 1))
-    Category.objects.create(scheme=scheme, code="fire", name_nb="Brann", name_en="Fire")
+    SafetyAreaFactory(code="vo-ibi", main_area__code="hvo-nv")
+    UnitSuccessionFactory(predecessor=org.ikj, successor=org.ibi)
+    CategoryFactory(code="fire", scheme__valid_from=datetime.date(2024, 1, 1))
 
 
 def escalation(target: User) -> dict[str, list[str]]:

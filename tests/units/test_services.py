@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.factories import UserFactory
+from tests.units.factories import UserFactory
 from units.models import Role, RoleAssignment, Unit
 from units.selectors import units as selectors
 from units.services import units as services
