@@ -47,6 +47,7 @@ import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.http import HttpResponse
@@ -55,6 +56,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils import timezone
 
 from deviations.models import Deviation, Injury, InjuryView, Photo, Status
+from hms.lib.models import Job
 from reporting.models import (
     Answer,
     Attachment,
@@ -129,6 +131,23 @@ class World:
             role: None if role == "anon" else getattr(org, role, None) for role in ROLES
         }
         self.people["reporter"] = reporter
+
+    # -- the shared package: jobs --------------------------------------------------------
+
+    @cached_property
+    def job(self) -> Job:
+        """A finished export of coordinator_a's, with its file."""
+        job = Job.objects.create(
+            kind="deviations.tasks.cases_export_task",
+            title="Saker",
+            requester=self.people["coordinator_a"],
+            language="nb",
+            status=Job.Status.DONE,
+            file_name="saker.csv",
+            content_type="text/csv",
+        )
+        job.file.save("saker.csv", ContentFile(b"\xef\xbb\xbfreference\r\n"))
+        return job
 
     # -- deviations ---------------------------------------------------------------------
 
@@ -342,7 +361,8 @@ NAMED = {"coordinator_a", "leader_a", "hse_staff"}
 
 def rows_of(response: HttpResponse) -> list[list[str]]:
     if response["Content-Type"].startswith("text/csv"):
-        return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        text = response.content.decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(text), delimiter=";"))  # the exports' dialect
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     return [[str(c or "") for c in row] for row in sheet.iter_rows(values_only=True)]
 
@@ -481,6 +501,11 @@ ENTRIES = [
           statuses="302 200 200 200 200 200 200 200 200 200 200 200 200"),
     Entry("healthz", public=True,
           statuses="200 200 200 200 200 200 200 200 200 200 200 200 200"),
+    # a job's page and its file: its requester's alone (404 to everyone else)
+    Entry("job", args=lambda w: [w.job.pk],
+          statuses="302 404 404 404 200 404 404 404 404 404 404 404 404"),
+    Entry("job_file", args=lambda w: [w.job.pk],
+          statuses="302 404 404 404 200 404 404 404 404 404 404 404 404"),
     Entry("switch_language", public=True,
           method="POST", data=lambda w: {"language": "en", "next": "/"},
           written=lambda w: User.objects.filter(preferred_language="en").exists(),
