@@ -412,9 +412,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Overdue deviation cases, to their handlers (and leaders when long overdue), Mondays.
     "deviation-overdue-reminders": {
-        "task": "deviations.case_tasks.overdue_reminders_task",
+        "task": "deviations.tasks.overdue_reminders_task",
         "schedule": crontab(hour=7, minute=15, day_of_week="mon"),
     },
 }
-# Task modules beside each app's tasks.py that the worker must load.
-CELERY_IMPORTS = ["deviations.case_tasks"]

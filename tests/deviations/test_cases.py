@@ -924,7 +924,7 @@ def test_no_overdue_cases_no_mail(org, case):
 
 
 def test_the_reminder_task_runs_the_service(org):
-    from deviations.case_tasks import overdue_reminders_task
+    from deviations.tasks import overdue_reminders_task
 
     DeviationFactory(
         unit=org.ibi,

@@ -256,3 +256,14 @@ def test_the_language_cookie_is_sent_with_samesite_lax(client, db):
     cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
     assert cookie.value == "en"
     assert cookie["samesite"] == "Lax"
+
+
+def test_every_periodic_task_is_one_the_worker_knows():
+    """Issue 10: a task module beside an app's tasks.py needed CELERY_IMPORTS; every task
+    is in `<app>/tasks.py` now, found by autodiscovery, and each beat entry names one."""
+    from hms.celery import app
+
+    app.loader.import_default_modules()
+    assert not getattr(settings, "CELERY_IMPORTS", None)
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, f"{name}: {entry['task']} is not registered"
