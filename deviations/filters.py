@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deviations.services.cases import overdue_q
-from units.access import subtree_ids, unit_children
+from units.access import scope_for_request
 from units.models import Unit
+from units.selectors.tree import unit_tree
 
 from .models import Category, Deviation, Kind, Severity, Status
 
@@ -89,7 +90,9 @@ class DeviationFilter(django_filters.FilterSet):
     def in_subtree(
         self, queryset: QuerySet[Deviation], name: str, value: Unit
     ) -> QuerySet[Deviation]:
-        return queryset.filter(unit_id__in=subtree_ids(unit_children(), [value.pk]))
+        # the tree the user's scope holds, when the filter is given the request
+        tree = scope_for_request(self.request).tree if self.request is not None else unit_tree()
+        return queryset.filter(unit_id__in=tree.subtree([value.pk]))
 
     def from_day(
         self, queryset: QuerySet[Deviation], name: str, value: datetime.date

@@ -56,7 +56,7 @@ PAGE_SIZE = 50
 def _filtered(
     request: HttpRequest, qs: QuerySet[Deviation]
 ) -> tuple[DeviationFilter, QuerySet[Deviation]]:
-    deviation_filter = DeviationFilter(request.GET or None, queryset=qs)
+    deviation_filter = DeviationFilter(request.GET or None, queryset=qs, request=request)
     return deviation_filter, (deviation_filter.qs if deviation_filter.is_bound else qs)
 
 

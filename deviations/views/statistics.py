@@ -76,6 +76,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
             end=end,
             unit_code=unit_code,
             allowed_unit_ids=scope.unit_ids(Purpose.READ_DEVIATION_STATISTICS),
+            tree=scope.tree,  # the tree the scope loaded to find the user's reach
         )
     except UnknownUnit as e:
         raise Http404 from e

@@ -51,11 +51,11 @@ def _round_values(reporting_round: ReportingRound, units: list[Unit]) -> dict[st
 @login_required
 def round_edit(request: HttpRequest, year: int) -> HttpResponse:
     """Open the round of `year`, or change it."""
-    _require_manager(request)
+    scope = _require_manager(request)
     questionnaire = _questionnaire(year)
     reporting_round = rounds.round_of(questionnaire)
     offered = list(reporting_units(year=year))
-    groups = rounds.units_by_level2(offered)
+    groups = rounds.units_by_level2(offered, tree=scope.tree)
     if reporting_round is not None:
         in_round = list(reporting_round.units.all())
         initial = _round_values(reporting_round, in_round)
@@ -140,7 +140,9 @@ def round_progress(request: HttpRequest, year: int) -> HttpResponse:
     questionnaire = _questionnaire(year)
     reporting_round = rounds.round_of(questionnaire)
     progress = (
-        rounds.round_progress(reporting_round=reporting_round, level2_ids=level2_ids)
+        rounds.round_progress(
+            reporting_round=reporting_round, level2_ids=level2_ids, tree=scope.tree
+        )
         if reporting_round is not None
         else None
     )
@@ -178,7 +180,10 @@ def round_progress_unit(request: HttpRequest, year: int, code: str) -> HttpRespo
             "round": reporting_round,
             "head": head,
             "progress": rounds.round_progress_unit(
-                reporting_round=reporting_round, head=head, today=timezone.localdate()
+                reporting_round=reporting_round,
+                head=head,
+                today=timezone.localdate(),
+                tree=scope_for_request(request).tree,
             ),
         },
     )

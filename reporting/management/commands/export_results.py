@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reporting.models import Questionnaire
 from reporting.selectors.results import results, results_csv
-from units.access import subtree_ids, unit_children
 from units.models import Unit
+from units.selectors.tree import unit_tree
 
 
 class Command(BaseCommand):
@@ -26,5 +26,5 @@ class Command(BaseCommand):
             root = Unit.objects.filter(code=unit).first()
             if root is None:
                 raise CommandError(f"Unknown unit code {unit}.")
-            unit_ids = subtree_ids(unit_children(), [root.pk])
+            unit_ids = unit_tree().subtree([root.pk])
         self.stdout.write(results_csv(results(year=year, unit_ids=unit_ids)), ending="")
