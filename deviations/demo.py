@@ -357,6 +357,7 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
         Unit,
         User,
     )
+    from units.selectors.tree import unit_tree
 
     from .models import Deviation, Identity, InjuredKind, Injury, Kind, Status
 
@@ -373,7 +374,7 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
     units = list(Unit.objects.filter(level__gte=2).order_by("code"))
     if not units:
         return seed
-    parents = {u.pk: u.parent_id for u in Unit.objects.all()}
+    tree = unit_tree()
     weights = [rng.choice((1, 2, 3, 5, 8)) for _ in units]
     coordinators: dict[int, int] = {}
     for a in RoleAssignment.objects.filter(role=Role.HSE_COORDINATOR, unit__isnull=False).order_by(
@@ -382,11 +383,9 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
         coordinators.setdefault(a.unit_id, a.user_id)  # type: ignore[arg-type]
 
     def handler_of(unit_id: int | None) -> int | None:
-        while unit_id is not None:
-            if unit_id in coordinators:
-                return coordinators[unit_id]
-            unit_id = parents.get(unit_id)
-        return None
+        if unit_id is None:
+            return None
+        return coordinators.get(tree.climb(unit_id, until=lambda u: u in coordinators))
 
     people = list(User.objects.filter(is_active=True).values_list("id", flat=True)[:400])
     # Reporters are people of the unit (its role holders, or those of the nearest unit
@@ -413,11 +412,9 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
     def reporters_of(unit_id: int | None) -> list[int]:
         if without_roles and now_and_then.random() < 0.03:
             return without_roles
-        while unit_id is not None:
-            if unit_id in members:
-                return members[unit_id]
-            unit_id = parents.get(unit_id)
-        return people
+        if unit_id is None:
+            return people
+        return members.get(tree.climb(unit_id, until=lambda u: u in members), people)
 
     taken = set(Deviation.objects.values_list("reference", flat=True))
     old_codes, old_w = list(OLD_WEIGHTS), list(OLD_WEIGHTS.values())

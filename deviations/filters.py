@@ -14,13 +14,14 @@ import django_filters
 from django import forms
 from django.db.models import IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Greatest
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deviations.selectors.cases import overdue_q
-from units.access import subtree_ids, unit_children
+from units.access import scope_for_request
 from units.models import Unit
+from units.selectors.tree import unit_tree
 
 from .models import Category, Deviation, Kind, Severity, Status
 
@@ -90,7 +91,9 @@ class DeviationFilter(django_filters.FilterSet):
     def in_subtree(
         self, queryset: QuerySet[Deviation], name: str, value: Unit
     ) -> QuerySet[Deviation]:
-        return queryset.filter(unit_id__in=subtree_ids(unit_children(), [value.pk]))
+        # the tree the user's scope holds, when the filter is given the request
+        tree = scope_for_request(self.request).tree if self.request is not None else unit_tree()
+        return queryset.filter(unit_id__in=tree.subtree([value.pk]))
 
     def from_day(
         self, queryset: QuerySet[Deviation], name: str, value: datetime.date
@@ -127,9 +130,10 @@ class DeviationFilter(django_filters.FilterSet):
 
 
 def deviations_filtered(
-    query: QueryDict, queryset: QuerySet[Deviation]
+    query: QueryDict, queryset: QuerySet[Deviation], *, request: HttpRequest | None = None
 ) -> tuple[DeviationFilter, QuerySet[Deviation]]:
     """The filter of the query string `query` (of the case list or its export), and
-    `queryset` narrowed by it (all of it when the query has no filter)."""
-    deviation_filter = DeviationFilter(query or None, queryset=queryset)
+    `queryset` narrowed by it (all of it when the query has no filter). Given the request,
+    the filter takes the unit tree from the user's scope instead of loading it."""
+    deviation_filter = DeviationFilter(query or None, queryset=queryset, request=request)
     return deviation_filter, (deviation_filter.qs if deviation_filter.is_bound else queryset)

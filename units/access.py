@@ -18,15 +18,14 @@ Usage in a view::
     units = scope.units(Purpose.READ_DEVIATIONS)
 
 Building a scope costs two queries (the user's assignments, the unit tree), whatever
-the number of units or roles.
+the number of units or roles. The scope carries the tree it loaded (`scope.tree`), so a
+page that walks the tree as well asks no more.
 """
 
 from __future__ import annotations
 
 import datetime
 import enum
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -36,6 +35,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from .models import Role, RoleAssignment, Unit
+from .selectors.tree import UnitTree, unit_tree
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -163,7 +163,7 @@ class Scope:
     day: datetime.date
     assignments: list[RoleAssignment] = field(default_factory=list)
     is_superuser: bool = False
-    _children: dict[int | None, list[int]] | None = None
+    _tree: UnitTree | None = None
     _cache: dict[Purpose, frozenset[int] | None] = field(default_factory=dict)
 
     @property
@@ -203,6 +203,13 @@ class Scope:
         ids = self._unit_ids(purpose)
         return ids is None or bool(ids)
 
+    @property
+    def tree(self) -> UnitTree:
+        """The unit tree, loaded once for this scope (one query, the first time)."""
+        if self._tree is None:
+            self._tree = unit_tree()
+        return self._tree
+
     # -- internals -------------------------------------------------------------------
 
     def _unit_ids(self, purpose: Purpose) -> frozenset[int] | None:
@@ -226,34 +233,8 @@ class Scope:
                 roots.add(a.unit_id)
         return frozenset(direct | self._descendants_and_self(roots))
 
-    def _descendants_and_self(self, roots: Iterable[int]) -> set[int]:
-        roots = set(roots)
-        if not roots:
-            return set()
-        if self._children is None:
-            self._children = unit_children()
-        return subtree_ids(self._children, roots)
-
-
-def unit_children() -> dict[int | None, list[int]]:
-    """parent id -> child ids of the whole unit tree, closed units included. One query."""
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for unit_id, parent_id in Unit.objects.values_list("id", "parent_id"):
-        children[parent_id].append(unit_id)
-    return children
-
-
-def subtree_ids(children: dict[int | None, list[int]], roots: Iterable[int]) -> set[int]:
-    """The roots and every unit below them."""
-    found: set[int] = set()
-    stack = list(roots)
-    while stack:
-        current = stack.pop()
-        if current in found:
-            continue
-        found.add(current)
-        stack.extend(children.get(current, ()))
-    return found
+    def _descendants_and_self(self, roots: set[int]) -> set[int]:
+        return self.tree.subtree(roots) if roots else set()
 
 
 def scope_for(user: User | AnonymousUser, *, on: datetime.date | None = None) -> Scope:

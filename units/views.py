@@ -8,17 +8,16 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from hms.lib.concurrency import ConflictError
+from hms.lib.editing import Conflict, conflict_values, edit
 from hms.lib.numbers import share
 from units.selectors import units as selectors
 from units.services import units as services
@@ -219,27 +218,6 @@ MEETING = RecordKind(
 )
 
 
-def _displayed_values(form: Any, values: dict) -> list[tuple[str, str]]:
-    """(label, text) pairs of a record's values, in the form's field order."""
-
-    def text(value: Any) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, (list, tuple)):
-            return ", ".join(text(v) for v in value)
-        if hasattr(value, "full_name"):
-            return value.full_name
-        if hasattr(value, "isoformat"):
-            return date_format(value, "SHORT_DATE_FORMAT")
-        return str(value)
-
-    return [
-        (str(field.label), text(values[name]))
-        for name, field in form.fields.items()
-        if name in values
-    ]
-
-
 KINDS = {"goals": GOAL, "delegations": DELEGATION, "meetings": MEETING}
 
 
@@ -257,45 +235,35 @@ def record_edit(request: HttpRequest, code: str, kind: str, pk: str | None = Non
     else:
         initial = record_kind.new_initial()
     form_kwargs = record_kind.form_kwargs(unit)
-    status = 200
-    conflict = None
-    if request.method == "POST":
-        form = record_kind.form_class(request.POST, **form_kwargs)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                if instance is None:
-                    record_kind.create(unit, data, request.user)
-                else:
-                    record_kind.update(instance, data.get("version") or 0, data, request.user)
-            except ConflictError as error:
-                # Keep what this person typed; show what the other person saved; the
-                # next save knowingly replaces it.
-                conflict = _displayed_values(form, record_kind.initial(error.current))
-                post = request.POST.copy()
-                post["version"] = str(error.current.version)  # type: ignore[attr-defined]
-                form = record_kind.form_class(post, **form_kwargs)
-                form.is_valid()
-                status = 409
-            except ValidationError as error:
-                form.add_error(None, error)  # services key field errors by form field names
-                status = 400
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("units:detail", code=unit.code)
-        else:
-            status = 400
-    else:
-        form = record_kind.form_class(initial=initial, **form_kwargs)
-    return render(
+
+    def page(form: Any, *, status: int, conflict: Conflict | None) -> HttpResponse:
+        return render(
+            request,
+            "units/record_form.html",
+            {
+                "unit": unit,
+                "form": form,
+                "conflict": conflict,
+                "is_new": instance is None,
+                "title": record_kind.title_new if instance is None else record_kind.title_edit,
+            },
+            status=status,
+        )
+
+    def save(data: dict[str, Any]) -> Model:
+        if instance is None:
+            return record_kind.create(unit, data, request.user)
+        return record_kind.update(instance, data.get("version") or 0, data, request.user)
+
+    return edit(
         request,
-        "units/record_form.html",
-        {
-            "unit": unit,
-            "form": form,
-            "conflict": conflict,
-            "is_new": instance is None,
-            "title": record_kind.title_new if instance is None else record_kind.title_edit,
-        },
-        status=status,
+        form=lambda data: record_kind.form_class(data, initial=initial, **form_kwargs),
+        save=save,
+        render=page,
+        success=reverse("units:detail", kwargs={"code": unit.code}),
+        message=_("Saved."),
+        # the other person's values as the form shows them (a delegate by e-mail)
+        theirs=lambda current, form: conflict_values(
+            current, form, values=record_kind.initial(current)
+        ),
     )

@@ -8,16 +8,16 @@ the other person's values beside it on a stale save (409).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import NoReverseMatch, URLPattern, path, re_path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,9 +38,7 @@ from deviations.selectors.history import case_history
 from deviations.services import cases as services
 from deviations.services import exports
 from deviations.services.injuries import may_open_injury
-from hms.lib import bounds
-from hms.lib.concurrency import ConflictError
-from hms.lib.display import field_values
+from hms.lib.editing import Conflict, conflict_values, edit
 from hms.lib.exports import export_format
 from hms.lib.views import download_or_job
 from riskassessment.models import Measure
@@ -63,7 +61,7 @@ PAGE_SIZE = 50
 def _filtered(
     request: HttpRequest, qs: QuerySet[Deviation]
 ) -> tuple[DeviationFilter, QuerySet[Deviation]]:
-    return deviations_filtered(request.GET, qs)
+    return deviations_filtered(request.GET, qs, request=request)
 
 
 @login_required
@@ -239,56 +237,36 @@ def _handle(
     form_key: str,
     prefix: str,
     save: Any,
-    conflict_fields: list[tuple[str, str]],
+    conflict_fields: list[tuple[str, Any]],
     done: str,
-    form_kwargs: dict[str, Any] | None = None,
+    form_kwargs: Callable[[Deviation], dict[str, Any]] | None = None,
 ) -> HttpResponse:
-    """One handling form: validate, call the service, or render the case again with the
-    form bound (400), or with the other person's values on a stale save (409). A form
-    loaded before somebody else's save is answered 409 before its input is judged against
-    the case as it is now (a reopened case offers other statuses, say)."""
+    """One handling form of the case page (`hms.lib.editing.edit`): the case page again
+    with the form bound (400), or with the other person's values on a stale save (409).
+    A form loaded before somebody else's save is answered 409 before its input is judged
+    against the case as it is now (a reopened case offers other statuses, say)."""
     deviation = deviation_for_user(request, reference, write=True)
-    kwargs = form_kwargs(deviation) if callable(form_kwargs) else (form_kwargs or {})
+    kwargs = form_kwargs(deviation) if form_kwargs is not None else {}
 
-    def conflict(current: Deviation) -> HttpResponse:
-        post = request.POST.copy()
-        post[f"{prefix}-version"] = str(current.version)
-        stale = form_class(post, prefix=prefix, **kwargs)
-        stale.is_valid()
+    def page(form: Form, *, status: int, conflict: Conflict | None) -> HttpResponse:
+        shown = deviation_for_user(request, reference) if conflict is not None else deviation
         return _render_case(
             request,
-            deviation_for_user(request, reference),
-            status=409,
-            **{
-                form_key: stale,
-                "open_form": prefix,
-                "conflict": field_values(current, conflict_fields),
-            },
+            shown,
+            status=status,
+            **{form_key: form, "open_form": prefix, "conflict": conflict},
         )
 
-    posted = bounds.count_parse(request.POST.get(f"{prefix}-version", ""))
-    if posted is not None and posted != deviation.version:
-        return conflict(deviation)
-    form = form_class(request.POST, prefix=prefix, **kwargs)
-    if not form.is_valid():
-        return _render_case(request, deviation, status=400, **{form_key: form, "open_form": prefix})
-    try:
-        save(deviation, form.cleaned_data, request.user)
-    except ConflictError as error:
-        return conflict(error.current)  # type: ignore[arg-type]
-    except ValidationError as error:
-        _add_errors(form, error)
-        return _render_case(request, deviation, status=400, **{form_key: form, "open_form": prefix})
-    messages.success(request, done)
-    return redirect("deviations:detail", reference=deviation.reference)
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+    return edit(
+        request,
+        form=lambda data: form_class(data, prefix=prefix, **kwargs),
+        save=lambda data: save(deviation, data, request.user),
+        render=page,
+        success=reverse("deviations:detail", kwargs={"reference": deviation.reference}),
+        message=done,
+        theirs=lambda current, form: conflict_values(current, conflict_fields),
+        current=deviation,
+    )
 
 
 @require_POST
@@ -334,7 +312,7 @@ def update(request: HttpRequest, reference: str) -> HttpResponse:
         form_class=UpdateForm,
         form_key="update_form",
         prefix="update",
-        form_kwargs=lambda d: {"deviation": d},  # type: ignore[arg-type]
+        form_kwargs=lambda d: {"deviation": d},
         save=lambda d, data, user: services.case_update(
             deviation=d,
             expected_version=data["version"],
@@ -411,23 +389,32 @@ def redact(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @login_required
 def measure_new(request: HttpRequest, reference: str) -> HttpResponse:
-    return _handle(
+    deviation = deviation_for_user(request, reference, write=True)
+    return edit(
         request,
-        reference,
-        form_class=MeasureForm,
-        form_key="measure_form",
-        prefix="measure",
-        save=lambda d, data, user: services.measure_add(
-            deviation=d,
+        form=lambda data: MeasureForm(data, prefix="measure"),
+        save=lambda data: services.measure_add(
+            deviation=deviation,
             title=data["title"],
             responsible=data["responsible"],
             deadline=data["deadline"],
             status=data["status"],
-            user=user,
+            user=request.user,  # type: ignore[arg-type]
         ),
-        conflict_fields=[],
-        done=_("The measure is added."),
+        render=lambda form, *, status, conflict: _render_case(
+            request, deviation, status=status, measure_form=form, open_form="measure"
+        ),
+        success=reverse("deviations:detail", kwargs={"reference": deviation.reference}),
+        message=_("The measure is added."),
     )
+
+
+MEASURE_FIELDS: list[tuple[str, Any]] = [
+    ("title", gettext_lazy("Measure")),
+    ("responsible", gettext_lazy("Responsible")),
+    ("deadline", gettext_lazy("Deadline")),
+    ("status", gettext_lazy("Status")),
+]
 
 
 @require_POST
@@ -439,48 +426,29 @@ def measure_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         raise Http404
     measure.deviation = deviation
     prefix = f"measure-{measure.pk}"
-    form = MeasureForm(request.POST, prefix=prefix)
-    status = 400
-    extra: dict[str, Any] = {}
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.measure_update(
-                measure=measure,
-                title=data["title"],
-                responsible=data["responsible"],
-                deadline=data["deadline"],
-                status=data["status"],
-                expected_version=data["version"] or 0,
-                user=request.user,  # type: ignore[arg-type]
-            )
-        except ConflictError as error:
-            post = request.POST.copy()
-            post[f"{prefix}-version"] = str(error.current.version)  # type: ignore[attr-defined]
-            form = MeasureForm(post, prefix=prefix)
-            form.is_valid()
-            status = 409
-            extra["conflict"] = field_values(
-                error.current,
-                [
-                    ("title", _("Measure")),
-                    ("responsible", _("Responsible")),
-                    ("deadline", _("Deadline")),
-                    ("status", _("Status")),
-                ],
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("The measure is saved."))
-            return redirect("deviations:detail", reference=deviation.reference)
-    return _render_case(
+    return edit(
         request,
-        deviation,
-        status=status,
-        bound_measure=(measure, form),
-        open_form=prefix,
-        **extra,
+        form=lambda data: MeasureForm(data, prefix=prefix),
+        save=lambda data: services.measure_update(
+            measure=measure,
+            title=data["title"],
+            responsible=data["responsible"],
+            deadline=data["deadline"],
+            status=data["status"],
+            expected_version=data["version"] or 0,
+            user=request.user,  # type: ignore[arg-type]
+        ),
+        render=lambda form, *, status, conflict: _render_case(
+            request,
+            deviation,
+            status=status,
+            bound_measure=(measure, form),
+            open_form=prefix,
+            conflict=conflict,
+        ),
+        success=reverse("deviations:detail", kwargs={"reference": deviation.reference}),
+        message=_("The measure is saved."),
+        theirs=lambda current, form: conflict_values(current, MEASURE_FIELDS),
     )
 
 

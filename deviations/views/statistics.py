@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, re_path
+from django.shortcuts import render
+from django.urls import URLPattern, path, re_path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,8 +25,7 @@ from deviations.services.injuries import (
     may_read_register,
     may_see_injured,
 )
-from hms.lib.concurrency import ConflictError
-from hms.lib.display import field_values
+from hms.lib.editing import Conflict, conflict_values, edit
 from hms.lib.exports import export_format
 from hms.lib.views import download_or_job
 from units.access import Purpose, scope_for_request
@@ -80,6 +78,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
             end=end,
             unit_code=unit_code,
             allowed_unit_ids=scope.unit_ids(Purpose.READ_DEVIATION_STATISTICS),
+            tree=scope.tree,  # the tree the scope loaded to find the user's reach
         )
     except UnknownUnit as e:
         raise Http404 from e
@@ -141,20 +140,29 @@ def injuries_export(request: HttpRequest, fmt: str) -> HttpResponse:
     )
 
 
-def _form_values(form: InjuryForm) -> dict[str, Any]:
-    return {name: form.cleaned_data[name] for name in form.Meta.fields}
+def _form_values(data: dict[str, Any]) -> dict[str, Any]:
+    return {name: data[name] for name in InjuryForm.Meta.fields}
 
 
-def _injury_values(details: RegisterRow) -> list[tuple[str, str]]:
+def _injury_values(details: RegisterRow | None) -> Conflict:
     """The injury as somebody else saved it, as (label, value) pairs for the conflict
     message: the medical details only where they are shown."""
-    return field_values(
+    if details is None:
+        return []
+    hidden = {
+        name
+        for name, shown in (
+            ("injured_name", details.name_shown),
+            ("medical_details", details.medical_shown),
+        )
+        if not shown
+    }
+    return conflict_values(
         details.injury,
         [
             (name, InjuryForm.base_fields[name].label)
             for name in InjuryForm.Meta.fields
-            if not (name == "injured_name" and not details.name_shown)
-            and not (name == "medical_details" and not details.medical_shown)
+            if name not in hidden
         ],
     )
 
@@ -174,43 +182,31 @@ def injury_page(request: HttpRequest, reference: str) -> HttpResponse:
         if not may_edit:
             raise PermissionDenied
         instance = Injury.objects.filter(deviation=deviation).first()
-        form = InjuryForm(request.POST, instance=instance)
-        status, conflict = 400, None
-        if form.is_valid():
-            try:
-                injury_save(
-                    deviation=deviation,
-                    user=request.user,  # type: ignore[arg-type]
-                    values=_form_values(form),
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ConflictError as error:
-                # theirs, read again now and logged as a view of the injured's details
-                details = injury_details(scope, deviation)
-                current = details.injury if details is not None else error.current
-                conflict = _injury_values(details) if details is not None else []
-                # the user's input kept, to be saved over theirs if they choose to
-                post = request.POST.copy()
-                post["version"] = str(current.version)  # type: ignore[attr-defined]
-                form = InjuryForm(post, instance=current)
-                form.is_valid()
-                status = 409
-            except ValidationError as e:
-                form.add_error(None, e)
-            else:
-                messages.success(request, _("The injury is saved."))
-                return redirect("deviations:injury", reference=deviation.reference)
-        return render(
+        return edit(
             request,
-            "deviations/statistics/injury.html",
-            {
-                "deviation": deviation,
-                "details": None,
-                "form": form,
-                "may_edit": True,
-                "conflict": conflict,
-            },
-            status=status,
+            form=lambda data: InjuryForm(data, instance=instance),
+            save=lambda data: injury_save(
+                deviation=deviation,
+                user=request.user,  # type: ignore[arg-type]
+                values=_form_values(data),
+                expected_version=data["version"],
+            ),
+            render=lambda form, *, status, conflict: render(
+                request,
+                "deviations/statistics/injury.html",
+                {
+                    "deviation": deviation,
+                    "details": None,
+                    "form": form,
+                    "may_edit": True,
+                    "conflict": conflict,
+                },
+                status=status,
+            ),
+            success=reverse("deviations:injury", kwargs={"reference": deviation.reference}),
+            message=_("The injury is saved."),
+            # theirs, read again now and logged as a view of the injured's details
+            theirs=lambda current, form: _injury_values(injury_details(scope, deviation)),
         )
     details = injury_details(scope, deviation)
     edit_form = None

@@ -31,8 +31,8 @@ from hms.lib.numbers import share
 from reporting.models import Answer, Question, Response, ResponseStatus
 from reporting.selectors.answering import answer_label
 from reporting.selectors.results import UNCOUNTED_TYPES, ResultRow, counted_answers, results
-from units.access import subtree_ids, unit_children
 from units.models import Unit, valid_on_q
+from units.selectors.tree import UnitTree, unit_tree
 from units.selectors.units import units_in_tree_order
 
 # Questions where the answer describes the unit rather than judges its HSE work: "yes" is
@@ -301,9 +301,10 @@ def _build_questions(
     return out
 
 
-def unit_subtree(unit: Unit) -> list[int]:
-    """The ids of `unit` and every unit below it, closed units included. One query."""
-    return sorted(subtree_ids(unit_children(), [unit.pk]))
+def unit_subtree(unit: Unit, *, tree: UnitTree | None = None) -> list[int]:
+    """The ids of `unit` and every unit below it, closed units included, in `tree` (the
+    user's scope has it), else in the tree loaded (one query)."""
+    return sorted((tree if tree is not None else unit_tree()).subtree([unit.pk]))
 
 
 def results_page(*, year: int, unit_ids: list[int] | None = None) -> ResultsPage:
@@ -519,11 +520,11 @@ def unit_feedback(*, year: int, unit: Unit) -> UnitFeedback:
     )
 
 
-def group_feedback(*, year: int, unit: Unit) -> GroupFeedback:
+def group_feedback(*, year: int, unit: Unit, tree: UnitTree | None = None) -> GroupFeedback:
     """Per question (and matrix row), which of the units in `unit`'s subtree fall short
     in `year`, of how many that answered it, and how many fell short the year before.
-    Seven queries: the unit tree and those of `_given`."""
-    given = _given(year=year, unit_ids=unit_subtree(unit))
+    Six queries, those of `_given`, and the unit tree unless `tree` is given."""
+    given = _given(year=year, unit_ids=unit_subtree(unit, tree=tree))
     asked_before = _places(given.prev_questions)
     ordered_units = sorted(given.now, key=lambda pk: given.units[pk].code)
     items = []

@@ -49,6 +49,7 @@ from reporting.models import (
     RoundNotice,
 )
 from units.models import Role, RoleAssignment, Unit, User
+from units.selectors.tree import UnitTree
 from units.selectors.units import reporting_units
 
 logger = logging.getLogger(__name__)
@@ -415,37 +416,19 @@ def round_of(questionnaire: Questionnaire) -> ReportingRound | None:
         return None
 
 
-@dataclass(frozen=True)
-class UnitNode:
-    pk: int
-    parent_id: int | None
-    level: int
-
-
-def level2_of(unit_ids: Iterable[int], tree: dict[int, UnitNode]) -> dict[int, int]:
+def level2_of(unit_ids: Iterable[int], tree: UnitTree) -> dict[int, int]:
     """unit id -> id of its level-2 unit (the unit itself at level 1 or 2)."""
-    found: dict[int, int] = {}
-    for unit_id in unit_ids:
-        current = tree[unit_id]
-        while current.level > 2 and current.parent_id is not None:
-            current = tree[current.parent_id]
-        found[unit_id] = current.pk
-    return found
-
-
-def unit_tree() -> dict[int, UnitNode]:
-    """Every unit's parent and level, closed units included. One query."""
     return {
-        pk: UnitNode(pk=pk, parent_id=parent_id, level=level)
-        for pk, parent_id, level in Unit.objects.values_list("id", "parent_id", "level")
+        unit_id: tree.climb(unit_id, until=lambda above: tree[above].level <= 2)
+        for unit_id in unit_ids
     }
 
 
-def units_by_level2(units: Iterable[Unit]) -> list[tuple[Unit, list[Unit]]]:
-    """`units` grouped under their level-2 unit, both by code. Two queries (the tree,
-    the level-2 units)."""
+def units_by_level2(units: Iterable[Unit], *, tree: UnitTree) -> list[tuple[Unit, list[Unit]]]:
+    """`units` grouped under their level-2 unit (in `tree`), both by code. One query (the
+    level-2 units)."""
     units = list(units)
-    top = level2_of([u.pk for u in units], unit_tree())
+    top = level2_of([u.pk for u in units], tree)
     heads = Unit.objects.in_bulk(set(top.values()))
     groups: dict[int, list[Unit]] = defaultdict(list)
     for unit in units:
@@ -549,12 +532,13 @@ class RoundProgress:
 
 
 def round_progress(
-    *, reporting_round: ReportingRound, level2_ids: frozenset[int] | None
+    *, reporting_round: ReportingRound, level2_ids: frozenset[int] | None, tree: UnitTree
 ) -> RoundProgress:
     """Response rates per level-2 unit (only those in `level2_ids`, or all when None) and
-    for NTNU. Three queries: units with status, the unit tree, the level-2 units."""
+    for NTNU, the units placed in `tree`. Two queries: units with status, the level-2
+    units."""
     units = list(_units_with_status(reporting_round=reporting_round))
-    top = level2_of([u.pk for u in units], unit_tree())
+    top = level2_of([u.pk for u in units], tree)
     wanted = {head for head in top.values() if level2_ids is None or head in level2_ids}
     heads = Unit.objects.in_bulk(wanted)
     tallies = {head_id: Tally(head=head) for head_id, head in heads.items()}
@@ -598,13 +582,12 @@ class Level2Progress:
 
 
 def round_progress_unit(
-    *, reporting_round: ReportingRound, head: Unit, today: datetime.date
+    *, reporting_round: ReportingRound, head: Unit, today: datetime.date, tree: UnitTree
 ) -> Level2Progress:
-    """Each unit of the round under level-2 unit `head`: status, leader, safety reps,
-    the last notice sent. Four queries: the unit tree, units with status, people,
+    """Each unit of the round under level-2 unit `head` (in `tree`): status, leader,
+    safety reps, the last notice sent. Three queries: units with status, people,
     notices."""
-    tree = unit_tree()
-    member_ids = [pk for pk, top in level2_of(tree.keys(), tree).items() if top == head.pk]
+    member_ids = [pk for pk, top in level2_of(tree, tree).items() if top == head.pk]
     units = list(_units_with_status(reporting_round=reporting_round, unit_ids=member_ids))
     people = _people_by_unit({u.pk for u in units}, today)
     last: dict[int, RoundNotice] = {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from hms.lib import bounds
 from hms.lib.concurrency import ConflictError
+from hms.lib.editing import Conflict, Render, conflict_values, edit
 from hms.lib.exports import Table, download_response, table_export
 from hms.lib.imports import ImportFailed
 from reporting.selectors.editor import (
@@ -103,24 +103,29 @@ def _outline_url(year: int, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-# --- Conflicts ------------------------------------------------------------------------
+# --- The form pages ---------------------------------------------------------------------
 
 
-def _conflict_values(form: forms.Form, shown: dict[str, Any]) -> list[tuple[str, str]]:
-    """What the other person saved, as (label, text) in the form's order; `shown` holds
-    the record's values as they are read, by form field name. Hidden fields are left out."""
-    return [
-        (str(field.label), str(shown[name]))
-        for name, field in form.fields.items()
-        if name in shown and not field.widget.is_hidden
-    ]
+def _form_page(
+    request: HttpRequest, questionnaire: Questionnaire, *, title: str, remove_url: str = ""
+) -> Render:
+    """The editor's plain form page, for `edit`."""
 
+    def page(form: Any, *, status: int, conflict: Conflict | None) -> HttpResponse:
+        return render(
+            request,
+            "reporting/editor/form.html",
+            {
+                "questionnaire": questionnaire,
+                "form": form,
+                "conflict": conflict,
+                "title": title,
+                "remove_url": remove_url,
+            },
+            status=status,
+        )
 
-def _with_version(request: HttpRequest, version: int) -> dict[str, Any]:
-    """The posted form data as typed, with the version of the record as it is now."""
-    post = request.POST.copy()
-    post["version"] = str(version)
-    return {"data": post}
+    return page
 
 
 # --- The years ------------------------------------------------------------------------
@@ -181,56 +186,24 @@ def questionnaire_edit(request: HttpRequest, year: int) -> HttpResponse:
 @login_required
 def questionnaire_title(request: HttpRequest, year: int) -> HttpResponse:
     questionnaire = questionnaire_for_user(request, year)
-    status = 200
-    conflict = None
-    if request.method == "POST":
-        form = TitleForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                editor.questionnaire_rename(
-                    questionnaire=questionnaire,
-                    expected_version=data["version"] or 0,
-                    title_nb=data["title_nb"],
-                    title_en=data["title_en"],
-                    actor=request.user,  # type: ignore[arg-type]
-                )
-            except ConflictError as error:
-                current = error.current
-                assert isinstance(current, Questionnaire)
-                conflict = _conflict_values(
-                    form, {"title_nb": current.title_nb, "title_en": current.title_en}
-                )
-                form = TitleForm(**_with_version(request, current.version))
-                form.is_valid()
-                status = 409
-            except ValidationError as error:
-                form.add_error(None, error)
-                status = 400
-            else:
-                messages.success(request, _("Saved."))
-                return redirect(_outline_url(year))
-        else:
-            status = 400
-    else:
-        form = TitleForm(
-            initial={
-                "title_nb": questionnaire.title_nb,
-                "title_en": questionnaire.title_en,
-                "version": questionnaire.version,
-            }
-        )
-    return render(
+    initial = {
+        "title_nb": questionnaire.title_nb,
+        "title_en": questionnaire.title_en,
+        "version": questionnaire.version,
+    }
+    return edit(
         request,
-        "reporting/editor/form.html",
-        {
-            "questionnaire": questionnaire,
-            "form": form,
-            "conflict": conflict,
-            "title": _("Title"),
-            "remove_url": "",
-        },
-        status=status,
+        form=lambda data: TitleForm(data, initial=initial),
+        save=lambda data: editor.questionnaire_rename(
+            questionnaire=questionnaire,
+            expected_version=data["version"] or 0,
+            title_nb=data["title_nb"],
+            title_en=data["title_en"],
+            actor=request.user,  # type: ignore[arg-type]
+        ),
+        render=_form_page(request, questionnaire, title=_("Title")),
+        success=_outline_url(year),
+        message=_("Saved."),
     )
 
 
@@ -252,54 +225,33 @@ def section_edit(request: HttpRequest, year: int, pk: int | None = None) -> Http
         section = section_for_user(request, year, pk)
         questionnaire = section.questionnaire
         initial = {**_section_values(section), "version": section.version}
-    status = 200
-    conflict = None
-    if request.method == "POST":
-        form = SectionForm(request.POST, initial=initial)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                saved = editor.section_save(
-                    questionnaire=questionnaire,
-                    section=section,
-                    expected_version=(data["version"] or 0) if section is not None else None,
-                    order=data["order"],
-                    title_nb=data["title_nb"],
-                    title_en=data["title_en"],
-                    actor=request.user,  # type: ignore[arg-type]
-                )
-            except ConflictError as error:
-                current = error.current
-                assert isinstance(current, Section)
-                conflict = _conflict_values(form, _section_values(current))
-                form = SectionForm(**_with_version(request, current.version), initial=initial)
-                form.is_valid()
-                status = 409
-            except ValidationError as error:
-                form.add_error(None, error)
-                status = 400
-            else:
-                messages.success(request, _("Saved."))
-                return redirect(_outline_url(year, f"section-{saved.pk}"))
-        else:
-            status = 400
-    else:
-        form = SectionForm(initial=initial)
-    return render(
+    return edit(
         request,
-        "reporting/editor/form.html",
-        {
-            "questionnaire": questionnaire,
-            "form": form,
-            "conflict": conflict,
-            "title": _("New section") if section is None else _("Edit section"),
-            "remove_url": (
+        form=lambda data: SectionForm(data, initial=initial),
+        save=lambda data: editor.section_save(
+            questionnaire=questionnaire,
+            section=section,
+            expected_version=(data["version"] or 0) if section is not None else None,
+            order=data["order"],
+            title_nb=data["title_nb"],
+            title_en=data["title_en"],
+            actor=request.user,  # type: ignore[arg-type]
+        ),
+        render=_form_page(
+            request,
+            questionnaire,
+            title=_("New section") if section is None else _("Edit section"),
+            remove_url=(
                 reverse("reporting:section_remove", kwargs={"year": year, "pk": section.pk})
                 if section is not None
                 else ""
             ),
-        },
-        status=status,
+        ),
+        success=lambda saved: _outline_url(year, f"section-{saved.pk}"),
+        message=_("Saved."),
+        theirs=lambda current, form: conflict_values(
+            current, form, values=_section_values(current)
+        ),
     )
 
 
@@ -340,16 +292,12 @@ def _question_initial(question: Question) -> dict:
 
 
 def _question_shown(question: Question) -> dict[str, Any]:
-    """A question's values as the conflict message shows them."""
-    values = _question_initial(question)
+    """What a question's attributes do not say as the conflict message shows it: its
+    position, and the question it depends on by its key."""
+    position = question.questionnaire.questions.filter(order__lt=question.order).count() + 1
     return {
-        **values,
-        "section": question.section or "",
-        "type": question.get_type_display(),
-        "required": _("yes") if question.required else _("no"),
+        "order": position,
         "parent": question.parent.key if question.parent else _("– none: always shown –"),
-        "show_when": ", ".join(question.show_when),
-        "matrix_columns": ", ".join(question.matrix_columns),
     }
 
 
@@ -382,62 +330,53 @@ def question_edit(request: HttpRequest, year: int, pk: int | None = None) -> Htt
         questionnaire = question.questionnaire
         initial = {**_question_initial(question), "version": question.version}
         key_locked = editor.question_key_locked(question)
-    status = 200
-    conflict = None
-    if request.method == "POST":
-        form_kwargs: dict[str, Any] = {
-            "initial": initial,
-            "questionnaire": questionnaire,
-            "question": question,
-            "key_locked": key_locked,
-        }
-        form = QuestionForm(request.POST, **form_kwargs)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            version = data.pop("version") or 0
-            try:
-                saved = editor.question_save(
-                    questionnaire=questionnaire,
-                    question=question,
-                    expected_version=version if question is not None else None,
-                    actor=request.user,  # type: ignore[arg-type]
-                    **data,
-                )
-            except ConflictError as error:
-                current = error.current
-                assert isinstance(current, Question)
-                conflict = _conflict_values(form, _question_shown(current))
-                form = QuestionForm(**_with_version(request, current.version), **form_kwargs)
-                form.is_valid()
-                status = 409
-            except ValidationError as error:
-                form.add_error(None, error)
-                status = 400
-            else:
-                messages.success(request, _("Saved."))
-                return redirect(_outline_url(year, f"q-{saved.key}"))
-        else:
-            status = 400
-    else:
-        form = QuestionForm(
-            initial=initial, questionnaire=questionnaire, question=question, key_locked=key_locked
+
+    def save(data: dict[str, Any]) -> Question:
+        data = dict(data)
+        version = data.pop("version") or 0
+        return editor.question_save(
+            questionnaire=questionnaire,
+            question=question,
+            expected_version=version if question is not None else None,
+            actor=request.user,  # type: ignore[arg-type]
+            **data,
         )
-    return render(
+
+    def page(form: Any, *, status: int, conflict: Conflict | None) -> HttpResponse:
+        return render(
+            request,
+            "reporting/editor/question_form.html",
+            {
+                "questionnaire": questionnaire,
+                "question": question,
+                "rows": list(question.rows.all()) if question is not None else [],
+                "form": form,
+                "conflict": conflict,
+                "parent_codes_json": json.dumps(form.parent_codes),
+                "key_locked": key_locked,
+                "title": _("New question")
+                if question is None
+                else _("Edit question %(key)s") % {"key": question.key},
+            },
+            status=status,
+        )
+
+    return edit(
         request,
-        "reporting/editor/question_form.html",
-        {
-            "questionnaire": questionnaire,
-            "question": question,
-            "rows": list(question.rows.all()) if question is not None else [],
-            "form": form,
-            "conflict": conflict,
-            "parent_codes_json": json.dumps(form.parent_codes),
-            "key_locked": key_locked,
-            "title": _("New question")
-            if question is None
-            else _("Edit question %(key)s") % {"key": question.key},
-        },
-        status=status,
+        form=lambda data: QuestionForm(
+            data,
+            initial=initial,
+            questionnaire=questionnaire,
+            question=question,
+            key_locked=key_locked,
+        ),
+        save=save,
+        render=page,
+        success=lambda saved: _outline_url(year, f"q-{saved.key}"),
+        message=_("Saved."),
+        theirs=lambda current, form: conflict_values(
+            current, form, values=_question_shown(current)
+        ),
     )
 
 
@@ -492,61 +431,29 @@ def matrix_row_edit(
         question = row.question
         initial = {**matrix_row_initial(row), "order": _row_position(row)}
         key_locked = editor.matrix_row_key_locked(row)
-    status = 200
-    conflict = None
-    if request.method == "POST":
-        form = MatrixRowForm(request.POST, initial=initial, key_locked=key_locked)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                editor.matrix_row_save(
-                    question=question,
-                    row=row,
-                    expected_version=(data["version"] or 0) if row is not None else None,
-                    key=data["key"],
-                    order=data["order"],
-                    text_nb=data["text_nb"],
-                    text_en=data["text_en"],
-                    actor=request.user,  # type: ignore[arg-type]
-                )
-            except ConflictError as error:
-                current = error.current
-                assert isinstance(current, MatrixRow)
-                conflict = _conflict_values(
-                    form, {**matrix_row_initial(current), "order": _row_position(current)}
-                )
-                form = MatrixRowForm(
-                    **_with_version(request, current.version),
-                    initial=initial,
-                    key_locked=key_locked,
-                )
-                form.is_valid()
-                status = 409
-            except ValidationError as error:
-                form.add_error(None, error)
-                status = 400
-            else:
-                messages.success(request, _("Saved."))
-                return redirect(_outline_url(year, f"q-{question.key}"))
-        else:
-            status = 400
-    else:
-        form = MatrixRowForm(initial=initial, key_locked=key_locked)
     title = (_("New row of %(key)s") if row is None else _("Edit row %(row)s of %(key)s")) % {
         "key": question.key,
         "row": row.key if row else "",
     }
-    return render(
+    return edit(
         request,
-        "reporting/editor/form.html",
-        {
-            "questionnaire": question.questionnaire,
-            "form": form,
-            "conflict": conflict,
-            "title": title,
-            "remove_url": "",
-        },
-        status=status,
+        form=lambda data: MatrixRowForm(data, initial=initial, key_locked=key_locked),
+        save=lambda data: editor.matrix_row_save(
+            question=question,
+            row=row,
+            expected_version=(data["version"] or 0) if row is not None else None,
+            key=data["key"],
+            order=data["order"],
+            text_nb=data["text_nb"],
+            text_en=data["text_en"],
+            actor=request.user,  # type: ignore[arg-type]
+        ),
+        render=_form_page(request, question.questionnaire, title=title),
+        success=_outline_url(year, f"q-{question.key}"),
+        message=_("Saved."),
+        theirs=lambda current, form: conflict_values(
+            current, form, values={"order": _row_position(current)}
+        ),
     )
 
 

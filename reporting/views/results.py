@@ -80,7 +80,7 @@ def results_unit(request: HttpRequest, year: int, code: str) -> HttpResponse:
         "can_read_ntnu": scope.reaches_all(Purpose.READ_RESULTS),
     }
     if unit.level == GROUP_LEVEL:
-        unit_ids = feedback.unit_subtree(unit)
+        unit_ids = feedback.unit_subtree(unit, tree=scope.tree)
         units = feedback.group_units(year=year, unit_ids=unit_ids)
         context |= {
             "page": feedback.results_page(year=year, unit_ids=unit_ids),
@@ -104,7 +104,9 @@ def results_export(
     else:
         unit = unit_for_user(request, code, Purpose.READ_RESULTS)
     _year_or_404(int(year))
-    unit_ids = None if unit is None else feedback.unit_subtree(unit)
+    unit_ids = (
+        None if unit is None else feedback.unit_subtree(unit, tree=scope_for_request(request).tree)
+    )
     name = f"hms-results-{year}-{unit.code if unit else 'ntnu'}"
     export = exports.results_export(
         rows=result_rows(year=int(year), unit_ids=unit_ids), fmt=export_format(fmt), name=name
@@ -118,7 +120,7 @@ def unit_feedback(request: HttpRequest, year: int, code: str) -> HttpResponse:
     _year_or_404(year)
     scope = scope_for_request(request)
     if unit.level <= GROUP_LEVEL:
-        group = feedback.group_feedback(year=year, unit=unit)
+        group = feedback.group_feedback(year=year, unit=unit, tree=scope.tree)
         readable = {a.unit.pk for item in group.items for a in item.short}
         return render(
             request,

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from hms.lib.concurrency import ConflictError
+from hms.lib.editing import Conflict, conflict_values, edit
 from reporting.services import rounds
 from units.access import Purpose, Scope, scope_for_request, unit_for_user
 from units.models import Unit
@@ -50,27 +48,14 @@ def _round_values(reporting_round: ReportingRound, units: list[Unit]) -> dict[st
     }
 
 
-def _conflict_values(form: RoundForm, current: ReportingRound) -> list[tuple[str, str]]:
-    """What the other person saved, as (label, text) in the form's order."""
-    return [
-        (str(form.fields["opens_on"].label), date_format(current.opens_on, "SHORT_DATE_FORMAT")),
-        (str(form.fields["deadline"].label), date_format(current.deadline, "SHORT_DATE_FORMAT")),
-        (str(form.fields["remind_days_before"].label), str(current.remind_days_before)),
-        (
-            str(form.fields["units"].label),
-            ", ".join(u.label for u in current.units.order_by("code")),
-        ),
-    ]
-
-
 @login_required
 def round_edit(request: HttpRequest, year: int) -> HttpResponse:
     """Open the round of `year`, or change it."""
-    _require_manager(request)
+    scope = _require_manager(request)
     questionnaire = _questionnaire(year)
     reporting_round = rounds.round_of(questionnaire)
     offered = list(reporting_units(year=year))
-    groups = rounds.units_by_level2(offered)
+    groups = rounds.units_by_level2(offered, tree=scope.tree)
     if reporting_round is not None:
         in_round = list(reporting_round.units.all())
         initial = _round_values(reporting_round, in_round)
@@ -79,64 +64,54 @@ def round_edit(request: HttpRequest, year: int) -> HttpResponse:
     else:
         initial = {"remind_days_before": 3, "units": [u.pk for u in offered]}
         dropped = []
-    status = 200
-    conflict = None
-    if request.method == "POST":
-        form = RoundForm(request.POST, year=year, groups=groups)
-        if form.is_valid():
-            data = form.cleaned_data
-            values = {
-                "opens_on": data["opens_on"],
-                "deadline": data["deadline"],
-                "remind_days_before": data["remind_days_before"],
-                "units": list(data["units"]),
-                "user": request.user,
-            }
-            try:
-                if reporting_round is None:
-                    rounds.round_open(questionnaire=questionnaire, **values)
-                else:
-                    rounds.round_update(
-                        reporting_round=reporting_round,
-                        expected_version=data.get("version") or 0,
-                        **values,
-                    )
-            except ConflictError as error:
-                # Keep what this person chose; show what the other person saved; the next
-                # save knowingly replaces it.
-                current = error.current
-                assert isinstance(current, ReportingRound)
-                conflict = _conflict_values(form, current)
-                post = request.POST.copy()
-                post["version"] = str(current.version)
-                form = RoundForm(post, year=year, groups=groups)
-                form.is_valid()
-                status = 409
-            except ValidationError as error:
-                form.add_error(None, error)
-                status = 400
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("reporting:round_edit", year=year)
-        else:
-            status = 400
-    else:
-        form = RoundForm(initial=initial, year=year, groups=groups)
-    return render(
+
+    def save(data: dict[str, Any]) -> ReportingRound:
+        values = {
+            "opens_on": data["opens_on"],
+            "deadline": data["deadline"],
+            "remind_days_before": data["remind_days_before"],
+            "units": list(data["units"]),
+            "user": request.user,
+        }
+        if reporting_round is None:
+            return rounds.round_open(questionnaire=questionnaire, **values)
+        return rounds.round_update(
+            reporting_round=reporting_round,
+            expected_version=data.get("version") or 0,
+            **values,
+        )
+
+    def page(form: Any, *, status: int, conflict: Conflict | None) -> HttpResponse:
+        return render(
+            request,
+            "reporting/rounds/round_edit.html",
+            {
+                "year": year,
+                "questionnaire": questionnaire,
+                "round": reporting_round,
+                "form": form,
+                "conflict": conflict,
+                "dropped": dropped,
+                "notice_counts": (
+                    rounds.notice_counts(reporting_round=reporting_round) if reporting_round else []
+                ),
+            },
+            status=status,
+        )
+
+    return edit(
         request,
-        "reporting/rounds/round_edit.html",
-        {
-            "year": year,
-            "questionnaire": questionnaire,
-            "round": reporting_round,
-            "form": form,
-            "conflict": conflict,
-            "dropped": dropped,
-            "notice_counts": (
-                rounds.notice_counts(reporting_round=reporting_round) if reporting_round else []
-            ),
-        },
-        status=status,
+        form=lambda data: RoundForm(data, initial=initial, year=year, groups=groups),
+        save=save,
+        render=page,
+        success=reverse("reporting:round_edit", kwargs={"year": year}),
+        message=_("Saved."),
+        # the units by their labels, in the order of their codes
+        theirs=lambda current, form: conflict_values(
+            current,
+            form,
+            values={"units": [u.label for u in current.units.order_by("code")]},
+        ),
     )
 
 
@@ -165,7 +140,9 @@ def round_progress(request: HttpRequest, year: int) -> HttpResponse:
     questionnaire = _questionnaire(year)
     reporting_round = rounds.round_of(questionnaire)
     progress = (
-        rounds.round_progress(reporting_round=reporting_round, level2_ids=level2_ids)
+        rounds.round_progress(
+            reporting_round=reporting_round, level2_ids=level2_ids, tree=scope.tree
+        )
         if reporting_round is not None
         else None
     )
@@ -203,7 +180,10 @@ def round_progress_unit(request: HttpRequest, year: int, code: str) -> HttpRespo
             "round": reporting_round,
             "head": head,
             "progress": rounds.round_progress_unit(
-                reporting_round=reporting_round, head=head, today=timezone.localdate()
+                reporting_round=reporting_round,
+                head=head,
+                today=timezone.localdate(),
+                tree=scope_for_request(request).tree,
             ),
         },
     )

@@ -489,6 +489,21 @@ def test_the_list_has_a_fixed_query_count(org, login, django_assert_num_queries,
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("count", [3, 60])
+def test_the_list_of_a_unit_and_those_below_it_has_a_fixed_query_count(
+    org, login, django_assert_num_queries, count
+):
+    for n in range(count):
+        DeviationFactory(unit=org.ibi_lab if n % 2 else org.ibi, handler=org.coordinator_a)
+    DeviationFactory(unit=org.ikj)
+    client = login(org.coordinator_a)
+    # as the list, and the unit chosen; the units below it are found in the unit tree the
+    # scope loaded (one query more before the scope carried it)
+    with django_assert_num_queries(9):
+        response = client.get(reverse("deviations:list"), {"unit": "ibi"})
+    assert response.context["page"].paginator.count == count
+
+
 @pytest.mark.parametrize("count", [1, 12])
 def test_the_case_page_has_a_fixed_query_count(
     org, login, case, scheme, django_assert_num_queries, count

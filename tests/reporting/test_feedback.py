@@ -206,8 +206,8 @@ def add_units(org, count):
 # this year's and last year's questions with their rows (4), the submitted responses
 # with their units (1), their answers (1)
 UNIT_FEEDBACK_QUERIES = 12
-# the same and the unit tree for the subtree
-GROUP_FEEDBACK_QUERIES = 13
+# the same: the subtree is found in the scope's unit tree
+GROUP_FEEDBACK_QUERIES = 12
 
 
 def test_feedback_query_counts_are_fixed(answered, login, django_assert_num_queries):

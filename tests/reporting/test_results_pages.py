@@ -298,10 +298,10 @@ def test_ntnu_page_query_count_is_fixed(data, login, django_assert_num_queries):
     assert response.status_code == 200
 
 
-# session, user, role assignments, the unit, the unit tree (scope), questionnaire years,
-# the unit tree (the subtree), its units and their responses (2), results() (8), the
+# session, user, role assignments, the unit, the unit tree (scope, and the subtree's),
+# questionnaire years, the subtree's units and their responses (2), results() (8), the
 # page's questions and rows (2), the response counts (1)
-LEVEL2_QUERIES = 20
+LEVEL2_QUERIES = 19
 # session, user, role assignments, the unit, the unit tree (the navigation: a safety rep
 # reads the deviations of the unit and the labs below it), questionnaire years, results()
 # (8), the page's questions and rows (2), the response counts (1), last year's questions

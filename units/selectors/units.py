@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
 
+from hms.lib.tree import Tree
 from units.models import (
     HseGoal,
     Role,
@@ -19,6 +20,7 @@ from units.models import (
     UnitSuccession,
     User,
 )
+from units.selectors.tree import unit_tree
 
 
 def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
@@ -35,21 +37,15 @@ def reporting_units(*, year: int) -> QuerySet[Unit]:
 
 def units_in_tree_order(units: QuerySet[Unit]) -> list[Unit]:
     """`units` ordered depth-first (parent before its children, siblings by code), each
-    with `depth` set relative to the shallowest unit shown. One query."""
+    with `depth` set relative to the shallowest unit shown: a unit whose parent is not
+    shown is at 0. One query."""
     rows = list(units.select_related("parent").order_by("code"))
-    ids = {u.pk for u in rows}
-    children: dict[int | None, list[Unit]] = defaultdict(list)
-    for unit in rows:
-        children[unit.parent_id if unit.parent_id in ids else None].append(unit)
+    by_id = {u.pk: u for u in rows}
     ordered: list[Unit] = []
-
-    def walk(parent_id: int | None, depth: int) -> None:
-        for unit in children.get(parent_id, []):
-            unit.depth = depth  # type: ignore[attr-defined]
-            ordered.append(unit)
-            walk(unit.pk, depth + 1)
-
-    walk(None, 0)
+    for unit_id, depth in Tree((u.pk, u.parent_id) for u in rows).walk():
+        unit = by_id[unit_id]
+        unit.depth = depth  # type: ignore[attr-defined]
+        ordered.append(unit)
     return ordered
 
 
@@ -198,7 +194,7 @@ def nearest_role_holders(
     """For each of `unit_ids`, the active holders of `role` in that unit on day `on`, else
     those of the nearest unit above it that has any (a lab's cases go to its institute's
     coordinator); the earliest appointed first. Two queries, however many units."""
-    parent_of = dict(Unit.objects.values_list("id", "parent_id"))
+    tree = unit_tree()
     holders: dict[int, list[User]] = defaultdict(list)
     for a in (
         RoleAssignment.objects.valid_on(on)
@@ -207,15 +203,10 @@ def nearest_role_holders(
         .order_by("valid_from", "pk")
     ):
         holders[a.unit_id].append(a.user)  # type: ignore[index]
-    found: dict[int, list[User]] = {}
-    for unit_id in unit_ids:
-        current: int | None = unit_id
-        seen: set[int] = set()
-        while current is not None and current not in seen and current not in holders:
-            seen.add(current)
-            current = parent_of.get(current)
-        found[unit_id] = holders[current] if current is not None else []
-    return found
+    return {
+        unit_id: holders.get(tree.climb(unit_id, until=lambda u: u in holders), [])
+        for unit_id in unit_ids
+    }
 
 
 def user_by_email(*, email: str, active_only: bool = True) -> User | None:

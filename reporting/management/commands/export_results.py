@@ -6,8 +6,8 @@ from hms.lib.exports import table_csv
 from reporting.exports import results_table
 from reporting.models import Questionnaire
 from reporting.selectors.results import results
-from units.access import subtree_ids, unit_children
 from units.models import Unit
+from units.selectors.tree import unit_tree
 
 
 class Command(BaseCommand):
@@ -29,6 +29,6 @@ class Command(BaseCommand):
             root = Unit.objects.filter(code=unit).first()
             if root is None:
                 raise CommandError(f"Unknown unit code {unit}.")
-            unit_ids = subtree_ids(unit_children(), [root.pk])
+            unit_ids = unit_tree().subtree([root.pk])
         csv = table_csv(results_table(results(year=year, unit_ids=unit_ids)))
         self.stdout.write(csv.decode("utf-8"), ending="")
