@@ -9,19 +9,15 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from units.access import scope_for_request
-from units.models import Unit
-from units.selectors import units as unit_selectors
-from units.services import units as unit_services
+from units.selectors.units import own_units_with_meeting_counts
+from units.services.people import user_set_language
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for_request(request)
     year = timezone.localdate().year
-    own_ids = [u.pk for u in scope.own_units]
-    units = unit_selectors.units_with_meeting_counts(
-        Unit.objects.filter(pk__in=own_ids), year=year
-    ).order_by("level", "code")
+    units = own_units_with_meeting_counts(scope=scope, year=year)
     roles_by_unit: dict[int, list[str]] = {}
     for a in scope.assignments:
         if a.unit_id is not None:
@@ -45,5 +41,5 @@ def switch_language(request: HttpRequest) -> HttpResponse:
     response = set_language(request)
     language = request.POST.get("language", "")
     if language in {"nb", "en"} and request.user.is_authenticated:
-        unit_services.user_set_language(user=request.user, language=language)
+        user_set_language(user=request.user, language=language)
     return response

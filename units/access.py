@@ -27,15 +27,17 @@ from __future__ import annotations
 import datetime
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from .models import Role, RoleAssignment, Unit
 from .selectors.tree import UnitTree, unit_tree
+
+M = TypeVar("M", bound=Model)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -273,3 +275,16 @@ def unit_for_user(request: HttpRequest, code: str, purpose: Purpose = Purpose.RE
     if not scope.can(purpose, unit):
         raise PermissionDenied
     return unit
+
+
+def unit_record_for_user(
+    request: HttpRequest, code: str, model: type[M], pk: int | str, purpose: Purpose
+) -> tuple[Unit, M]:
+    """The unit `code` and its record `pk` of `model` (a goal, a delegation, a meeting), if
+    the current user may act on the unit for `purpose`; 404 for a record of another unit
+    (or none), as `unit_for_user` answers for the unit."""
+    unit = unit_for_user(request, code, purpose)
+    record = model._default_manager.filter(unit=unit, pk=pk).first()
+    if record is None:
+        raise Http404
+    return unit, record

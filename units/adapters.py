@@ -35,7 +35,7 @@ from django.http import HttpRequest
 from django.shortcuts import render
 
 from hms.lib.clients import client_pseudonym
-from units.selectors.units import user_by_email
+from units.selectors.people import user_by_email
 
 from .models import User
 

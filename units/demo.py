@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from units.services import units as services
+from units.services import hse_work, roles, units
 
 from .demo_organisation import (
     CAMPUS_MAIN_AREAS,
@@ -96,9 +96,7 @@ def _assign(
         user=user, role=role, unit=unit, valid_from=valid_from
     ).exists()
     if not exists:
-        services.role_assign(
-            user=user, role=role, unit=unit, valid_from=valid_from, valid_to=valid_to
-        )
+        roles.role_assign(user=user, role=role, unit=unit, valid_from=valid_from, valid_to=valid_to)
         report.roles += 1
 
 
@@ -117,7 +115,7 @@ def _unit(
 ) -> Unit:
     unit = Unit.objects.filter(code=code).first()
     if unit is None:
-        unit = services.unit_create(
+        unit = units.unit_create(
             code=code,
             name_nb=name_nb,
             name_en=name_en,
@@ -292,7 +290,7 @@ def _close_merged_units() -> None:
             if unit.valid_to is not None:
                 continue
             successors = [Unit.objects.get(code=demo.merged_into)] if demo.merged_into else []
-            services.unit_close(
+            units.unit_close(
                 unit=unit,
                 last_day=datetime.date.fromisoformat(demo.valid_to),
                 successors=successors,
@@ -363,7 +361,7 @@ def _seed_unit_work(
     for year in (today.year - 2, today.year - 1, today.year):
         for g in range(2 + (index + year) % 2):
             title, description = GOALS[(index + g + year) % len(GOALS)]
-            services.goal_create(
+            hse_work.goal_create(
                 unit=unit, year=year, title=title, description=description, actor=leader
             )
             report.goals += 1
@@ -374,7 +372,7 @@ def _seed_unit_work(
             day = datetime.date(year, min(month, 12), 10 + (index % 15))
             if day > today:
                 continue
-            services.meeting_create(
+            hse_work.meeting_create(
                 unit=unit,
                 date=day,
                 participants=[leader, rep],
@@ -383,7 +381,7 @@ def _seed_unit_work(
                 actor=leader,
             )
             report.meetings += 1
-    services.delegation_create(
+    hse_work.delegation_create(
         unit=unit,
         task="Saksbehandling av HMS-avvik",
         delegated_to=coordinator,
@@ -392,7 +390,7 @@ def _seed_unit_work(
         valid_to=None,
         actor=leader,
     )
-    services.delegation_create(
+    hse_work.delegation_create(
         unit=unit,
         task="Oppfølging av stoffkartotek og sikkerhetsdatablad",
         delegated_to=coordinator,

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from hms.lib import bounds
-from units.selectors.units import user_by_email
-from units.services.units import check_period
+from units.selectors.people import user_by_email
+from units.services.hse_work import check_period
 
 from .models import User
 

@@ -6,57 +6,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import django_filters
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hms.lib.editing import Conflict, conflict_values, edit
-from hms.lib.numbers import share
-from units.selectors import units as selectors
-from units.services import units as services
+from units.filters import units_filtered
+from units.selectors import people
+from units.selectors.units import unit_listing, unit_page, units_with_meeting_counts
+from units.services import hse_work
 
-from .access import Purpose, scope_for_request, unit_for_user
+from .access import Purpose, scope_for_request, unit_for_user, unit_record_for_user
 from .forms import DelegationForm, GoalForm, MeetingForm
-from .models import Campus, HseGoal, SafetyMeeting, TaskDelegation, Unit, valid_on_q
-
-
-class UnitFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search")
-    campus = django_filters.ChoiceFilter(
-        label=_("Campus"), choices=Campus.choices, empty_label=_("All campuses")
-    )
-    show_closed = django_filters.BooleanFilter(
-        label=_("Show closed units"), method="closed", widget=forms.CheckboxInput
-    )
-
-    class Meta:
-        model = Unit
-        fields = ["q", "campus", "show_closed"]
-
-    def search(self, queryset, name, value):  # type: ignore[no-untyped-def]
-        return queryset.filter(
-            Q(code__icontains=value)
-            | Q(name_nb__icontains=value)
-            | Q(name_en__icontains=value)
-            | Q(short_name__icontains=value)
-        )
-
-    def closed(self, queryset, name, value):  # type: ignore[no-untyped-def]
-        return queryset
-
-    @property
-    def qs(self):  # type: ignore[no-untyped-def]
-        qs = super().qs
-        if not self.form.cleaned_data.get("show_closed"):
-            qs = qs.valid_on(timezone.localdate())
-        return qs
+from .models import HseGoal, SafetyMeeting, TaskDelegation, Unit
 
 
 @login_required
@@ -65,23 +32,19 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     if not scope.can_any(Purpose.READ_UNIT):
         raise PermissionDenied
     year = timezone.localdate().year
-    units = selectors.units_with_meeting_counts(scope.units(Purpose.READ_UNIT), year=year)
-    unit_filter = UnitFilter(request.GET or None, queryset=units)
-    rows = selectors.units_in_tree_order(
-        unit_filter.qs if unit_filter.is_bound else units.filter(valid_on_q(timezone.localdate()))
-    )
-    reporting = [u for u in rows if u.answers_self_report and not u.valid_to]
-    enough = len([u for u in reporting if not u.too_few_meetings])  # type: ignore[attr-defined]
+    units = units_with_meeting_counts(scope.units(Purpose.READ_UNIT), year=year)
+    unit_filter, shown = units_filtered(request.GET, units)
+    listing = unit_listing(shown)
     return render(
         request,
         "units/unit_list.html",
         {
             "filter": unit_filter,
-            "units": rows,
+            "units": listing.rows,
             "year": year,
-            "reporting_count": len(reporting),
-            "enough_meetings": enough,
-            "enough_share": share(enough, len(reporting)),
+            "reporting_count": listing.reporting_count,
+            "enough_meetings": listing.enough_meetings,
+            "enough_share": listing.enough_share,
         },
     )
 
@@ -99,7 +62,7 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     unit = unit_for_user(request, code, Purpose.READ_UNIT)
     year = _year(request)
     scope = scope_for_request(request)
-    page = selectors.unit_page(unit=unit, year=year, on=timezone.localdate())
+    page = unit_page(unit=unit, year=year, on=timezone.localdate())
     return render(
         request,
         "units/unit_detail.html",
@@ -140,10 +103,10 @@ GOAL = RecordKind(
     title_new=_("New HSE goal"),
     title_edit=_("Edit HSE goal"),
     initial=lambda g: {"year": g.year, "title": g.title, "description": g.description},
-    create=lambda unit, d, actor: services.goal_create(
+    create=lambda unit, d, actor: hse_work.goal_create(
         unit=unit, year=d["year"], title=d["title"], description=d["description"], actor=actor
     ),
-    update=lambda g, v, d, actor: services.goal_update(
+    update=lambda g, v, d, actor: hse_work.goal_update(
         goal=g,
         expected_version=v,
         year=d["year"],
@@ -165,7 +128,7 @@ DELEGATION = RecordKind(
         "valid_from": d.valid_from,
         "valid_to": d.valid_to,
     },
-    create=lambda unit, d, actor: services.delegation_create(
+    create=lambda unit, d, actor: hse_work.delegation_create(
         unit=unit,
         task=d["task"],
         delegated_to=d["delegated_to"],
@@ -174,7 +137,7 @@ DELEGATION = RecordKind(
         valid_to=d["valid_to"],
         actor=actor,
     ),
-    update=lambda obj, v, d, actor: services.delegation_update(
+    update=lambda obj, v, d, actor: hse_work.delegation_update(
         delegation=obj,
         expected_version=v,
         task=d["task"],
@@ -197,7 +160,7 @@ MEETING = RecordKind(
         "topics": m.topics,
         "minutes": m.minutes,
     },
-    create=lambda unit, d, actor: services.meeting_create(
+    create=lambda unit, d, actor: hse_work.meeting_create(
         unit=unit,
         date=d["date"],
         participants=list(d["participants"]),
@@ -205,7 +168,7 @@ MEETING = RecordKind(
         minutes=d["minutes"],
         actor=actor,
     ),
-    update=lambda m, v, d, actor: services.meeting_update(
+    update=lambda m, v, d, actor: hse_work.meeting_update(
         meeting=m,
         expected_version=v,
         date=d["date"],
@@ -214,7 +177,7 @@ MEETING = RecordKind(
         minutes=d["minutes"],
         actor=actor,
     ),
-    form_kwargs=lambda unit: {"people": selectors.unit_people(unit=unit, on=timezone.localdate())},
+    form_kwargs=lambda unit: {"people": people.unit_people(unit=unit, on=timezone.localdate())},
 )
 
 
@@ -224,12 +187,13 @@ KINDS = {"goals": GOAL, "delegations": DELEGATION, "meetings": MEETING}
 @login_required
 def record_edit(request: HttpRequest, code: str, kind: str, pk: str | None = None) -> HttpResponse:
     record_kind = KINDS[kind]
-    unit = unit_for_user(request, code, record_kind.purpose)
-    instance = None
-    if pk is not None:
-        instance = record_kind.model._default_manager.filter(unit=unit, pk=pk).first()
-        if instance is None:
-            raise Http404
+    instance: Any = None
+    if pk is None:
+        unit = unit_for_user(request, code, record_kind.purpose)
+    else:
+        unit, instance = unit_record_for_user(
+            request, code, record_kind.model, pk, record_kind.purpose
+        )
     if instance is not None:
         initial = {**record_kind.initial(instance), "version": instance.version}  # type: ignore[attr-defined]
     else:

@@ -14,7 +14,7 @@ from deviations.services.cases import UPDATE_STATUSES
 from hms.lib import bounds
 from riskassessment.models import MeasureStatus
 from units.models import Unit, User
-from units.selectors.units import user_by_email
+from units.selectors.people import user_by_email
 
 from ..models import Category, Deviation, Severity, Status
 

@@ -31,7 +31,7 @@ from hms.lib.concurrency import update_versioned
 from hms.lib.outbox import notice_write
 from riskassessment.models import Measure, MeasureStatus
 from units.models import Role, Unit, User
-from units.selectors.units import nearest_role_holders
+from units.selectors.people import nearest_role_holders
 
 # The unit's leader is told of a case once it is this many days past its deadline.
 LEADER_AFTER_DAYS = 14

@@ -38,7 +38,7 @@ from hms.lib.images import IMAGE_ERRORS, ImageHeader, image_header, image_reenco
 from hms.lib.models import Notice
 from hms.lib.outbox import notice_write
 from units.models import Role, Unit
-from units.selectors.units import nearest_role_holders
+from units.selectors.people import nearest_role_holders
 
 if TYPE_CHECKING:
     from units.models import User

@@ -13,14 +13,14 @@ from deviations.models import Deviation, Status
 from deviations.services import cases
 from tests.browser.conftest import DESKTOP, accessibility_violations, shot
 from tests.browser.test_journeys import sign_in
-from units.services import units as services
+from units.services import hse_work
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_goal_saved_meanwhile_answers_409_with_theirs_and_keeps_mine(page_at, live_server, org):
     year = timezone.localdate().year
-    goal = services.goal_create(
+    goal = hse_work.goal_create(
         unit=org.ibi, year=year, title="Alle kjenner avviksrutinen", actor=org.leader_a
     )
     page = page_at(DESKTOP, "nb")
@@ -28,7 +28,7 @@ def test_a_goal_saved_meanwhile_answers_409_with_theirs_and_keeps_mine(page_at, 
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/units/ibi/goals/{goal.pk}/")
     # given: the coordinator saves the goal while the leader has it open
-    services.goal_update(
+    hse_work.goal_update(
         goal=goal,
         expected_version=goal.version,
         year=year,

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import DESKTOP, PHONE, accessibility_violations, shot, sign_in
-from units.services import units as services
+from units.services import hse_work
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,17 +32,17 @@ def test_sign_in_page(page_at, live_server, language, viewport, db):
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_leader_signs_in_and_sees_the_unit_page(page_at, live_server, org, language, viewport):
     year = timezone.localdate().year
-    services.goal_create(
+    hse_work.goal_create(
         unit=org.ibi, year=year, title="Alle kjenner avviksrutinen", actor=org.leader_a
     )
-    services.meeting_create(
+    hse_work.meeting_create(
         unit=org.ibi,
         date=datetime.date(year, 1, 20),
         participants=[org.leader_a, org.safety_a],
         topics="Gjennomgang av avvik",
         actor=org.leader_a,
     )
-    services.delegation_create(
+    hse_work.delegation_create(
         unit=org.ibi,
         task="Saksbehandling av HMS-avvik",
         delegated_to=org.coordinator_a,
@@ -96,7 +96,7 @@ def test_safety_rep_records_a_meeting(page_at, live_server, org):
 def test_hse_staff_overview_and_unit_list(page_at, live_server, org, language):
     year = timezone.localdate().year
     for month in (1, 2, 3, 4):
-        services.meeting_create(
+        hse_work.meeting_create(
             unit=org.ibi,
             date=datetime.date(year, month, 5),
             participants=[org.leader_a],

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from tests.units.factories import HseGoalFactory, UserFactory
 from units.models import HseGoal
-from units.services import units as services
+from units.services import hse_work
 
 # How the forms name each record with a `version`, and why a stale form cannot match a
 # record deleted and made again. A model added with a version column fails
@@ -152,7 +152,7 @@ def test_a_stale_change_in_the_admin_is_refused(english, org, client, superuser)
     """Issue 9, finding 5: an admin's form loaded before somebody else's save does not
     overwrite it, whatever version is posted."""
     goal = _goal(org)
-    services.goal_update(
+    hse_work.goal_update(
         goal=goal,
         expected_version=1,
         year=goal.year,

@@ -22,7 +22,7 @@ from tests.reporting.factories import AnswerFactory, ResponseFactory
 from tests.units.factories import RoleFactory, UnitFactory, UserFactory
 from units.models import Role
 from units.selectors.units import reporting_units
-from units.services import units as unit_services
+from units.services import roles, units
 
 OPENS = datetime.date(2024, 11, 4)
 DEADLINE = datetime.date(2024, 11, 22)
@@ -121,7 +121,7 @@ def test_changing_a_round_with_bad_input_changes_nothing(questionnaires, q2024):
 def test_closed_and_unknown_units_are_named_in_the_error(questionnaires, q2024):
     org = questionnaires
     closed = UnitFactory(code="closed-unit", parent=org.nv)
-    unit_services.unit_close(unit=closed, last_day=datetime.date(2024, 6, 30), successors=[])
+    units.unit_close(unit=closed, last_day=datetime.date(2024, 6, 30), successors=[])
     later = UnitFactory(code="later-unit", parent=org.nv, valid_from=datetime.date(2025, 1, 1))
     with pytest.raises(ValidationError) as error:
         open_round(org, q2024, units=[org.ibi, closed, later, org.nv])
@@ -134,7 +134,7 @@ def test_closed_and_unknown_units_are_named_in_the_error(questionnaires, q2024):
 def test_a_unit_closed_on_31_december_still_answers(questionnaires, q2024):
     org = questionnaires
     unit = UnitFactory(code="closing", parent=org.nv)
-    unit_services.unit_close(unit=unit, last_day=datetime.date(2024, 12, 31), successors=[])
+    units.unit_close(unit=unit, last_day=datetime.date(2024, 12, 31), successors=[])
     reporting_round = open_round(org, q2024, units=[unit])
     assert list(reporting_round.units.all()) == [unit]
 
@@ -318,7 +318,7 @@ def test_each_person_reads_the_email_in_their_language(questionnaires, q2024, ma
 def test_people_who_left_or_hold_other_roles_get_nothing(questionnaires, q2024, mailoutbox):
     org = questionnaires
     assignment = org.leader_b.role_assignments.get()
-    unit_services.role_end(assignment=assignment, last_day=OPENS - DAY)
+    roles.role_end(assignment=assignment, last_day=OPENS - DAY)
     org.safety_b.is_active = False
     org.safety_b.save(update_fields=["is_active"])
     open_round(org, q2024, units=[org.ikj])
@@ -632,7 +632,7 @@ def test_imported_responses_count_as_confirmed(questionnaires, q2024, login):
 def test_a_unit_that_no_longer_answers_is_named_on_the_round_page(questionnaires, q2024, login):
     org = questionnaires
     open_round(org, q2024)
-    unit_services.unit_close(unit=org.ikj, last_day=datetime.date(2024, 11, 30), successors=[])
+    units.unit_close(unit=org.ikj, last_day=datetime.date(2024, 11, 30), successors=[])
     response = login(org.hse_staff).get(reverse(EDIT, args=[2024]))
     assert response.context["dropped"] == [org.ikj]
     groups = response.context["form"].unit_groups()

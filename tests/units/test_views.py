@@ -15,7 +15,7 @@ from tests.units.factories import (
     UserFactory,
 )
 from units.models import HseGoal, Role, SafetyMeeting, TaskDelegation
-from units.services import units as services
+from units.services import hse_work, units
 
 
 def test_unit_page_shows_people_goals_delegations_meetings(org, login):
@@ -74,7 +74,7 @@ def test_the_meeting_minimum_is_one_rule_on_every_page(org, login, settings):
     everywhere; with three, they are not."""
     year = timezone.localdate().year
     for month in (1, 2):
-        services.meeting_create(
+        hse_work.meeting_create(
             unit=org.ibi,
             date=datetime.date(year, month, 1),
             participants=[org.leader_a],
@@ -204,7 +204,7 @@ def test_two_people_editing_one_goal_do_not_overwrite_each_other(org, login):
     leader = login(org.leader_a)
     assert leader.get(url).context["form"].initial["version"] == 1
     # the coordinator saves first
-    services.goal_update(
+    hse_work.goal_update(
         goal=goal,
         expected_version=1,
         year=goal.year,
@@ -244,7 +244,7 @@ def test_unit_list_shows_the_tree_the_user_may_see(org, login):
 
 
 def test_unit_list_filters_and_hides_closed_units(org, login):
-    services.unit_close(unit=org.ibi_lab, last_day=datetime.date(2024, 12, 31), successors=[])
+    units.unit_close(unit=org.ibi_lab, last_day=datetime.date(2024, 12, 31), successors=[])
     client = login(org.hse_staff)
     codes = [u.code for u in client.get(reverse("units:list")).context["units"]]
     assert "ibi-lab" not in codes and "ifr" in codes

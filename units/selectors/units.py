@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
 
+from hms.lib.numbers import share
 from hms.lib.tree import Tree
 from units.models import (
     HseGoal,
@@ -18,9 +21,10 @@ from units.models import (
     TaskDelegation,
     Unit,
     UnitSuccession,
-    User,
 )
-from units.selectors.tree import unit_tree
+
+if TYPE_CHECKING:
+    from units.access import Scope
 
 
 def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
@@ -175,52 +179,34 @@ def units_with_meeting_counts(units: QuerySet[Unit], *, year: int) -> QuerySet[U
     )
 
 
-def unit_people(*, unit: Unit, on: datetime.date) -> QuerySet:
-    """The people holding a role in `unit` on `on` (for choosing meeting participants)."""
-    from units.models import User
+@dataclass(frozen=True)
+class UnitList:
+    """The unit list: its rows in tree order, and how many of the units that answer the
+    self-report held enough leader–safety-rep meetings."""
 
-    return (
-        User.objects.filter(
-            role_assignments__in=RoleAssignment.objects.valid_on(on).filter(unit=unit)
-        )
-        .distinct()
-        .order_by("full_name")
+    rows: list[Unit]
+    reporting_count: int
+    enough_meetings: int
+
+    @property
+    def enough_share(self) -> Decimal | None:
+        return share(self.enough_meetings, self.reporting_count)
+
+
+def unit_listing(units: QuerySet[Unit]) -> UnitList:
+    """`units` (annotated by `units_with_meeting_counts`) as the unit list shows them."""
+    rows = units_in_tree_order(units)
+    reporting = [u for u in rows if u.answers_self_report and not u.valid_to]
+    return UnitList(
+        rows=rows,
+        reporting_count=len(reporting),
+        enough_meetings=len([u for u in reporting if not u.too_few_meetings]),  # type: ignore[attr-defined]
     )
 
 
-def nearest_role_holders(
-    *, role: str, unit_ids: set[int], on: datetime.date
-) -> dict[int, list[User]]:
-    """For each of `unit_ids`, the active holders of `role` in that unit on day `on`, else
-    those of the nearest unit above it that has any (a lab's cases go to its institute's
-    coordinator); the earliest appointed first. Two queries, however many units."""
-    tree = unit_tree()
-    holders: dict[int, list[User]] = defaultdict(list)
-    for a in (
-        RoleAssignment.objects.valid_on(on)
-        .filter(role=role, unit__isnull=False, user__is_active=True)
-        .select_related("user")
-        .order_by("valid_from", "pk")
-    ):
-        holders[a.unit_id].append(a.user)  # type: ignore[index]
-    return {
-        unit_id: holders.get(tree.climb(unit_id, until=lambda u: u in holders), [])
-        for unit_id in unit_ids
-    }
-
-
-def user_by_email(*, email: str, active_only: bool = True) -> User | None:
-    """The account whose own address is `email` (any case), or None.
-
-    An account's address is `User.email`, kept by the HSE section or given by Feide; it is
-    the only address that finds a person. allauth's EmailAddress rows (addresses a user
-    could once add to their account) never do: finding a person by one of those would let
-    anybody claim somebody else's address and receive their cases, measures or tasks.
-    Addresses are unique regardless of case, so there is at most one."""
-    email = email.strip()
-    if not email:
-        return None
-    users = User.objects.filter(email__iexact=email)
-    if active_only:
-        users = users.filter(is_active=True)
-    return users.first()
+def own_units_with_meeting_counts(*, scope: Scope, year: int) -> QuerySet[Unit]:
+    """The units where the person of `scope` holds a role, with their meetings in `year`
+    (the home page's cards), by level and code."""
+    return units_with_meeting_counts(
+        Unit.objects.filter(pk__in=[u.pk for u in scope.own_units]), year=year
+    ).order_by("level", "code")

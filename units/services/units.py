@@ -1,4 +1,4 @@
-"""Writes to the organisation and to each unit's systematic HSE work."""
+"""Writes to the unit tree: creating, closing and merging units."""
 
 from __future__ import annotations
 
@@ -8,29 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from hms.lib import bounds
-from hms.lib.concurrency import update_versioned
-from units.models import (
-    GLOBAL_ROLES,
-    HseGoal,
-    Role,
-    RoleAssignment,
-    SafetyArea,
-    SafetyMeeting,
-    SuccessionKind,
-    TaskDelegation,
-    Unit,
-    UnitSuccession,
-    User,
-)
-
-
-def _with_actor(instance, actor: User | None):  # type: ignore[no-untyped-def]
-    instance._history_user = actor
-    return instance
-
-
-# --- The unit tree ---------------------------------------------------------------------
+from hms.lib.history import saved_by
+from units.models import RoleAssignment, SafetyArea, SuccessionKind, Unit, UnitSuccession, User
+from units.services.roles import role_end
 
 
 @transaction.atomic
@@ -67,7 +47,7 @@ def unit_create(
         safety_area=safety_area,
     )
     unit.full_clean()
-    _with_actor(unit, actor).save()
+    saved_by(unit, actor).save()
     return unit
 
 
@@ -100,7 +80,7 @@ def unit_close(
             )
     unit.valid_to = last_day
     unit.version += 1
-    _with_actor(unit, actor).save(update_fields=["valid_to", "version"])
+    saved_by(unit, actor).save(update_fields=["valid_to", "version"])
     kind = SuccessionKind.SPLIT if len(successors) > 1 else SuccessionKind.MERGER
     for successor in successors:
         UnitSuccession.objects.get_or_create(
@@ -122,203 +102,3 @@ def units_merge(
 
 
 # --- People and roles ------------------------------------------------------------------
-
-
-@transaction.atomic
-def role_assign(
-    *,
-    user: User,
-    role: str,
-    unit: Unit | None,
-    valid_from: datetime.date,
-    valid_to: datetime.date | None = None,
-    actor: User | None = None,
-) -> RoleAssignment:
-    if role in GLOBAL_ROLES and unit is not None:
-        raise ValidationError(
-            _("%(role)s is held across NTNU, not in a unit.") % {"role": Role(role).label}
-        )
-    if role not in GLOBAL_ROLES and unit is None:
-        raise ValidationError(_("%(role)s is held in a unit.") % {"role": Role(role).label})
-    if unit is not None and not unit.is_valid_on(valid_from):
-        raise ValidationError(_("The unit is not valid on the start date."))
-    assignment = RoleAssignment(
-        user=user, role=role, unit=unit, valid_from=valid_from, valid_to=valid_to
-    )
-    assignment.full_clean()
-    _with_actor(assignment, actor).save()
-    return assignment
-
-
-def role_end(
-    *, assignment: RoleAssignment, last_day: datetime.date, actor: User | None = None
-) -> RoleAssignment:
-    if last_day < assignment.valid_from:
-        raise ValidationError(_("A role cannot end before it started."))
-    assignment.valid_to = last_day
-    _with_actor(assignment, actor).save(update_fields=["valid_to"])
-    return assignment
-
-
-# --- Systematic HSE work ---------------------------------------------------------------
-
-
-def _goal_check(*, year: int, title: str, description: str) -> None:
-    checks = bounds.FieldErrors()
-    checks.year("year", year)
-    checks.text("title", title, max_length=300)
-    checks.text("description", description)
-    checks.raise_if_any()
-
-
-@transaction.atomic
-def goal_create(
-    *, unit: Unit, year: int, title: str, description: str = "", actor: User | None
-) -> HseGoal:
-    _goal_check(year=year, title=title, description=description)
-    goal = HseGoal(unit=unit, year=year, title=title, description=description, created_by=actor)
-    goal.full_clean()
-    _with_actor(goal, actor).save()
-    return goal
-
-
-@transaction.atomic
-def goal_update(
-    *,
-    goal: HseGoal,
-    expected_version: int,
-    year: int,
-    title: str,
-    description: str,
-    actor: User | None,
-) -> HseGoal:
-    _goal_check(year=year, title=title, description=description)
-    return update_versioned(
-        HseGoal,
-        goal.pk,
-        expected_version=expected_version,
-        actor=actor,
-        changes={"year": year, "title": title, "description": description},
-    )
-
-
-def check_period(valid_from: datetime.date, valid_to: datetime.date | None) -> None:
-    if valid_to is not None and valid_to < valid_from:
-        raise ValidationError({"valid_to": _("The end date must be on or after the start date.")})
-
-
-def _delegation_check(
-    *, task: str, valid_from: datetime.date, valid_to: datetime.date | None
-) -> None:
-    """The task within its column, the period from 2000 (starting at most a year ahead)
-    and ending at most ten years ahead (`hms.lib.bounds`), in order."""
-    checks = bounds.FieldErrors()
-    checks.text("task", task, max_length=300)
-    checks.event("valid_from", valid_from)
-    checks.deadline("valid_to", valid_to)
-    checks.raise_if_any()
-    check_period(valid_from, valid_to)
-
-
-@transaction.atomic
-def delegation_create(
-    *,
-    unit: Unit,
-    task: str,
-    delegated_to: User,
-    delegated_by: User,
-    valid_from: datetime.date,
-    valid_to: datetime.date | None,
-    actor: User | None,
-) -> TaskDelegation:
-    _delegation_check(task=task, valid_from=valid_from, valid_to=valid_to)
-    delegation = TaskDelegation(
-        unit=unit,
-        task=task,
-        delegated_to=delegated_to,
-        delegated_by=delegated_by,
-        valid_from=valid_from,
-        valid_to=valid_to,
-    )
-    _with_actor(delegation, actor).save()
-    return delegation
-
-
-@transaction.atomic
-def delegation_update(
-    *,
-    delegation: TaskDelegation,
-    expected_version: int,
-    task: str,
-    delegated_to: User,
-    valid_from: datetime.date,
-    valid_to: datetime.date | None,
-    actor: User | None,
-) -> TaskDelegation:
-    _delegation_check(task=task, valid_from=valid_from, valid_to=valid_to)
-    return update_versioned(
-        TaskDelegation,
-        delegation.pk,
-        expected_version=expected_version,
-        actor=actor,
-        changes={
-            "task": task,
-            "delegated_to": delegated_to,
-            "valid_from": valid_from,
-            "valid_to": valid_to,
-        },
-    )
-
-
-def _meeting_check(*, date: datetime.date, topics: str, minutes: str) -> None:
-    checks = bounds.FieldErrors()
-    checks.event("date", date)
-    checks.text("topics", topics)
-    checks.text("minutes", minutes)
-    checks.raise_if_any()
-
-
-@transaction.atomic
-def meeting_create(
-    *,
-    unit: Unit,
-    date: datetime.date,
-    participants: list[User],
-    topics: str,
-    minutes: str = "",
-    actor: User | None,
-) -> SafetyMeeting:
-    _meeting_check(date=date, topics=topics, minutes=minutes)
-    meeting = SafetyMeeting(unit=unit, date=date, topics=topics, minutes=minutes, created_by=actor)
-    _with_actor(meeting, actor).save()
-    meeting.participants.set(participants)
-    return meeting
-
-
-@transaction.atomic
-def meeting_update(
-    *,
-    meeting: SafetyMeeting,
-    expected_version: int,
-    date: datetime.date,
-    participants: list[User],
-    topics: str,
-    minutes: str,
-    actor: User | None,
-) -> SafetyMeeting:
-    _meeting_check(date=date, topics=topics, minutes=minutes)
-    meeting = update_versioned(
-        SafetyMeeting,
-        meeting.pk,
-        expected_version=expected_version,
-        actor=actor,
-        changes={"date": date, "topics": topics, "minutes": minutes},
-    )
-    meeting.participants.set(participants)
-    return meeting
-
-
-def user_set_language(*, user: User, language: str) -> None:
-    if user.is_authenticated and user.preferred_language != language:
-        user.preferred_language = language
-        user.save(update_fields=["preferred_language"])

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from hms.lib.imports import ImportFailed, file_text
-from units.selectors.units import user_by_email
+from units.selectors.people import user_by_email
 from units.services.key_figures import key_figures_import
 
 

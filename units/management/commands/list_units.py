@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from units.models import Unit
-from units.selectors import units as selectors
+from units.selectors.units import reporting_units, year_bounds
 
 
 class Command(BaseCommand):
@@ -26,9 +26,9 @@ class Command(BaseCommand):
         if not 1900 <= year <= 2200:
             raise CommandError(f"--year must be a year, got {year}")
         if reporting:
-            units = selectors.reporting_units(year=year)
+            units = reporting_units(year=year)
         else:
-            _, last = selectors.year_bounds(year)
+            _, last = year_bounds(year)
             units = Unit.objects.valid_on(last).order_by("code")
         for code in units.values_list("code", flat=True):
             self.stdout.write(code)
