@@ -23,7 +23,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run install test lint system-deps test-system-deps messages migrate seed clean
 
+# The development server, with a Celery worker and its beat schedule beside it. Without a
+# CELERY_BROKER_URL of your own, the broker is files under var/celery (kombu's
+# filesystem://): no service to install. E-mails are printed on the console.
 run: install
+	@export CELERY_BROKER_URL="$${CELERY_BROKER_URL:-filesystem://}"; \
+	$(VENV)/bin/celery -A hms worker --beat --pool=solo --loglevel=INFO & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 install: system-deps $(VENV)/.installed messages migrate seed

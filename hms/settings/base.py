@@ -239,6 +239,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True
+# English dates day first, as in Britain (hms/formats/en); Norwegian as Django has it.
+FORMAT_MODULE_PATH = ["hms.formats"]
 # Off: years and codes must never be grouped ("2 026"); large numbers use |intcomma.
 USE_THOUSAND_SEPARATOR = False
 
@@ -295,6 +297,20 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# `make run` without a broker of its own: `filesystem://`, kombu's broker in files under
+# CELERY_FOLDER, which needs no service. Its worker (with beat) runs beside the development
+# server, so invitations, reminders and notices reach the console as they would the mail.
+if CELERY_BROKER_URL == "filesystem://":
+    CELERY_FOLDER = Path(env.str("CELERY_FOLDER", default=str(BASE_DIR / "var" / "celery")))
+    for folder in ("messages", "results"):
+        (CELERY_FOLDER / folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_FOLDER / "messages"),
+        "data_folder_out": str(CELERY_FOLDER / "messages"),
+    }
+    CELERY_RESULT_BACKEND = env.str(
+        "CELERY_RESULT_BACKEND", default=f"file://{CELERY_FOLDER / 'results'}"
+    )
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -328,9 +344,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # A 403 or 404 is logged once, as one line (hms.lib.logs).
+    "filters": {
+        "refusal_without_traceback": {"()": "hms.lib.logs.RefusalWithoutTraceback"},
+        "refusal_logged_elsewhere": {"()": "hms.lib.logs.RefusalLoggedElsewhere"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django.request": {"filters": ["refusal_without_traceback"]},
+        "django.server": {
+            "handlers": ["console"],
+            "filters": ["refusal_logged_elsewhere"],
+            "propagate": False,
+        },
         # axes is told no client address, only a keyed hash of it (AXES_CLIENT_IP_CALLABLE),
         # and masks both that and the login in its warnings (AXES_SENSITIVE_PARAMETERS).
         "axes": {"level": "WARNING"},

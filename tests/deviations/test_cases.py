@@ -1002,7 +1002,7 @@ def test_the_case_page_shows_every_change_with_who_made_it(org, login, case, eng
     assert len(items) == 6
     assert "Case handler: – → Leader A" in items[1] and "Coordinator A" in items[1]
     assert "In progress" in items[2] and "Cause analysis updated" in items[2]
-    assert "Closing deadline: – → 01/31/2030" in items[2]
+    assert "Closing deadline: – → 31/01/2030" in items[2]
     assert "Potential consequence for people: – → 3 serious" in items[2]
     assert "Personal details removed from the description" in items[3]
     assert "Measure added: Anchor the shelves" in items[4] and "Leader A" in items[4]

@@ -360,9 +360,9 @@ def test_a_date_out_of_range_is_refused_and_the_case_pages_still_answer(
     with pytest.raises(CommandError) as error:
         call_command("import_deviations", str(path), stdout=io.StringIO())
     message = str(error.value)
-    assert "line 2: reported_at: The date must be from Jan. 1, 2000 to" in message
-    assert "line 3: deadline: The date must be from Jan. 1, 2000 to" in message
-    assert "line 4: closed_at: The date must be from Jan. 1, 2000 to" in message
+    assert "line 2: reported_at: The date must be from 1 Jan 2000 to" in message
+    assert "line 3: deadline: The date must be from 1 Jan 2000 to" in message
+    assert "line 4: closed_at: The date must be from 1 Jan 2000 to" in message
     assert "line 5" not in message
     assert Deviation.objects.count() == 0
     client = login(org.hse_staff)

@@ -169,7 +169,7 @@ def test_a_conflict_answers_409_with_theirs_and_keeps_mine_with_the_current_vers
     assert page.last["conflict"] == [
         ("Title", "Theirs"),
         ("Colour", "Blue"),
-        ("Due", "11/23/2026"),
+        ("Due", "23/11/2026"),
         ("Done", "yes"),
         ("Note", "–"),
     ]

@@ -34,13 +34,43 @@ def test_share_rounding_is_within_half_a_tenth(count, base):
     assert abs(round_half_up(exact) - exact) <= Decimal("0.05")
 
 
-@pytest.mark.parametrize(("language", "expected"), [("nb", "23.11.2026"), ("en", "11/23/2026")])
-def test_dates_per_language(language, expected):
+@pytest.mark.parametrize(
+    ("language", "form", "expected"),
+    [
+        ("nb", "SHORT_DATE_FORMAT", "01.12.2026"),
+        ("en", "SHORT_DATE_FORMAT", "01/12/2026"),
+        ("nb", "SHORT_DATETIME_FORMAT", "01.12.2026 21:04"),
+        ("en", "SHORT_DATETIME_FORMAT", "01/12/2026 21:04"),
+        ("nb", "DATE_FORMAT", "1. desember 2026"),
+        ("en", "DATE_FORMAT", "1 Dec 2026"),
+        ("en", "DATETIME_FORMAT", "1 Dec 2026, 21:04"),
+    ],
+)
+def test_dates_per_language_day_first(language, form, expected):
+    """English is written as in Britain, day first on a 24-hour clock, never American."""
+    moment = datetime.datetime(2026, 12, 1, 21, 4)
     with translation.override(language):
-        rendered = Template('{{ day|date:"SHORT_DATE_FORMAT" }}').render(
-            Context({"day": datetime.date(2026, 11, 23)})
+        rendered = Template("{{ moment|date:form }}").render(
+            Context({"moment": moment, "form": form})
         )
     assert rendered == expected
+
+
+def test_english_date_inputs_read_iso_and_day_first():
+    """A date box sends ISO; a date typed by hand in the English UI is day first."""
+    from django import forms
+
+    class Form(forms.Form):
+        day = forms.DateField()
+
+    with translation.override("en"):
+        assert Form({"day": "2026-12-01"}).is_valid()
+        form = Form({"day": "01/12/2026"})
+        assert form.is_valid()
+        assert form.cleaned_data["day"] == datetime.date(2026, 12, 1)
+        # a date input shows the value as ISO, which <input type="date"> needs
+        widget = forms.DateInput(attrs={"type": "date"})
+        assert 'value="2026-12-01"' in widget.render("day", datetime.date(2026, 12, 1))
 
 
 def test_large_numbers_are_grouped_per_language_and_years_never():
