@@ -108,12 +108,23 @@ def seed_responses() -> list[int]:
     return seeded
 
 
-# The rounds as they ran: the 2024 round was sent 4 November and due 22 November.
+# The rounds as they ran: the 2024 round was sent 4 November and due 22 November. Later
+# rounds follow today's date: each year up to last year ran as 2024 did (every unit
+# submitted, confirmed by its safety rep), and this year's is in progress.
 ROUND_DATES = {
     2023: (datetime.date(2023, 11, 6), datetime.date(2023, 11, 24)),
     2024: (datetime.date(2024, 11, 4), datetime.date(2024, 11, 22)),
 }
-IN_PROGRESS_YEAR = 2025
+FIRST_GENERATED_YEAR = 2025
+
+
+def round_dates(year: int) -> tuple[datetime.date, datetime.date]:
+    """A past round's dates: opened the first Monday of November, due 18 days later."""
+    first = datetime.date(year, 11, 1)
+    opens_on = first + datetime.timedelta(days=(7 - first.weekday()) % 7)
+    return opens_on, opens_on + datetime.timedelta(days=18)
+
+
 TEXT_ANSWERS = (
     "Fast punkt på ledermøtene hver måned.",
     "Årlig gjennomgang med HMS-koordinator og kvartalsvise statusmøter.",
@@ -129,6 +140,7 @@ class RoundReport:
     submitted: int
     confirmed: int
     drafts: int
+    in_progress: bool = True
 
 
 def _round_create(
@@ -177,10 +189,98 @@ def _demo_answers(
     return given
 
 
+def _unit_people(units: list, on: datetime.date) -> dict[tuple[int, str], object]:
+    return {
+        (a.unit_id, a.role): a.user
+        for a in RoleAssignment.objects.valid_on(on)
+        .filter(unit__in=units, role__in=[Role.LEADER, Role.SAFETY_REP])
+        .select_related("user")
+        .order_by("valid_from")
+    }
+
+
+def _confirm_imported(year: int, deadline: datetime.date) -> None:
+    """The imported responses of a past year as they were sent in: confirmed by the unit's
+    safety rep by the deadline (the appendix counts submitted and confirmed responses)."""
+    responses = list(
+        Response.objects.filter(questionnaire__year=year, confirmed_at__isnull=True)
+        .exclude(imported_from="")
+        .select_related("unit")
+    )
+    people = _unit_people([r.unit for r in responses], timezone.localdate())
+    moment = timezone.make_aware(datetime.datetime.combine(deadline, datetime.time(15, 0)))
+    for response in responses:
+        safety = people.get((response.unit_id, Role.SAFETY_REP))
+        if safety is not None:
+            response.confirmed_by, response.confirmed_at = safety, moment
+    Response.objects.bulk_update(responses, ["confirmed_by", "confirmed_at"])
+
+
+def _answer_round(
+    questionnaire: Questionnaire,
+    rnd: ReportingRound,
+    *,
+    stages: list[int],
+    today: datetime.date,
+    submitted_on: datetime.date | None = None,
+) -> RoundReport:
+    """Responses of the round's units, each at its stage (0: submitted, 1: answering,
+    2: not started); a submitted one is confirmed by the safety rep when `submitted_on`
+    (a past round) or for every other unit (a round in progress)."""
+    questions = list(
+        questionnaire.questions.select_related("parent").prefetch_related("rows").order_by("order")
+    )
+    by_key = {q.key: q for q in questions}
+    rows = {(q.key, r.key): r for q in questions for r in q.rows.all()}
+    units = sorted(rnd.units.all(), key=lambda u: u.code)
+    people = _unit_people(units, today)
+    rng = random.Random(questionnaire.year)
+    submitted = confirmed = drafts = 0
+    for index, unit in enumerate(units):
+        stage = stages[index % len(stages)]
+        if stage == 2:
+            continue
+        leader = people.get((unit.pk, Role.LEADER))
+        safety = people.get((unit.pk, Role.SAFETY_REP))
+        response = response_start(questionnaire=questionnaire, unit=unit)
+        given = _demo_answers(questions, rng, share=1 if stage == 0 else 0.5)
+        answers = [
+            Answer(
+                response=response,
+                question=by_key[key],
+                row=rows.get((key, row)),
+                value=value,
+                answered_by=safety if n % 4 == 3 and safety else leader,
+            )
+            for n, ((key, row), value) in enumerate(given.items())
+        ]
+        bulk_create_with_history(answers, Answer, default_user=leader)
+        if stage != 0 or leader is None:
+            drafts += 1
+            continue
+        response = response_submit(response=response, user=leader)
+        submitted += 1
+        if safety is not None and (submitted_on is not None or index % 6 == 0):
+            response = response_confirm(response=response, user=safety)
+            confirmed += 1
+        if submitted_on is not None:
+            day = submitted_on - datetime.timedelta(days=index % 10)
+            moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(14, 0)))
+            Response.objects.filter(pk=response.pk).update(
+                submitted_at=moment,
+                confirmed_at=moment + datetime.timedelta(days=1) if response.confirmed_at else None,
+            )
+    return RoundReport(
+        questionnaire.year, len(units), submitted, confirmed, drafts, submitted_on is None
+    )
+
+
 def seed_rounds(*, today: datetime.date | None = None) -> list[RoundReport]:
-    """The 2023 and 2024 rounds as they ran, and a 2025 round in progress: opened ten days
-    ago and due in nine, a third of its units submitted (most of them confirmed by the
-    safety rep), a third answering, the rest not started. Only rounds not there yet."""
+    """The 2023 and 2024 rounds as they ran (their imported responses confirmed by the
+    safety reps); each later year before this one as a round that ran its course; and this
+    year's in progress: opened ten days ago and due in nine, a third of its units submitted
+    (some of them confirmed by the safety rep), a third answering, the rest not started.
+    Only rounds not there yet."""
     today = today or timezone.localdate()
     reports: list[RoundReport] = []
     for year, (opens_on, deadline) in ROUND_DATES.items():
@@ -188,54 +288,24 @@ def seed_rounds(*, today: datetime.date | None = None) -> list[RoundReport]:
         if questionnaire is not None:
             # Past rounds: the daily notices leave them alone (reporting.rounds).
             _round_create(questionnaire, opens_on, deadline)
-    if Questionnaire.objects.filter(year=IN_PROGRESS_YEAR).exists():
-        return reports
-    questionnaire = questionnaire_copy(
-        source=Questionnaire.objects.get(year=IN_PROGRESS_YEAR - 1), year=IN_PROGRESS_YEAR
-    )
-    rnd = _round_create(
-        questionnaire, today - datetime.timedelta(days=10), today + datetime.timedelta(days=9)
-    )
-    questions = list(
-        questionnaire.questions.select_related("parent").prefetch_related("rows").order_by("order")
-    )
-    by_key = {q.key: q for q in questions}
-    units = sorted(rnd.units.all(), key=lambda u: u.code)
-    people = {
-        (a.unit_id, a.role): a.user
-        for a in RoleAssignment.objects.valid_on(today)
-        .filter(unit__in=units, role__in=[Role.LEADER, Role.SAFETY_REP])
-        .select_related("user")
-    }
-    rng = random.Random(IN_PROGRESS_YEAR)
-    submitted = confirmed = drafts = 0
-    for index, unit in enumerate(units):
-        stage = index % 3  # 0: submitted, 1: answering, 2: not started
-        if stage == 2:
+            _confirm_imported(year, deadline)
+    for year in range(FIRST_GENERATED_YEAR, today.year + 1):
+        if Questionnaire.objects.filter(year=year).exists():
             continue
-        leader = people.get((unit.pk, Role.LEADER))
-        safety = people.get((unit.pk, Role.SAFETY_REP))
-        response = response_start(questionnaire=questionnaire, unit=unit)
-        given = _demo_answers(questions, rng, share=1 if stage == 0 else 0.5)
-        rows = {(q.key, r.key): r for q in questions for r in q.rows.all()}
-        answers = []
-        for n, ((key, row), value) in enumerate(given.items()):
-            answer = Answer(
-                response=response,
-                question=by_key[key],
-                row=rows.get((key, row)),
-                value=value,
-                answered_by=safety if n % 4 == 3 and safety else leader,
+        questionnaire = questionnaire_copy(
+            source=Questionnaire.objects.get(year=year - 1), year=year
+        )
+        if year < today.year:
+            opens_on, deadline = round_dates(year)
+            rnd = _round_create(questionnaire, opens_on, deadline)
+            reports.append(
+                _answer_round(questionnaire, rnd, stages=[0], today=today, submitted_on=deadline)
             )
-            answers.append(answer)
-        bulk_create_with_history(answers, Answer, default_user=leader)
-        if stage == 0 and leader is not None:
-            response_submit(response=response, user=leader)
-            submitted += 1
-            if safety is not None and index % 6 == 0:
-                response_confirm(response=response, user=safety)
-                confirmed += 1
         else:
-            drafts += 1
-    reports.append(RoundReport(IN_PROGRESS_YEAR, len(units), submitted, confirmed, drafts))
+            rnd = _round_create(
+                questionnaire,
+                today - datetime.timedelta(days=10),
+                today + datetime.timedelta(days=9),
+            )
+            reports.append(_answer_round(questionnaire, rnd, stages=[0, 1, 2], today=today))
     return reports

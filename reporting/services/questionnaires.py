@@ -142,6 +142,14 @@ def questionnaire_create_from_specs(
 
 
 @transaction.atomic
+def _title_of_year(title: str, source_year: int, year: int) -> str:
+    """The title of a copy for `year`: its source's, with the source's year replaced (or,
+    where the title names no year, followed by it)."""
+    if str(source_year) in title:
+        return title.replace(str(source_year), str(year))
+    return f"{title} {year}".strip()
+
+
 def questionnaire_copy(
     *, source: Questionnaire, year: int, actor: User | None = None
 ) -> Questionnaire:
@@ -153,7 +161,10 @@ def questionnaire_copy(
             _("A copy must be for a later year than %(year)s.") % {"year": source.year}
         )
     copy = Questionnaire.objects.create(
-        year=year, title_nb=source.title_nb, title_en=source.title_en, copied_from=source
+        year=year,
+        title_nb=_title_of_year(source.title_nb, source.year, year),
+        title_en=_title_of_year(source.title_en, source.year, year),
+        copied_from=source,
     )
     sections = {
         s.pk: Section.objects.create(

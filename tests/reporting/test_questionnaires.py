@@ -134,6 +134,12 @@ def test_a_new_year_starts_as_a_copy_of_the_last(years):
     _, q2024 = years
     q2025 = questionnaire_copy(source=q2024, year=2025)
     assert q2025.copied_from == q2024
+    # the copy is titled for its own year
+    assert "2024" in q2024.title_nb and "2024" in q2024.title_en
+    assert (q2025.title_nb, q2025.title_en) == (
+        q2024.title_nb.replace("2024", "2025"),
+        q2024.title_en.replace("2024", "2025"),
+    )
     assert keys(q2025) == keys(q2024)
     # follow-ups point at the new year's parents
     q07b = q2025.questions.get(key="q07b")

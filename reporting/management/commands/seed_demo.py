@@ -39,8 +39,9 @@ class Command(BaseCommand):
             f"Self-report responses created for: {', '.join(map(str, responses)) or 'none'}."
         )
         for r in reporting_demo.seed_rounds():
+            state = "in progress" if r.in_progress else "closed"
             self.stdout.write(
-                f"Self-report round {r.year} in progress: {r.units} units, {r.submitted} "
+                f"Self-report round {r.year} {state}: {r.units} units, {r.submitted} "
                 f"submitted ({r.confirmed} confirmed), {r.drafts} answering."
             )
         deviations = deviations_demo.seed_deviations()
