@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deviations.services.injuries import EDITABLE_FIELDS
 from hms.lib import bounds
 
 from ..models import Injury
@@ -96,22 +97,7 @@ class InjuryForm(forms.ModelForm):
 
     class Meta:
         model = Injury
-        fields = [
-            "injured_kind",
-            "injured_name",
-            "work",
-            "course_of_events",
-            "causes",
-            "injury",
-            "absence",
-            "medical_treatment",
-            "alternative_work",
-            "fatal",
-            "nav_reported",
-            "nav_reported_on",
-            "medical_consent",
-            "medical_details",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "course_of_events": forms.Textarea(attrs={"rows": 3}),
             "causes": forms.Textarea(attrs={"rows": 3}),

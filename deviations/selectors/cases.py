@@ -10,15 +10,16 @@ use `Purpose.READ_DEVIATION_STATISTICS`). A user sees:
 - the cases they handle, wherever the case belongs;
 - the reports they made themselves (named or confidential; anonymous reports are followed
   with the receipt code only).
+
+Whether the user may open or handle one case is `deviations.access`.
 """
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
-from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from deviations.models import (
@@ -26,10 +27,11 @@ from deviations.models import (
     Category,
     CategoryScheme,
     Deviation,
-    Identity,
-    Status,
+    Injury,
+    Photo,
 )
-from units.access import Purpose, Scope, scope_for_request
+from riskassessment.models import Measure
+from units.access import Purpose, Scope
 
 
 def visible_deviations(scope: Scope) -> QuerySet[Deviation]:
@@ -42,62 +44,6 @@ def visible_deviations(scope: Scope) -> QuerySet[Deviation]:
         return qs.none()
     return qs.filter(
         Q(unit_id__in=ids) | Q(handler_id=scope.user_id) | Q(reporter_id=scope.user_id)
-    )
-
-
-def reads_cases(scope: Scope) -> bool:
-    """Whether the case list, its exports and the overdue list are for the user: whoever
-    reads some unit's reports, and whoever handles a case. (A reporter follows their own
-    reports under "My reports".) A query only for a user who reads no unit's reports."""
-    if scope.can_any(Purpose.READ_DEVIATIONS):
-        return True
-    return scope.user_id is not None and Deviation.objects.filter(handler_id=scope.user_id).exists()
-
-
-def can_handle(scope: Scope, deviation: Deviation) -> bool:
-    """The case's handler, and whoever handles deviations for its unit."""
-    return (scope.user_id is not None and deviation.handler_id == scope.user_id) or scope.can(
-        Purpose.HANDLE_DEVIATIONS, deviation.unit_id
-    )
-
-
-def reporter_shown_to(scope: Scope, deviation: Deviation) -> bool:
-    """Whether the reporter's name may be shown: a named reporter to everyone who sees the
-    case, a confidential one only to HSE staff (and themselves), an anonymous one never."""
-    if deviation.identity == Identity.NAMED:
-        return True
-    if deviation.identity == Identity.CONFIDENTIAL:
-        return scope.reaches_all(Purpose.MANAGE_SELF_REPORT) or (
-            scope.user_id is not None and deviation.reporter_id == scope.user_id
-        )
-    return False
-
-
-def deviation_for_user(request: HttpRequest, reference: str, *, write: bool = False) -> Deviation:
-    """The report `reference` if the current user may see it: 404 to whoever may not (they
-    need not learn it exists), 403 to whoever may see but not handle it (`write`)."""
-    scope = scope_for_request(request)
-    deviation = (
-        visible_deviations(scope)
-        .select_related("unit", "handler", "reporter")
-        .filter(reference=reference)
-        .first()
-    )
-    if deviation is None:
-        raise Http404
-    if write and not can_handle(scope, deviation):
-        raise PermissionDenied
-    return deviation
-
-
-def shared_lessons() -> QuerySet[Deviation]:
-    """The lessons learned that handlers chose to share, for everyone signed in: of closed
-    cases, the lesson with the unit, kind, categories and closing date; the report's own
-    description and people stay in the case."""
-    return (
-        Deviation.objects.filter(status=Status.CLOSED, lesson_shared=True)
-        .exclude(lesson="")
-        .order_by("-closed_at", "-pk")
     )
 
 
@@ -135,3 +81,53 @@ def with_overdue(deviations: QuerySet[Deviation], today: datetime.date) -> Query
     return deviations.annotate(
         overdue=ExpressionWrapper(overdue_q(today), output_field=BooleanField())
     )
+
+
+# -- the lists and the page of a case ----------------------------------------------------
+
+
+def case_list_rows(scope: Scope, today: datetime.date) -> QuerySet[Deviation]:
+    """The cases of the case list (before its filter), with their units and handlers, each
+    with `overdue` on `today`."""
+    return with_overdue(visible_deviations(scope).select_related("unit", "handler"), today)
+
+
+def overdue_cases(scope: Scope, today: datetime.date) -> QuerySet[Deviation]:
+    """The cases the user may see that are overdue on `today` (`overdue_q`), the longest
+    overdue first, with their units and handlers."""
+    return (
+        visible_deviations(scope)
+        .filter(overdue_q(today))
+        .select_related("unit", "handler")
+        .order_by("deadline", "reference")
+    )
+
+
+@dataclass
+class CaseContents:
+    """What a case page shows beside the case itself."""
+
+    categories: list[Category]
+    photos: list[Photo]
+    measures: list[Measure]  # by deadline
+    has_injury: bool
+
+
+def case_contents(deviation: Deviation) -> CaseContents:
+    """The case's categories (with their main categories), photos, measures (with who is
+    responsible) and whether an injury is recorded. Four queries."""
+    return CaseContents(
+        categories=list(deviation.categories.select_related("parent")),
+        photos=list(deviation.photos.all()),
+        measures=list(
+            Measure.objects.filter(deviation=deviation)
+            .select_related("responsible")
+            .order_by("deadline", "pk")
+        ),
+        has_injury=Injury.objects.filter(deviation=deviation).exists(),
+    )
+
+
+def case_measure(deviation: Deviation, pk: int) -> Measure | None:
+    """The measure `pk` of the case, or None where it has none of that id."""
+    return Measure.objects.filter(deviation=deviation, pk=pk).first()

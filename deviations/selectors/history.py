@@ -15,8 +15,8 @@ from typing import Any
 from django.apps import apps
 from django.utils.translation import gettext as _
 
+from deviations.access import reporter_shown_to
 from deviations.models import Deviation, Severity, Status
-from deviations.selectors.cases import reporter_shown_to
 from hms.lib.display import display_value
 from riskassessment.models import Measure, MeasureStatus
 from units.access import Scope

@@ -20,17 +20,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deviations.access import may_read_register, may_see_injured, reads_cases, reporter_shown_to
 from deviations.filters import deviations_filtered
 from deviations.models import Deviation, Injury
-from deviations.selectors.cases import reads_cases, reporter_shown_to, visible_deviations
+from deviations.selectors.cases import visible_deviations
+from deviations.selectors.injuries import register_of_year
 from deviations.services.injuries import (
     RegisterRow,
     injury_register,
     injury_register_rows,
     injury_views_log,
-    may_read_register,
-    may_see_injured,
-    register_of_year,
 )
 from hms.lib.exports import (
     Cell,

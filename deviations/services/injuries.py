@@ -1,14 +1,11 @@
-"""The injury register (Working Environment Act § 5-1): who reads what, and saving an injury.
+"""The injury register (Working Environment Act § 5-1): showing it, and saving an injury.
+Who reads and records what is `deviations.access`; the register's reads are
+`deviations.selectors.injuries`.
 
-- Names of the injured: the unit's leader (`Purpose.READ_INJURED` on the report's unit),
-  the case's handler, and HSE staff. Every view of an injured person's details by them is
-  logged as an `InjuryView`, whether or not a name is recorded (one bulk insert per page),
-  and so is every opening of a report's injury page, with or without the name.
-- The register without names: whoever reads the unit's reports (`READ_DEVIATIONS`: the
-  safety rep, the leaders above) or its statistics (`READ_DEVIATION_STATISTICS`: AMU, the
-  chief safety rep).
-- One report's injury page: the case's handler and whoever reads the unit's reports; not
-  the reporter as such, nor those who read only statistics (AMU).
+- Every view of an injured person's details by those who see the names (the unit's
+  leader, the case's handler, HSE staff) is logged as an `InjuryView`, whether or not a
+  name is recorded (one bulk insert per page), and so is every opening of a report's
+  injury page, with or without the name.
 - Diagnosis and medical details are shown, and may be recorded, only with the injured
   person's recorded consent. Withdrawing consent blanks them in the history too.
 - Saving is versioned (`hms.lib.concurrency`): a save from a stale page, or a second person
@@ -20,28 +17,21 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deviations.access import may_open_injury, may_see_injured
 from deviations.models import Deviation, Injury, InjuryView
+from deviations.selectors.injuries import injury_of, register_of_year
 from hms.lib import bounds
 from hms.lib.concurrency import ConflictError, update_versioned
-from units.access import Purpose, Scope
+from units.access import Scope
 from units.models import User
-
-REGISTER_PURPOSES = (
-    Purpose.READ_DEVIATIONS,
-    Purpose.READ_DEVIATION_STATISTICS,
-    Purpose.READ_INJURED,
-)
 
 EDITABLE_FIELDS = (
     "injured_kind",
@@ -61,52 +51,6 @@ EDITABLE_FIELDS = (
 )
 
 
-def may_read_register(scope: Scope) -> bool:
-    """Whether the user reads any of the register (without names at least)."""
-    return any(scope.can_any(p) for p in REGISTER_PURPOSES)
-
-
-def may_see_injured(scope: Scope, deviation: Deviation) -> bool:
-    """The unit's leader, the case's handler and HSE staff see who was injured."""
-    return (scope.user_id is not None and deviation.handler_id == scope.user_id) or scope.can(
-        Purpose.READ_INJURED, deviation.unit_id
-    )
-
-
-def may_open_injury(scope: Scope, deviation: Deviation) -> bool:
-    """Whether the user may open the report's injury page: its handler and whoever reads
-    the unit's reports (the unit's leader and HSE staff among them). These are the reports
-    `visible_deviations` shows less the user's own: reporting a case gives no right to
-    read the injury. Asks the scope only, no query."""
-    return (scope.user_id is not None and deviation.handler_id == scope.user_id) or scope.can(
-        Purpose.READ_DEVIATIONS, deviation.unit_id
-    )
-
-
-def may_edit_injury(scope: Scope, deviation: Deviation) -> bool:
-    """The case's handler and HSE staff record the injury."""
-    return (
-        scope.user_id is not None and deviation.handler_id == scope.user_id
-    ) or scope.reaches_all(Purpose.READ_INJURED)
-
-
-def register_injuries(scope: Scope) -> QuerySet[Injury]:
-    """The injuries of the reports whose unit the user reaches for one of the register's
-    purposes, and of the cases they handle."""
-    qs = Injury.objects.select_related("deviation__unit")
-    reach: set[int] = set()
-    for purpose in REGISTER_PURPOSES:
-        ids = scope.unit_ids(purpose)
-        if ids is None:
-            return qs
-        reach |= ids
-    if scope.user_id is None:
-        return qs.none()
-    return qs.filter(
-        Q(deviation__unit_id__in=sorted(reach)) | Q(deviation__handler_id=scope.user_id)
-    )
-
-
 @dataclass
 class RegisterRow:
     injury: Injury
@@ -123,18 +67,6 @@ def injury_views_log(scope: Scope, injuries: list[Injury]) -> None:
         InjuryView.objects.bulk_create(
             InjuryView(injury=i, viewed_by_id=scope.user_id) for i in injuries
         )
-
-
-def register_of_year(scope: Scope, *, year: int) -> QuerySet[Injury]:
-    """The injuries of the register of `year` (by the date the report was made) that the
-    user reads, oldest first; nothing logged yet (`injury_register_rows` logs)."""
-    start = timezone.make_aware(datetime.datetime(year, 1, 1))
-    end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
-    return (
-        register_injuries(scope)
-        .filter(deviation__reported_at__gte=start, deviation__reported_at__lt=end)
-        .order_by("deviation__reported_at", "id")
-    )
 
 
 def injury_register(scope: Scope, *, year: int) -> list[RegisterRow]:
@@ -168,7 +100,7 @@ def injury_details(scope: Scope, deviation: Deviation) -> RegisterRow | None:
     logging the view: the page tells the course of events and the injury, which may point
     to the person in a small unit even where the name is not shown. Two queries (the
     injury, the log)."""
-    injury = Injury.objects.filter(deviation=deviation).first()
+    injury = injury_of(deviation)
     if injury is None:
         return None
     injury.deviation = deviation
@@ -265,7 +197,7 @@ def _injury_create(*, deviation: Deviation, user: User, values: Mapping[str, Any
         with transaction.atomic():
             injury.save()
     except IntegrityError:
-        current = Injury.objects.filter(deviation=deviation).first()
+        current = injury_of(deviation)
         if current is None:
             raise
         raise ConflictError(current) from None

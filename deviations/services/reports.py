@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from deviations.models import Category, Deviation, Identity, Kind, Photo, Status
-from deviations.selectors.cases import schemes_in_force
+from deviations.selectors.reports import categories_in_force
 from hms.lib import bounds
 from hms.lib.images import IMAGE_ERRORS, ImageHeader, image_header, image_reencode, megapixels
 from hms.lib.models import Notice
@@ -93,30 +93,6 @@ def receipt_code_for(token: str, *, secret: str | None = None) -> str:
         chars.append(RECEIPT_ALPHABET[index])
     raw = "".join(chars)
     return "-".join(raw[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
-
-
-def categories_in_force(day: datetime.date) -> list[Category]:
-    """The categories of the scheme(s) in force on `day`, main categories before their
-    subcategories. One query."""
-    return list(
-        Category.objects.filter(scheme__in=schemes_in_force(day))
-        .select_related("parent")
-        .order_by("scheme_id", "order", "code")
-    )
-
-
-def report_unit_suggested(*, user: User, day: datetime.date) -> Unit | None:
-    """The unit the report form suggests to a user who holds no role in a unit: that of
-    their latest named or confidential report, if the unit exists on `day`. Anonymous
-    reports store no reporter and never count. One query."""
-    latest = (
-        Deviation.objects.filter(reporter_id=user.pk, unit__in=Unit.objects.valid_on(day))
-        .exclude(identity=Identity.ANONYMOUS)
-        .select_related("unit")
-        .order_by("-reported_at", "-pk")
-        .first()
-    )
-    return latest.unit if latest is not None else None
 
 
 def coordinator_for(unit: Unit, *, on: datetime.date) -> User | None:

@@ -24,24 +24,36 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from deviations.selectors.cases import (
+from deviations.access import (
     can_handle,
     deviation_for_user,
-    is_overdue,
-    overdue_q,
+    may_open_injury,
     reads_cases,
     reporter_shown_to,
-    visible_deviations,
-    with_overdue,
+)
+from deviations.selectors.cases import (
+    case_contents,
+    case_list_rows,
+    case_measure,
+    is_overdue,
+    overdue_cases,
 )
 from deviations.selectors.history import case_history
-from deviations.services import cases as services
 from deviations.services import exports
-from deviations.services.injuries import may_open_injury
+from deviations.services.cases import (
+    LEADER_AFTER_DAYS,
+    case_assign,
+    case_close,
+    case_redact,
+    case_reject,
+    case_update,
+    close_blockers,
+    measure_add,
+    measure_update,
+)
 from hms.lib.editing import Conflict, conflict_values, edit
 from hms.lib.exports import export_format
 from hms.lib.views import download_or_job
-from riskassessment.models import Measure
 from units.access import Purpose, scope_for_request
 
 from ..filters import DeviationFilter, deviations_filtered
@@ -53,7 +65,7 @@ from ..forms.cases import (
     RejectForm,
     UpdateForm,
 )
-from ..models import Deviation, Injury
+from ..models import Deviation
 
 PAGE_SIZE = 50
 
@@ -71,8 +83,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if not reads_cases(scope):
         raise PermissionDenied
     today = timezone.localdate()
-    qs = with_overdue(visible_deviations(scope).select_related("unit", "handler"), today)
-    deviation_filter, rows = _filtered(request, qs)
+    deviation_filter, rows = _filtered(request, case_list_rows(scope, today))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -113,16 +124,13 @@ def overdue(request: HttpRequest) -> HttpResponse:
     if not reads_cases(scope):
         raise PermissionDenied
     today = timezone.localdate()
-    qs = visible_deviations(scope).filter(overdue_q(today))
-    page = Paginator(
-        qs.select_related("unit", "handler").order_by("deadline", "reference"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    page = Paginator(overdue_cases(scope, today), PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page:
         row.days_overdue = (today - row.deadline).days  # type: ignore[attr-defined,operator]
     return render(
         request,
         "deviations/cases/overdue.html",
-        {"page": page, "today": today, "leader_after_days": services.LEADER_AFTER_DAYS},
+        {"page": page, "today": today, "leader_after_days": LEADER_AFTER_DAYS},
     )
 
 
@@ -165,20 +173,17 @@ def _render_case(
     scope = scope_for_request(request)
     handles = can_handle(scope, deviation)
     is_hse = scope.reaches_all(Purpose.MANAGE_SELF_REPORT)
+    contents = case_contents(deviation)
     photos = [
         {"photo": p, "url": _reverse_or_none("deviations:photo", deviation.reference, p.pk)}
-        for p in deviation.photos.all()
+        for p in contents.photos
     ]
-    measures = list(
-        Measure.objects.filter(deviation=deviation)
-        .select_related("responsible")
-        .order_by("deadline", "pk")
-    )
-    has_injury = Injury.objects.filter(deviation=deviation).exists()
+    measures = contents.measures
+    has_injury = contents.has_injury
     today = timezone.localdate()
     context: dict[str, Any] = {
         "deviation": deviation,
-        "categories": list(deviation.categories.select_related("parent")),
+        "categories": contents.categories,
         "handles": handles,
         "is_hse": is_hse,
         "reporter_shown": reporter_shown_to(scope, deviation),
@@ -212,7 +217,7 @@ def _render_case(
             )
             for m in measures
         ]
-        context["close_blockers"] = services.close_blockers(deviation) if deviation.is_open else []
+        context["close_blockers"] = close_blockers(deviation) if deviation.is_open else []
     context |= extra
     if "measure_forms" in context and "bound_measure" in extra:
         bound = extra["bound_measure"]
@@ -278,7 +283,7 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
         form_class=AssignForm,
         form_key="assign_form",
         prefix="assign",
-        save=lambda d, data, user: services.case_assign(
+        save=lambda d, data, user: case_assign(
             deviation=d,
             handler=data["handler"],
             unit=data["unit"],
@@ -313,7 +318,7 @@ def update(request: HttpRequest, reference: str) -> HttpResponse:
         form_key="update_form",
         prefix="update",
         form_kwargs=lambda d: {"deviation": d},
-        save=lambda d, data, user: services.case_update(
+        save=lambda d, data, user: case_update(
             deviation=d,
             expected_version=data["version"],
             user=user,
@@ -341,7 +346,7 @@ def reject(request: HttpRequest, reference: str) -> HttpResponse:
         form_class=RejectForm,
         form_key="reject_form",
         prefix="reject",
-        save=lambda d, data, user: services.case_reject(
+        save=lambda d, data, user: case_reject(
             deviation=d, reason=data["reason"], expected_version=data["version"], user=user
         ),
         conflict_fields=[("status", _("Status")), ("rejection_reason", _("Reason for rejecting"))],
@@ -358,7 +363,7 @@ def close(request: HttpRequest, reference: str) -> HttpResponse:
         form_class=CloseForm,
         form_key="close_form",
         prefix="close",
-        save=lambda d, data, user: services.case_close(
+        save=lambda d, data, user: case_close(
             deviation=d, expected_version=data["version"], user=user
         ),
         conflict_fields=CASE_FIELDS,
@@ -375,7 +380,7 @@ def redact(request: HttpRequest, reference: str) -> HttpResponse:
         form_class=RedactForm,
         form_key="redact_form",
         prefix="redact",
-        save=lambda d, data, user: services.case_redact(
+        save=lambda d, data, user: case_redact(
             deviation=d,
             description=data["description"],
             expected_version=data["version"],
@@ -393,7 +398,7 @@ def measure_new(request: HttpRequest, reference: str) -> HttpResponse:
     return edit(
         request,
         form=lambda data: MeasureForm(data, prefix="measure"),
-        save=lambda data: services.measure_add(
+        save=lambda data: measure_add(
             deviation=deviation,
             title=data["title"],
             responsible=data["responsible"],
@@ -421,7 +426,7 @@ MEASURE_FIELDS: list[tuple[str, Any]] = [
 @login_required
 def measure_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     deviation = deviation_for_user(request, reference, write=True)
-    measure = Measure.objects.filter(deviation=deviation, pk=pk).first()
+    measure = case_measure(deviation, pk)
     if measure is None:
         raise Http404
     measure.deviation = deviation
@@ -429,7 +434,7 @@ def measure_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     return edit(
         request,
         form=lambda data: MeasureForm(data, prefix=prefix),
-        save=lambda data: services.measure_update(
+        save=lambda data: measure_update(
             measure=measure,
             title=data["title"],
             responsible=data["responsible"],

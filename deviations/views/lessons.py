@@ -6,14 +6,11 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 
-from deviations.selectors.cases import shared_lessons
-
-from ..models import Category
+from deviations.selectors.lessons import shared_lessons
 
 PAGE_SIZE = 50
 
@@ -22,15 +19,7 @@ PAGE_SIZE = 50
 def lessons(request: HttpRequest) -> HttpResponse:
     """The shared lessons, newest first, searchable, 50 a page."""
     words = request.GET.get("q", "").strip()[:200]
-    qs = shared_lessons().select_related("unit")
-    if words:
-        qs = qs.filter(lesson__icontains=words)
-    page = Paginator(
-        qs.prefetch_related(
-            Prefetch("categories", queryset=Category.objects.select_related("parent"))
-        ),
-        PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    page = Paginator(shared_lessons(words), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "deviations/lessons/list.html",

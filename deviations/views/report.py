@@ -17,26 +17,26 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from deviations.selectors.cases import deviation_for_user, visible_deviations
-from deviations.services.reports import (
+from deviations.access import deviation_for_user
+from deviations.selectors.reports import (
     categories_in_force,
-    deviation_receipt_lookup,
-    deviation_report,
+    report_photo_of,
     report_unit_suggested,
+    report_units,
+    reports_of,
 )
+from deviations.services.reports import deviation_receipt_lookup, deviation_report
 from hms.lib.ratelimit import rate_limited
 from units.access import scope_for_request
-from units.models import Unit
 
 from ..forms.report import ReportForm
-from ..models import Category, Deviation, Identity
+from ..models import Category, Deviation
 
 
 @dataclass
@@ -61,10 +61,6 @@ def _category_groups(categories: list[Category]) -> list[CategoryGroup]:
     return list(groups.values())
 
 
-def _valid_units() -> QuerySet[Unit]:
-    return Unit.objects.valid_on(timezone.localdate()).order_by("level", "name_nb")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
@@ -79,7 +75,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     form = ReportForm(
         request.POST or None,
         request.FILES or None,
-        units=_valid_units(),
+        units=report_units(today),
         own_unit=suggested,
     )
     if request.method == "POST" and form.is_valid():
@@ -152,14 +148,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_mine(request: HttpRequest) -> HttpResponse:
     scope = scope_for_request(request)
-    deviations = (
-        visible_deviations(scope)
-        .filter(reporter_id=request.user.pk)
-        .exclude(identity=Identity.ANONYMOUS)
-        .select_related("unit")
-        .order_by("-reported_at")
-    )
-    return render(request, "deviations/report/mine.html", {"deviations": list(deviations)})
+    deviations = reports_of(scope, user_id=request.user.pk)
+    return render(request, "deviations/report/mine.html", {"deviations": deviations})
 
 
 @login_required
@@ -187,7 +177,7 @@ def report_receipt(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_photo(request: HttpRequest, reference: str, pk: int) -> FileResponse:
     deviation = deviation_for_user(request, reference)
-    photo = deviation.photos.filter(pk=pk).first()
+    photo = report_photo_of(deviation, pk)
     if photo is None or not photo.file:
         raise Http404
     content_type = mimetypes.guess_type(photo.file.name)[0] or "application/octet-stream"

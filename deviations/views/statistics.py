@@ -12,7 +12,14 @@ from django.urls import URLPattern, path, re_path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from deviations.selectors.cases import deviation_for_user
+from deviations.access import (
+    deviation_for_user,
+    may_edit_injury,
+    may_open_injury,
+    may_read_register,
+    may_see_injured,
+)
+from deviations.selectors.injuries import injury_of
 from deviations.selectors.statistics import Statistics, UnknownUnit, deviation_statistics
 from deviations.services import exports
 from deviations.services.injuries import (
@@ -20,10 +27,6 @@ from deviations.services.injuries import (
     injury_details,
     injury_register,
     injury_save,
-    may_edit_injury,
-    may_open_injury,
-    may_read_register,
-    may_see_injured,
 )
 from hms.lib.editing import Conflict, conflict_values, edit
 from hms.lib.exports import export_format
@@ -31,7 +34,7 @@ from hms.lib.views import download_or_job
 from units.access import Purpose, scope_for_request
 
 from ..forms.statistics import InjuryForm, StatisticsFilterForm
-from ..models import Injury, Kind
+from ..models import Kind
 
 
 def _chart_data(stats: Statistics) -> dict[str, Any]:
@@ -181,7 +184,7 @@ def injury_page(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST":
         if not may_edit:
             raise PermissionDenied
-        instance = Injury.objects.filter(deviation=deviation).first()
+        instance = injury_of(deviation)
         return edit(
             request,
             form=lambda data: InjuryForm(data, instance=instance),

@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from PIL import Image, ImageFile
 
 from deviations.models import Deviation, Identity, Kind, Photo, Status
-from deviations.services import reports as services
+from deviations.services import reports
 from deviations.services.reports import (
     DEVIATION_DAYS_TO_CLOSE,
     deviation_receipt_lookup,
@@ -151,14 +151,14 @@ def test_reference_continues_after_the_years_highest(org):
 def test_reference_taken_meanwhile_is_retried(org, monkeypatch):
     # given: another report takes the reference between reading the last one and saving
     first, _ = report(org.outsider, org.ibi)
-    real_next = services._reference_next
+    real_next = reports._reference_next
     calls = []
 
     def racing_next(year: int) -> str:
         calls.append(year)
         return first.reference if len(calls) == 1 else real_next(year)
 
-    monkeypatch.setattr(services, "_reference_next", racing_next)
+    monkeypatch.setattr(reports, "_reference_next", racing_next)
 
     # when
     second, _ = report(org.outsider, org.ibi)
@@ -290,7 +290,7 @@ def test_photos_not_images_too_large_or_too_many_are_refused(org, monkeypatch):
         assert "is not a JPEG, PNG or WebP image" in error.value.message_dict["photos"][0]
 
     big = image_file("big.png", "PNG", size=(300, 300))
-    monkeypatch.setattr(services, "PHOTO_MAX_BYTES", big.size - 1)
+    monkeypatch.setattr(reports, "PHOTO_MAX_BYTES", big.size - 1)
     with pytest.raises(ValidationError) as error:
         report(org.outsider, org.ibi, photos=[big])
     assert "big.png is larger than" in error.value.message_dict["photos"][0]
@@ -912,7 +912,7 @@ def _sent_form() -> dict:
     """What one anonymous form sends, again and again."""
     return {
         "identity": Identity.ANONYMOUS,
-        "submission_token": services.submission_token_new(),
+        "submission_token": reports.submission_token_new(),
         "occurred_at": timezone.now() - datetime.timedelta(hours=1),
     }
 
@@ -921,14 +921,14 @@ def test_the_same_form_sent_twice_at_once_makes_one_report(org, monkeypatch):
     # given: the other request saved the report after this one looked for it
     form = _sent_form()
     first, code = report(org.outsider, org.ibi, **form)
-    real = services._report_submission
+    real = reports._report_submission
     calls = []
 
     def not_yet_saved(**kwargs):
         calls.append(kwargs)
         return (kwargs["token"], None) if len(calls) == 1 else real(**kwargs)
 
-    monkeypatch.setattr(services, "_report_submission", not_yet_saved)
+    monkeypatch.setattr(reports, "_report_submission", not_yet_saved)
 
     # when
     second, second_code = report(org.outsider, org.ibi, **form)
