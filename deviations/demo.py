@@ -204,11 +204,14 @@ VOLUMES: dict[int, tuple[int, int]] = {
     2024: (994, 97),  # printed (table 1)
 }
 LATER_YEARS = (1000, 95)  # estimate, per whole year
-# Closed of the year's reports: 2024 printed (742 and 65, table 1), 2021 printed (722 of
-# 885); other past years an estimate of 92 %, the current year about half.
+# Closed of the year's reports by the annual report (late January): 2024 printed (742 and
+# 65, table 1), 2021 printed (722 of 885); other past years an estimate of 92 %. Those still
+# open then are closed in the year after (from February, within 300 days) or rejected, so no
+# old case stays open. This year's close as cases do: most within three weeks, a fifth
+# within two months, a quarter take longer (measures to carry out), up to a year.
 CLOSED: dict[int, tuple[int, int]] = {2024: (742, 65), 2021: (722, 73)}
 CLOSED_SHARE_PAST = 0.92
-CLOSED_SHARE_CURRENT = 0.5
+CLOSING_DAYS = ((0.55, 1, 20), (0.20, 21, 60), (0.25, 61, 365))  # share, fewest, most days
 
 # Injuries: (minor not reported to NAV, NAV with absence ≤ 3 days, > 3 days, unknown,
 # without absence). 2024 exactly table 2; 2021's 29 NAV reports printed (2021 report),
@@ -331,6 +334,13 @@ class DeviationSeed:
     years: list[int] = field(default_factory=list)
 
 
+def _closing_days(rng: random.Random) -> int:
+    """How many days a case of this year takes to close (CLOSING_DAYS)."""
+    shares = [share for share, _, _ in CLOSING_DAYS]
+    _, fewest, most = rng.choices(CLOSING_DAYS, shares)[0]
+    return rng.randint(fewest, most)
+
+
 def _volumes(year: int, today: datetime.date) -> tuple[int, int, float]:
     """Events, suggestions and the share of the year passed."""
     events, suggestions = VOLUMES.get(year, LATER_YEARS)
@@ -419,7 +429,12 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
     taken = set(Deviation.objects.values_list("reference", flat=True))
     old_codes, old_w = list(OLD_WEIGHTS), list(OLD_WEIGHTS.values())
     new_codes, new_w = list(NEW_WEIGHTS), list(NEW_WEIGHTS.values())
-    now = timezone.now()
+    # the moment the demo is seeded as of: now, or noon of an earlier `today`
+    now = (
+        timezone.now()
+        if today >= timezone.localdate()
+        else timezone.make_aware(datetime.datetime.combine(today, datetime.time(12, 0)))
+    )
 
     with transaction.atomic():
         batch = KeyFigureImport.objects.create(
@@ -446,17 +461,11 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
                 continue
             seed.years.append(year)
             closed_events, closed_suggestions = CLOSED.get(
-                year,
-                (
-                    round(
-                        events * (CLOSED_SHARE_CURRENT if year == today.year else CLOSED_SHARE_PAST)
-                    ),
-                    round(
-                        suggestions
-                        * (CLOSED_SHARE_CURRENT if year == today.year else CLOSED_SHARE_PAST)
-                    ),
-                ),
+                year, (round(events * CLOSED_SHARE_PAST), round(suggestions * CLOSED_SHARE_PAST))
             )
+            if year == today.year:  # each case closes after its own time (CLOSING_DAYS)
+                closed_events, closed_suggestions = events, suggestions
+            after_the_report = timezone.make_aware(datetime.datetime(year + 1, 2, 1, 10, 0))
             table = INJURIES.get(year, INJURIES_OTHER)
             injury_kinds: list[tuple[str, bool]] = []
             for count, absence, nav in zip(
@@ -491,18 +500,24 @@ def seed_deviations(*, today: datetime.date | None = None) -> DeviationSeed:
                     )
                     unit = rng.choices(units, weights)[0]
                     identity = rng.choices(IDENTITIES, IDENTITY_WEIGHTS)[0]
-                    is_closed = closed_flags[i]
                     injury_here = kind == Kind.EVENT and i < len(injury_kinds)
+                    rejected = False
+                    if year == today.year:
+                        closes = reported + datetime.timedelta(days=_closing_days(rng))
+                    elif closed_flags[i]:  # closed by the annual report
+                        closes = min(reported + datetime.timedelta(days=rng.randint(1, 70)), now)
+                    else:  # open at the annual report: rejected, or closed later
+                        rejected = rng.random() < 0.15
+                        closes = after_the_report + datetime.timedelta(days=rng.randint(0, 300))
+                    is_closed = not rejected and closes <= now
                     if is_closed:
                         status = Status.CLOSED
-                    elif year < today.year and rng.random() < 0.15:
+                    elif rejected:
                         status = Status.REJECTED
                     else:
                         status = rng.choice((Status.NEW, Status.IN_PROGRESS, Status.MEASURES))
                     assessed = status not in (Status.NEW,) and rng.random() < 0.93
-                    closed_at = None
-                    if is_closed:
-                        closed_at = min(reported + datetime.timedelta(days=rng.randint(1, 70)), now)
+                    closed_at = closes if is_closed else None
                     deviation = Deviation(
                         reference=reference,
                         kind=kind,

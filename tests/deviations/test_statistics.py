@@ -10,6 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
 from django.utils import timezone
 
 from deviations.demo import seed_categories
@@ -337,9 +338,10 @@ def test_query_count_is_fixed(org, login, django_assert_num_queries, n, who, que
 def test_seed_deviations_at_the_reports_volumes_once(org):
     from deviations.demo import CLOSED_SHARE_PAST, VOLUMES, seed_deviations
 
-    seed = seed_deviations(today=datetime.date(2015, 7, 1))
+    # as the annual report for 2014 counts them, in January
+    seed = seed_deviations(today=datetime.date(2015, 1, 20))
     assert seed.years == [2014, 2015]
-    stats = deviation_statistics(year=2014, today=datetime.date(2015, 7, 1))
+    stats = deviation_statistics(year=2014, today=datetime.date(2015, 1, 20))
     events, suggestions = VOLUMES[2014]
     assert (stats.registered.events, stats.registered.suggestions) == (events, suggestions)
     assert stats.closed.events == round(events * CLOSED_SHARE_PAST)
@@ -347,8 +349,32 @@ def test_seed_deviations_at_the_reports_volumes_once(org):
     assert Deviation.objects.filter(identity="anonymous", reporter__isnull=False).count() == 0
     assert Deviation.objects.filter(identity="anonymous").exclude(receipt_hash="").exists()
     # once only
-    assert seed_deviations(today=datetime.date(2015, 7, 1)).deviations == 0
+    assert seed_deviations(today=datetime.date(2015, 1, 20)).deviations == 0
     assert Deviation.objects.count() == seed.deviations
+
+
+def test_the_demos_old_cases_are_closed_and_a_handful_are_overdue(org):
+    """No case of an earlier year is still open (a 2015 case is not "new" and 4 000 days
+    overdue); of this year's, those overdue are a small share."""
+    from deviations.demo import seed_deviations
+    from deviations.selectors.cases import overdue_q
+
+    today = datetime.date(2017, 12, 1)
+    seed_deviations(today=today)
+    open_cases = Deviation.objects.exclude(status__in=[Status.CLOSED, Status.REJECTED])
+    assert not open_cases.filter(reported_at__year__lt=2016).exists()
+    # last year's were closed after the annual report, within the year
+    assert not open_cases.filter(reported_at__year=2016).exists()
+    closed_2016 = Deviation.objects.filter(reported_at__year=2016, status=Status.CLOSED)
+    assert closed_2016.filter(closed_at__date__gt=datetime.date(2017, 2, 1)).exists()
+    this_year = Deviation.objects.filter(reported_at__year=2017)
+    overdue = this_year.filter(overdue_q(today))
+    assert 0 < overdue.count() < this_year.count() * 0.2
+    # and a fair share of this year's are still being handled
+    assert 0.1 < open_cases.filter(reported_at__year=2017).count() / this_year.count() < 0.4
+    # every closed case closed after it was reported, none in the future
+    assert not Deviation.objects.filter(closed_at__lt=F("reported_at")).exists()
+    assert not Deviation.objects.filter(closed_at__date__gt=today).exists()
 
 
 def test_the_demos_2024_is_the_2024_report(org):
