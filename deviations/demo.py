@@ -19,8 +19,11 @@ from .models import Category, CategoryScheme
 
 # --- categories -------------------------------------------------------------------------
 
-OLD_SCHEME = "NTNU avvikskategorier (til 30.06.2024)"
-NEW_SCHEME = "NTNU avvikskategorier (fra 01.07.2024)"
+OLD_SCHEME = ("NTNU avvikskategorier (til 30.06.2024)", "NTNU deviation categories (to 30/06/2024)")
+NEW_SCHEME = (
+    "NTNU avvikskategorier (fra 01.07.2024)",
+    "NTNU deviation categories (from 01/07/2024)",
+)
 OLD_VALID_FROM = datetime.date(2010, 1, 1)
 OLD_VALID_TO = datetime.date(2024, 6, 30)
 NEW_VALID_FROM = datetime.date(2024, 7, 1)
@@ -144,9 +147,13 @@ class Schemes:
     new: CategoryScheme
 
 
-def _scheme(name: str, valid_from: datetime.date, valid_to: datetime.date | None) -> CategoryScheme:
+def _scheme(
+    names: tuple[str, str], valid_from: datetime.date, valid_to: datetime.date | None
+) -> CategoryScheme:
+    name_nb, name_en = names
     scheme, _ = CategoryScheme.objects.update_or_create(
-        name=name, defaults={"valid_from": valid_from, "valid_to": valid_to}
+        name_nb=name_nb,
+        defaults={"name_en": name_en, "valid_from": valid_from, "valid_to": valid_to},
     )
     return scheme
 

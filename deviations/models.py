@@ -31,7 +31,8 @@ class CategoryScheme(models.Model):
     """A two-level category scheme, valid for a period. A report is categorised in the
     scheme in force on the day it was reported, and counted in it."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name_nb = models.CharField(_("name (Norwegian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
 
@@ -50,6 +51,10 @@ class CategoryScheme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if get_language() == "en" and self.name_en else self.name_nb
 
     def clean(self) -> None:
         """A period that ends after it starts and overlaps no other scheme, so that one

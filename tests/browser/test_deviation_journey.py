@@ -35,7 +35,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def chemical_spill(db) -> Category:
     """A category whose cases cannot be closed without a cause analysis and a measure."""
-    scheme = CategorySchemeFactory(name="2024 H2", valid_from=datetime.date(2024, 7, 1))
+    scheme = CategorySchemeFactory(name_nb="2024 H2", valid_from=datetime.date(2024, 7, 1))
     fire = CategoryFactory(
         scheme=scheme, code="fire", name_nb="Brann, utslipp og evakuering", name_en="Fire"
     )

@@ -31,7 +31,8 @@ class CategorySchemeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CategoryScheme
 
-    name = factory.Sequence(lambda n: f"Scheme {n}")
+    name_nb = factory.Sequence(lambda n: f"Kategorier {n}")
+    name_en = factory.Sequence(lambda n: f"Scheme {n}")
     valid_from = datetime.date(2024, 7, 1)
     valid_to = None
 

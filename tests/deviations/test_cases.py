@@ -33,7 +33,7 @@ from tests.deviations.factories import (
 @pytest.fixture
 def scheme(db):
     scheme = CategorySchemeFactory(
-        name="2024 H2", valid_from=datetime.date(2024, 7, 1), valid_to=None
+        name_nb="2024 H2", valid_from=datetime.date(2024, 7, 1), valid_to=None
     )
     fire = CategoryFactory(
         scheme=scheme, code="fire", name_nb="Brann", name_en="Fire", requires_cause_and_measure=True
@@ -43,7 +43,7 @@ def scheme(db):
     )
     CategoryFactory(scheme=scheme, code="building", name_nb="Bygg", name_en="Building")
     old = CategorySchemeFactory(
-        name="old", valid_from=datetime.date(2016, 1, 1), valid_to=datetime.date(2024, 6, 30)
+        name_nb="old", valid_from=datetime.date(2016, 1, 1), valid_to=datetime.date(2024, 6, 30)
     )
     CategoryFactory(scheme=old, code="fire", name_nb="Gammel brann", name_en="Old fire")
     return scheme

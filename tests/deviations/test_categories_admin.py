@@ -16,11 +16,14 @@ from units.demo import hse_section_group
 @pytest.fixture
 def schemes(db):
     old = CategorySchemeFactory(
-        name="Til 30.06.2024",
+        name_nb="Til 30.06.2024",
+        name_en="To 30/06/2024",
         valid_from=datetime.date(2016, 1, 1),
         valid_to=datetime.date(2024, 6, 30),
     )
-    new = CategorySchemeFactory(name="Fra 01.07.2024", valid_from=datetime.date(2024, 7, 1))
+    new = CategorySchemeFactory(
+        name_nb="Fra 01.07.2024", name_en="From 01/07/2024", valid_from=datetime.date(2024, 7, 1)
+    )
     fire = CategoryFactory(scheme=new, code="fire", name_nb="Brann", name_en="Fire")
     spill = CategoryFactory(
         scheme=new, code="spill", parent=fire, name_nb="Utslipp", name_en="Spill"
@@ -115,8 +118,8 @@ def test_a_main_category_with_subcategories_stays_one(hse_admin, schemes, englis
     ("valid_from", "valid_to", "message"),
     [
         ("2025-01-01", "2024-12-31", "The scheme cannot end before it starts."),
-        ("2025-01-01", "", "The period overlaps that of Fra 01.07.2024"),
-        ("2010-01-01", "2016-01-01", "The period overlaps that of Til 30.06.2024"),
+        ("2025-01-01", "", "The period overlaps that of From 01/07/2024"),
+        ("2010-01-01", "2016-01-01", "The period overlaps that of To 30/06/2024"),
     ],
 )
 def test_a_scheme_that_ends_before_it_starts_or_overlaps_is_refused(
@@ -125,7 +128,8 @@ def test_a_scheme_that_ends_before_it_starts_or_overlaps_is_refused(
     response = hse_admin.post(
         reverse("admin:deviations_categoryscheme_add"),
         {
-            "name": "2025",
+            "name_nb": "2025",
+            "name_en": "2025",
             "valid_from": valid_from,
             "valid_to": valid_to,
             "categories-TOTAL_FORMS": 0,
@@ -134,7 +138,7 @@ def test_a_scheme_that_ends_before_it_starts_or_overlaps_is_refused(
     )
     assert response.status_code == 200
     assert message in response.content.decode()
-    assert not CategoryScheme.objects.filter(name="2025").exists()
+    assert not CategoryScheme.objects.filter(name_nb="2025").exists()
 
 
 def test_a_scheme_after_the_last_one_ends_is_added(hse_admin, schemes):
@@ -144,7 +148,8 @@ def test_a_scheme_after_the_last_one_ends_is_added(hse_admin, schemes):
     response = hse_admin.post(
         reverse("admin:deviations_categoryscheme_add"),
         {
-            "name": "2027",
+            "name_nb": "2027",
+            "name_en": "2027",
             "valid_from": "2027-01-01",
             "valid_to": "",
             "categories-TOTAL_FORMS": 1,
@@ -156,7 +161,7 @@ def test_a_scheme_after_the_last_one_ends_is_added(hse_admin, schemes):
         },
     )
     assert response.status_code == 302
-    assert CategoryScheme.objects.get(name="2027").categories.get().code == "fire"
+    assert CategoryScheme.objects.get(name_nb="2027").categories.get().code == "fire"
 
 
 def test_the_model_refuses_a_third_level(schemes, english):
@@ -173,7 +178,8 @@ def test_a_scheme_without_a_start_is_an_error_by_the_field(hse_admin, schemes, e
     response = hse_admin.post(
         reverse("admin:deviations_categoryscheme_add"),
         {
-            "name": "2027",
+            "name_nb": "2027",
+            "name_en": "2027",
             "valid_from": "",
             "valid_to": "2027-12-31",
             "categories-TOTAL_FORMS": 0,
@@ -182,3 +188,12 @@ def test_a_scheme_without_a_start_is_an_error_by_the_field(hse_admin, schemes, e
     )
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
+
+
+def test_a_scheme_is_named_in_the_users_language(schemes):
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert str(schemes["new"]) == "From 01/07/2024"
+    with translation.override("nb"):
+        assert str(schemes["new"]) == "Fra 01.07.2024"

@@ -25,7 +25,7 @@ from tests.deviations.factories import CategoryFactory, CategorySchemeFactory
 @pytest.fixture
 def scheme(db):
     scheme = CategorySchemeFactory(
-        name="2024 H2", valid_from=datetime.date(2024, 7, 1), valid_to=None
+        name_nb="2024 H2", valid_from=datetime.date(2024, 7, 1), valid_to=None
     )
     fire = CategoryFactory(
         scheme=scheme,

@@ -51,9 +51,9 @@ def schemes(db):
     """An expired scheme (to 30 June 2024) and the one in force (from 1 July 2024): a main
     category with two subcategories, and one without."""
     old = CategorySchemeFactory(
-        name="Old", valid_from=datetime.date(2015, 1, 1), valid_to=datetime.date(2024, 6, 30)
+        name_nb="Old", valid_from=datetime.date(2015, 1, 1), valid_to=datetime.date(2024, 6, 30)
     )
-    new = CategorySchemeFactory(name="New", valid_from=datetime.date(2024, 7, 1))
+    new = CategorySchemeFactory(name_nb="New", valid_from=datetime.date(2024, 7, 1))
     expired = CategoryFactory(scheme=old, code="hms", name_nb="HMS", name_en="HSE")
     fire = CategoryFactory(
         scheme=new, code="fire", name_nb="Brann", name_en="Fire, spill and evacuation", order=1
