@@ -177,6 +177,32 @@ def question_answer_count(question: Question) -> int:
     return question.answers.count()
 
 
+# --- Keys that stay -------------------------------------------------------------------
+
+
+def _key_in_earlier_year(questionnaire: Questionnaire, key: str) -> bool:
+    return Question.objects.filter(questionnaire__year__lt=questionnaire.year, key=key).exists()
+
+
+def question_key_locked(question: Question) -> bool:
+    """A key is fixed once the question has answers or is in an earlier year's
+    questionnaire: keys stay stable across years."""
+    return question.answers.exists() or _key_in_earlier_year(question.questionnaire, question.key)
+
+
+def matrix_row_key_locked(row: MatrixRow) -> bool:
+    """A matrix row's key is fixed once the row has answers or is in the same question
+    of an earlier year's questionnaire."""
+    return (
+        row.answers.exists()
+        or MatrixRow.objects.filter(
+            question__questionnaire__year__lt=row.question.questionnaire.year,
+            question__key=row.question.key,
+            key=row.key,
+        ).exists()
+    )
+
+
 # --- The import page -------------------------------------------------------------------
 
 

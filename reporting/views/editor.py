@@ -33,9 +33,11 @@ from reporting.access import (
 )
 from reporting.selectors.editor import (
     import_columns,
+    matrix_row_key_locked,
     matrix_row_next_position,
     matrix_row_position,
     question_answer_count,
+    question_key_locked,
     question_new_place,
     question_position,
     question_rows,
@@ -292,7 +294,7 @@ def question_edit(request: HttpRequest, year: int, pk: int | None = None) -> Htt
         question = question_for_user(request, year, pk)
         questionnaire = question.questionnaire
         initial = {**_question_initial(question), "version": question.version}
-        key_locked = editor.question_key_locked(question)
+        key_locked = question_key_locked(question)
 
     def save(data: dict[str, Any]) -> Question:
         data = dict(data)
@@ -389,7 +391,7 @@ def matrix_row_edit(
         row = matrix_row_for_user(request, year, question_pk, pk)
         question = row.question
         initial = {**matrix_row_initial(row), "order": matrix_row_position(row)}
-        key_locked = editor.matrix_row_key_locked(row)
+        key_locked = matrix_row_key_locked(row)
     title = (_("New row of %(key)s") if row is None else _("Edit row %(row)s of %(key)s")) % {
         "key": question.key,
         "row": row.key if row else "",
