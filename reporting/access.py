@@ -1,4 +1,5 @@
-"""Who may do what with one unit's self-report response of one year.
+"""Who may do what with one unit's self-report response of one year, and the HSE
+staff's access to the questionnaire editor.
 
 `response_for_user` is for pages that read: it never writes (a unit that has not started
 its response is shown the empty form it may fill in, a draft not yet saved).
@@ -15,7 +16,15 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from reporting.models import Questionnaire, ReportingRound, Response
+from reporting.models import (
+    Attachment,
+    MatrixRow,
+    Question,
+    Questionnaire,
+    ReportingRound,
+    Response,
+    Section,
+)
 from reporting.services.answering import response_start
 from units.access import Purpose, Scope, scope_for_request, unit_for_user
 from units.models import SAFETY_ROLES, Role, Unit
@@ -126,3 +135,70 @@ def response_for_answering(request: HttpRequest, year: int, code: str) -> Respon
         response=response,
         round_=None,
     )
+
+
+def attachment_for_user(access: ResponseAccess, pk: int) -> Attachment:
+    """The file `pk` of the response `access` is for; 404 when the response is not saved
+    or the file is not one of its files."""
+    return get_object_or_404(Attachment, pk=pk, response=access.saved_response())
+
+
+# --- The questionnaire editor: HSE staff only -------------------------------------------
+
+
+def require_hse_staff(request: HttpRequest) -> Scope:
+    """The user's scope when they manage the self-report (HSE staff); 403 otherwise."""
+    scope = scope_for_request(request)
+    if not scope.reaches_all(Purpose.MANAGE_SELF_REPORT):
+        raise PermissionDenied
+    return scope
+
+
+def questionnaire_for_user(request: HttpRequest, year: int) -> Questionnaire:
+    """The questionnaire of `year` for HSE staff; 403 to anyone else, 404 if there is none."""
+    require_hse_staff(request)
+    questionnaire = Questionnaire.objects.select_related("copied_from").filter(year=year).first()
+    if questionnaire is None:
+        raise Http404
+    return questionnaire
+
+
+def section_for_user(request: HttpRequest, year: int, pk: int) -> Section:
+    """Section `pk` of the questionnaire of `year`, with it, for HSE staff."""
+    require_hse_staff(request)
+    section = (
+        Section.objects.select_related("questionnaire")
+        .filter(questionnaire__year=year, pk=pk)
+        .first()
+    )
+    if section is None:
+        raise Http404
+    return section
+
+
+def question_for_user(request: HttpRequest, year: int, pk: int) -> Question:
+    """Question `pk` of the questionnaire of `year`, with it, its section and its parent,
+    for HSE staff."""
+    require_hse_staff(request)
+    question = (
+        Question.objects.select_related("questionnaire", "section", "parent")
+        .filter(questionnaire__year=year, pk=pk)
+        .first()
+    )
+    if question is None:
+        raise Http404
+    return question
+
+
+def matrix_row_for_user(request: HttpRequest, year: int, question_pk: int, pk: int) -> MatrixRow:
+    """Row `pk` of matrix question `question_pk` of `year`, with its question and
+    questionnaire, for HSE staff."""
+    require_hse_staff(request)
+    row = (
+        MatrixRow.objects.select_related("question__questionnaire")
+        .filter(question__questionnaire__year=year, question_id=question_pk, pk=pk)
+        .first()
+    )
+    if row is None:
+        raise Http404
+    return row

@@ -1,11 +1,15 @@
 """Reads of the questionnaire editor's pages: the questionnaires with their counts, a
-questionnaire's outline, and the columns of its import file."""
+questionnaire's outline, the positions its forms show, and the columns of its import
+file with the responses already there.
+
+A position is what a form shows as "order": 1 for the first section, question or matrix
+row."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from reporting.answer_codes import BY_CODE, Code, codes_for
@@ -106,3 +110,118 @@ def import_columns(questionnaire: Questionnaire) -> list[ImportColumn]:
         else:
             columns.append(ImportColumn(question.key, question, None, codes))
     return columns
+
+
+# --- Positions -------------------------------------------------------------------------
+
+
+def section_position(section: Section) -> int:
+    """The position of `section` in its questionnaire. One query."""
+    return (
+        Section.objects.filter(
+            questionnaire_id=section.questionnaire_id, order__lt=section.order
+        ).count()
+        + 1
+    )
+
+
+def section_next_position(questionnaire: Questionnaire) -> int:
+    """The position of a section added at the end of `questionnaire`. One query."""
+    return questionnaire.sections.count() + 1
+
+
+def question_position(question: Question) -> int:
+    """The position of `question` in its questionnaire. One query."""
+    return (
+        Question.objects.filter(
+            questionnaire_id=question.questionnaire_id, order__lt=question.order
+        ).count()
+        + 1
+    )
+
+
+def question_new_place(
+    questionnaire: Questionnaire, *, section_pk: str | int
+) -> tuple[Section | None, int]:
+    """Where a new question goes: at the end of section `section_pk` of `questionnaire`
+    (by default its last section), and its position there. Two or three queries."""
+    section = questionnaire.sections.filter(pk=section_pk or 0).first()
+    if section is None:
+        section = questionnaire.sections.order_by("-order").first()
+    before = questionnaire.questions.all()
+    if section is not None:
+        before = before.filter(section__order__lte=section.order)
+    return section, before.count() + 1
+
+
+def matrix_row_position(row: MatrixRow) -> int:
+    """The position of `row` in its question. One query."""
+    return MatrixRow.objects.filter(question_id=row.question_id, order__lt=row.order).count() + 1
+
+
+def matrix_row_next_position(question: Question) -> int:
+    """The position of a row added at the end of `question`. One query."""
+    return question.rows.count() + 1
+
+
+# --- A question ------------------------------------------------------------------------
+
+
+def question_rows(question: Question) -> list[MatrixRow]:
+    """The matrix rows of `question` in their order, retired ones too. One query."""
+    return list(question.rows.all())
+
+
+def question_answer_count(question: Question) -> int:
+    """How many answers `question` has, in every response. One query."""
+    return question.answers.count()
+
+
+# --- Keys that stay -------------------------------------------------------------------
+
+
+def _key_in_earlier_year(questionnaire: Questionnaire, key: str) -> bool:
+    return Question.objects.filter(questionnaire__year__lt=questionnaire.year, key=key).exists()
+
+
+def question_key_locked(question: Question) -> bool:
+    """A key is fixed once the question has answers or is in an earlier year's
+    questionnaire: keys stay stable across years."""
+    return question.answers.exists() or _key_in_earlier_year(question.questionnaire, question.key)
+
+
+def matrix_row_key_locked(row: MatrixRow) -> bool:
+    """A matrix row's key is fixed once the row has answers or is in the same question
+    of an earlier year's questionnaire."""
+    return (
+        row.answers.exists()
+        or MatrixRow.objects.filter(
+            question__questionnaire__year__lt=row.question.questionnaire.year,
+            question__key=row.question.key,
+            key=row.key,
+        ).exists()
+    )
+
+
+# --- The import page -------------------------------------------------------------------
+
+
+def questionnaire_has_responses(questionnaire: Questionnaire) -> bool:
+    """Whether any unit has a response to `questionnaire`, imported or answered. One
+    query."""
+    return Response.objects.filter(questionnaire=questionnaire).exists()
+
+
+@dataclass
+class ResponseCounts:
+    imported: int  # from the old tool
+    answered: int  # in this one
+
+
+def response_counts(questionnaire: Questionnaire) -> ResponseCounts:
+    """The responses to `questionnaire`, imported and answered here. One query."""
+    counts = Response.objects.filter(questionnaire=questionnaire).aggregate(
+        imported=Count("pk", filter=~Q(imported_from="")),
+        answered=Count("pk", filter=Q(imported_from="")),
+    )
+    return ResponseCounts(imported=counts["imported"], answered=counts["answered"])

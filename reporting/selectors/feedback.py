@@ -31,6 +31,7 @@ from hms.lib.numbers import share
 from reporting.models import Answer, Question, Response, ResponseStatus
 from reporting.selectors.answering import answer_label
 from reporting.selectors.results import UNCOUNTED_TYPES, ResultRow, counted_answers, results
+from units.access import Purpose, Scope
 from units.models import Unit, valid_on_q
 from units.selectors.tree import UnitTree, unit_tree
 from units.selectors.units import units_in_tree_order
@@ -379,6 +380,13 @@ def level2_units(*, year: int) -> list[Unit]:
     """The level-2 units (faculties, museum, administration) valid at the end of `year`.
     One query."""
     return list(Unit.objects.filter(level=2).valid_on(datetime.date(year, 12, 31)).order_by("code"))
+
+
+def readable_result_units(scope: Scope, *, day: datetime.date, min_level: int) -> list[Unit]:
+    """The units open on `day` whose results `scope` reads, at `min_level` or deeper, in
+    tree order (for the links on the 403 page of NTNU's results). One query."""
+    readable = scope.units(Purpose.READ_RESULTS).filter(valid_on_q(day))
+    return [u for u in units_in_tree_order(readable) if u.level >= min_level]
 
 
 # -- feedback --------------------------------------------------------------------------

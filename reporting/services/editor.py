@@ -37,6 +37,7 @@ from reporting.models import (
     QuestionType,
     Section,
 )
+from reporting.selectors.editor import matrix_row_key_locked, question_key_locked
 from reporting.services.questionnaires import questionnaire_check, questionnaire_copy
 from units.models import User
 
@@ -98,27 +99,6 @@ def _renumber_sections(
 ) -> None:
     sections = sorted(questionnaire.sections.all(), key=lambda s: (s.order, s.pk))
     _number(_placed(sections, moved, position))
-
-
-def _key_in_earlier_year(questionnaire: Questionnaire, key: str) -> bool:
-    return Question.objects.filter(questionnaire__year__lt=questionnaire.year, key=key).exists()
-
-
-def question_key_locked(question: Question) -> bool:
-    """A key is fixed once the question has answers or is in an earlier year's
-    questionnaire: keys stay stable across years."""
-    return question.answers.exists() or _key_in_earlier_year(question.questionnaire, question.key)
-
-
-def matrix_row_key_locked(row: MatrixRow) -> bool:
-    return (
-        row.answers.exists()
-        or MatrixRow.objects.filter(
-            question__questionnaire__year__lt=row.question.questionnaire.year,
-            question__key=row.question.key,
-            key=row.key,
-        ).exists()
-    )
 
 
 # --- Questionnaires -------------------------------------------------------------------

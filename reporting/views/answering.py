@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,12 @@ from django.views.decorators.http import require_POST
 
 from hms.lib import bounds
 from hms.lib.middleware import refuses_nul_itself
-from reporting.access import ResponseAccess, response_for_answering, response_for_user
+from reporting.access import (
+    ResponseAccess,
+    attachment_for_user,
+    response_for_answering,
+    response_for_user,
+)
 from reporting.selectors.answering import (
     AnswerCell,
     answer_label,
@@ -41,11 +46,7 @@ from reporting.services import answering
 from units.access import Purpose, scope_for_request
 
 from ..forms.answering import AttachmentForm, ReopenForm
-from ..models import (
-    Attachment,
-    Question,
-    Response,
-)
+from ..models import Question, Response
 
 
 def login_required_htmx(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -290,15 +291,11 @@ def attachment_upload(request: HttpRequest, year: int, code: str) -> HttpRespons
     return redirect(f"{reverse('reporting:response', args=[year, code])}#attachments")
 
 
-def _attachment(access: ResponseAccess, pk: int) -> Attachment:
-    return get_object_or_404(Attachment, pk=pk, response=access.saved_response())
-
-
 @require_POST
 @login_required
 def attachment_delete(request: HttpRequest, year: int, code: str, pk: int) -> HttpResponse:
     access = response_for_answering(request, year, code)
-    attachment = _attachment(access, pk)
+    attachment = attachment_for_user(access, pk)
     try:
         answering.attachment_remove(attachment=attachment, user=request.user)  # type: ignore[arg-type]
     except answering.ResponseLocked:
@@ -311,7 +308,7 @@ def attachment_delete(request: HttpRequest, year: int, code: str, pk: int) -> Ht
 @login_required
 def attachment_download(request: HttpRequest, year: int, code: str, pk: int) -> FileResponse:
     access = response_for_user(request, year, code)
-    attachment = _attachment(access, pk)
+    attachment = attachment_for_user(access, pk)
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
 
 

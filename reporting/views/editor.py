@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -24,14 +24,33 @@ from hms.lib.concurrency import ConflictError
 from hms.lib.editing import Conflict, Render, conflict_values, edit
 from hms.lib.exports import Table, download_response, table_export
 from hms.lib.imports import ImportFailed
+from reporting.access import (
+    matrix_row_for_user,
+    question_for_user,
+    questionnaire_for_user,
+    require_hse_staff,
+    section_for_user,
+)
 from reporting.selectors.editor import (
     import_columns,
+    matrix_row_key_locked,
+    matrix_row_next_position,
+    matrix_row_position,
+    question_answer_count,
+    question_key_locked,
+    question_new_place,
+    question_position,
+    question_rows,
+    questionnaire_has_responses,
     questionnaire_outline,
     questionnaires_with_counts,
+    response_counts,
+    section_next_position,
+    section_position,
 )
+from reporting.selectors.questionnaires import questionnaire_before
 from reporting.services import editor
 from reporting.services.imports import responses_import
-from units.access import Purpose, scope_for_request
 
 from ..answer_codes import BY_CODE
 from ..forms.editor import (
@@ -43,59 +62,7 @@ from ..forms.editor import (
     TitleForm,
     matrix_row_initial,
 )
-from ..models import MatrixRow, Question, Questionnaire, QuestionType, Response, Section
-
-# --- Access ---------------------------------------------------------------------------
-
-
-def _require_hse_staff(request: HttpRequest) -> None:
-    if not scope_for_request(request).reaches_all(Purpose.MANAGE_SELF_REPORT):
-        raise PermissionDenied
-
-
-def questionnaire_for_user(request: HttpRequest, year: int) -> Questionnaire:
-    """The questionnaire of `year` for HSE staff; 403 to anyone else, 404 if there is none."""
-    _require_hse_staff(request)
-    questionnaire = Questionnaire.objects.select_related("copied_from").filter(year=year).first()
-    if questionnaire is None:
-        raise Http404
-    return questionnaire
-
-
-def section_for_user(request: HttpRequest, year: int, pk: int) -> Section:
-    _require_hse_staff(request)
-    section = (
-        Section.objects.select_related("questionnaire")
-        .filter(questionnaire__year=year, pk=pk)
-        .first()
-    )
-    if section is None:
-        raise Http404
-    return section
-
-
-def question_for_user(request: HttpRequest, year: int, pk: int) -> Question:
-    _require_hse_staff(request)
-    question = (
-        Question.objects.select_related("questionnaire", "section", "parent")
-        .filter(questionnaire__year=year, pk=pk)
-        .first()
-    )
-    if question is None:
-        raise Http404
-    return question
-
-
-def matrix_row_for_user(request: HttpRequest, year: int, question_pk: int, pk: int) -> MatrixRow:
-    _require_hse_staff(request)
-    row = (
-        MatrixRow.objects.select_related("question__questionnaire")
-        .filter(question__questionnaire__year=year, question_id=question_pk, pk=pk)
-        .first()
-    )
-    if row is None:
-        raise Http404
-    return row
+from ..models import Question, Questionnaire, QuestionType, Section
 
 
 def _outline_url(year: int, anchor: str = "") -> str:
@@ -134,14 +101,14 @@ def _form_page(
 @login_required
 def questionnaires(request: HttpRequest) -> HttpResponse:
     """The questionnaires of all years; POST starts the next year as a copy of the last."""
-    _require_hse_staff(request)
+    require_hse_staff(request)
     if request.method == "POST":
         form = CopyForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Choose a year between 2000 and 2100."))
             return redirect("reporting:questionnaires")
         year = form.cleaned_data["year"]
-        source = Questionnaire.objects.filter(year__lt=year).order_by("-year").first()
+        source = questionnaire_before(year)
         if source is None:
             messages.error(request, _("There is no earlier questionnaire to copy."))
             return redirect("reporting:questionnaires")
@@ -211,8 +178,11 @@ def questionnaire_title(request: HttpRequest, year: int) -> HttpResponse:
 
 
 def _section_values(section: Section) -> dict[str, Any]:
-    position = section.questionnaire.sections.filter(order__lt=section.order).count() + 1
-    return {"order": position, "title_nb": section.title_nb, "title_en": section.title_en}
+    return {
+        "order": section_position(section),
+        "title_nb": section.title_nb,
+        "title_en": section.title_en,
+    }
 
 
 @login_required
@@ -220,7 +190,7 @@ def section_edit(request: HttpRequest, year: int, pk: int | None = None) -> Http
     if pk is None:
         questionnaire = questionnaire_for_user(request, year)
         section = None
-        initial: dict[str, object] = {"order": questionnaire.sections.count() + 1}
+        initial: dict[str, object] = {"order": section_next_position(questionnaire)}
     else:
         section = section_for_user(request, year, pk)
         questionnaire = section.questionnaire
@@ -273,12 +243,11 @@ def section_remove(request: HttpRequest, year: int, pk: int) -> HttpResponse:
 
 
 def _question_initial(question: Question) -> dict:
-    position = question.questionnaire.questions.filter(order__lt=question.order).count() + 1
     return {
         "key": question.key,
         "number": question.number,
         "section": question.section_id,
-        "order": position,
+        "order": question_position(question),
         "type": question.type,
         "text_nb": question.text_nb,
         "text_en": question.text_en,
@@ -294,9 +263,8 @@ def _question_initial(question: Question) -> dict:
 def _question_shown(question: Question) -> dict[str, Any]:
     """What a question's attributes do not say as the conflict message shows it: its
     position, and the question it depends on by its key."""
-    position = question.questionnaire.questions.filter(order__lt=question.order).count() + 1
     return {
-        "order": position,
+        "order": question_position(question),
         "parent": question.parent.key if question.parent else _("– none: always shown –"),
     }
 
@@ -304,15 +272,12 @@ def _question_shown(question: Question) -> dict[str, Any]:
 def _new_question_initial(request: HttpRequest, questionnaire: Questionnaire) -> dict:
     """A new question goes at the end of the section it is added to (by default the last
     section)."""
-    section = questionnaire.sections.filter(pk=request.GET.get("section") or 0).first()
-    if section is None:
-        section = questionnaire.sections.order_by("-order").first()
-    before = questionnaire.questions.all()
-    if section is not None:
-        before = before.filter(section__order__lte=section.order)
+    section, position = question_new_place(
+        questionnaire, section_pk=request.GET.get("section") or 0
+    )
     return {
         "section": section.pk if section is not None else None,
-        "order": before.count() + 1,
+        "order": position,
         "type": QuestionType.YES_NO,
         "required": True,
     }
@@ -329,7 +294,7 @@ def question_edit(request: HttpRequest, year: int, pk: int | None = None) -> Htt
         question = question_for_user(request, year, pk)
         questionnaire = question.questionnaire
         initial = {**_question_initial(question), "version": question.version}
-        key_locked = editor.question_key_locked(question)
+        key_locked = question_key_locked(question)
 
     def save(data: dict[str, Any]) -> Question:
         data = dict(data)
@@ -349,7 +314,7 @@ def question_edit(request: HttpRequest, year: int, pk: int | None = None) -> Htt
             {
                 "questionnaire": questionnaire,
                 "question": question,
-                "rows": list(question.rows.all()) if question is not None else [],
+                "rows": question_rows(question) if question is not None else [],
                 "form": form,
                 "conflict": conflict,
                 "parent_codes_json": json.dumps(form.parent_codes),
@@ -402,17 +367,13 @@ def question_remove(request: HttpRequest, year: int, pk: int) -> HttpResponse:
             "questionnaire": question.questionnaire,
             "question": question,
             "error": error,
-            "answer_count": question.answers.count(),
+            "answer_count": question_answer_count(question),
         },
         status=400 if error else 200,
     )
 
 
 # --- Matrix rows ----------------------------------------------------------------------
-
-
-def _row_position(row: MatrixRow) -> int:
-    return MatrixRow.objects.filter(question_id=row.question_id, order__lt=row.order).count() + 1
 
 
 @login_required
@@ -424,13 +385,13 @@ def matrix_row_edit(
         if question.type != QuestionType.MATRIX:
             raise Http404
         row = None
-        initial = {"order": question.rows.count() + 1}
+        initial = {"order": matrix_row_next_position(question)}
         key_locked = False
     else:
         row = matrix_row_for_user(request, year, question_pk, pk)
         question = row.question
-        initial = {**matrix_row_initial(row), "order": _row_position(row)}
-        key_locked = editor.matrix_row_key_locked(row)
+        initial = {**matrix_row_initial(row), "order": matrix_row_position(row)}
+        key_locked = matrix_row_key_locked(row)
     title = (_("New row of %(key)s") if row is None else _("Edit row %(row)s of %(key)s")) % {
         "key": question.key,
         "row": row.key if row else "",
@@ -452,7 +413,7 @@ def matrix_row_edit(
         success=_outline_url(year, f"q-{question.key}"),
         message=_("Saved."),
         theirs=lambda current, form: conflict_values(
-            current, form, values={"order": _row_position(current)}
+            current, form, values={"order": matrix_row_position(current)}
         ),
     )
 
@@ -503,7 +464,7 @@ def responses_import_page(request: HttpRequest, year: int) -> HttpResponse:
         form = ResponsesImportForm(request.POST, request.FILES)
         if form.is_valid():
             replace = form.cleaned_data["replace"]
-            if not replace and Response.objects.filter(questionnaire=questionnaire).exists():
+            if not replace and questionnaire_has_responses(questionnaire):
                 form.add_error(
                     "replace",
                     _(
@@ -535,7 +496,7 @@ def responses_import_page(request: HttpRequest, year: int) -> HttpResponse:
             status = 400
     else:
         form = ResponsesImportForm()
-    responses = Response.objects.filter(questionnaire=questionnaire)
+    counts = response_counts(questionnaire)
     return render(
         request,
         "reporting/editor/import.html",
@@ -544,8 +505,8 @@ def responses_import_page(request: HttpRequest, year: int) -> HttpResponse:
             "form": form,
             "problems": problems,
             "columns": import_columns(questionnaire),
-            "imported_count": responses.exclude(imported_from="").count(),
-            "answered_count": responses.filter(imported_from="").count(),
+            "imported_count": counts.imported,
+            "answered_count": counts.answered,
         },
         status=status,
     )

@@ -10,14 +10,13 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, re_path
 from django.utils import timezone
 
+import reporting.selectors.results
 from hms.lib.exports import download_response, export_format
 from reporting import exports
 from reporting.selectors import feedback
 from reporting.selectors.questionnaires import questionnaire_years
-from reporting.selectors.results import results as result_rows
 from units.access import Purpose, scope_for_request, unit_for_user
-from units.models import Unit, valid_on_q
-from units.selectors.units import units_in_tree_order
+from units.models import Unit
 
 from ..forms.results import UnitChoiceForm
 
@@ -36,8 +35,7 @@ def _year_or_404(year: int) -> list[int]:
 def _forbidden(request: HttpRequest, year: int) -> HttpResponse:
     """403 for NTNU-wide results, with links to the units whose results the user may read."""
     scope = scope_for_request(request)
-    readable = scope.units(Purpose.READ_RESULTS).filter(valid_on_q(timezone.localdate()))
-    units = [u for u in units_in_tree_order(readable) if u.level >= GROUP_LEVEL]
+    units = feedback.readable_result_units(scope, day=timezone.localdate(), min_level=GROUP_LEVEL)
     return render(
         request, "reporting/results/forbidden.html", {"year": year, "units": units}, status=403
     )
@@ -109,7 +107,9 @@ def results_export(
     )
     name = f"hms-results-{year}-{unit.code if unit else 'ntnu'}"
     export = exports.results_export(
-        rows=result_rows(year=int(year), unit_ids=unit_ids), fmt=export_format(fmt), name=name
+        rows=reporting.selectors.results.results(year=int(year), unit_ids=unit_ids),
+        fmt=export_format(fmt),
+        name=name,
     )
     return download_response(export)
 

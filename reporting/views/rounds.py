@@ -15,8 +15,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from hms.lib.editing import Conflict, conflict_values, edit
-from reporting.services import rounds
-from units.access import Purpose, Scope, scope_for_request, unit_for_user
+from reporting.access import require_hse_staff
+from reporting.selectors import rounds
+from reporting.services.rounds import round_open, round_update
+from units.access import Purpose, scope_for_request, unit_for_user
 from units.models import Unit
 from units.selectors.units import reporting_units
 
@@ -29,13 +31,6 @@ def _questionnaire(year: int) -> Questionnaire:
     if questionnaire is None:
         raise Http404
     return questionnaire
-
-
-def _require_manager(request: HttpRequest) -> Scope:
-    scope = scope_for_request(request)
-    if not scope.reaches_all(Purpose.MANAGE_SELF_REPORT):
-        raise PermissionDenied
-    return scope
 
 
 def _round_values(reporting_round: ReportingRound, units: list[Unit]) -> dict[str, Any]:
@@ -51,13 +46,13 @@ def _round_values(reporting_round: ReportingRound, units: list[Unit]) -> dict[st
 @login_required
 def round_edit(request: HttpRequest, year: int) -> HttpResponse:
     """Open the round of `year`, or change it."""
-    scope = _require_manager(request)
+    scope = require_hse_staff(request)
     questionnaire = _questionnaire(year)
     reporting_round = rounds.round_of(questionnaire)
     offered = list(reporting_units(year=year))
     groups = rounds.units_by_level2(offered, tree=scope.tree)
     if reporting_round is not None:
-        in_round = list(reporting_round.units.all())
+        in_round = rounds.round_units(reporting_round)
         initial = _round_values(reporting_round, in_round)
         offered_ids = {u.pk for u in offered}
         dropped = [u for u in in_round if u.pk not in offered_ids]
@@ -74,8 +69,8 @@ def round_edit(request: HttpRequest, year: int) -> HttpResponse:
             "user": request.user,
         }
         if reporting_round is None:
-            return rounds.round_open(questionnaire=questionnaire, **values)
-        return rounds.round_update(
+            return round_open(questionnaire=questionnaire, **values)
+        return round_update(
             reporting_round=reporting_round,
             expected_version=data.get("version") or 0,
             **values,
@@ -110,7 +105,7 @@ def round_edit(request: HttpRequest, year: int) -> HttpResponse:
         theirs=lambda current, form: conflict_values(
             current,
             form,
-            values={"units": [u.label for u in current.units.order_by("code")]},
+            values={"units": [u.label for u in rounds.round_units(current, by_code=True)]},
         ),
     )
 
@@ -132,9 +127,7 @@ def round_progress(request: HttpRequest, year: int) -> HttpResponse:
     scope = scope_for_request(request)
     level2_ids: frozenset[int] | None = None
     if not scope.reaches_all(Purpose.READ_RESULTS):
-        level2_ids = frozenset(
-            scope.units(Purpose.READ_RESULTS).filter(level=2).values_list("id", flat=True)
-        )
+        level2_ids = rounds.level2_readable(scope)
         if not level2_ids:
             raise PermissionDenied
     questionnaire = _questionnaire(year)

@@ -24,7 +24,7 @@ from reporting.models import (
     ReportingRound,
     Response,
 )
-from reporting.services import answering as services
+from reporting.services import answering
 from reporting.services.imports import responses_import
 from tests.reporting.factories import ReportingRoundFactory
 
@@ -56,7 +56,7 @@ def no_decoding(monkeypatch):
 
 @pytest.fixture
 def response(round_2024):
-    return services.response_start(
+    return answering.response_start(
         questionnaire=Questionnaire.objects.get(year=YEAR), unit=round_2024.ibi
     )
 
@@ -72,7 +72,7 @@ def save(response, key, value, user, *, version=None, row=""):
     ).first()
     if version is None:
         version = current.version if current is not None else 0
-    return services.answer_save(
+    return answering.answer_save(
         response=response,
         question=question(key),
         row_key=row,
@@ -86,7 +86,7 @@ def save(response, key, value, user, *, version=None, row=""):
 def answer_everything(response, user):
     """Every required shown answer, with q07 = yes so its follow-ups are shown."""
     for q in response.questionnaire.questions.select_related("parent").order_by("order"):
-        if q.key == services.TOGETHER_KEY or q.type == "matrix":
+        if q.key == answering.TOGETHER_KEY or q.type == "matrix":
             continue
         if q.parent is not None and q.parent.key not in {"q07", "q07a"}:
             continue  # its parent is answered no
@@ -115,7 +115,7 @@ def test_an_answer_records_who_and_keeps_its_history(response):
 def test_a_stale_save_is_refused_with_the_other_persons_answer(response, round_2024):
     save(response, "q02", "yes", round_2024.leader_a)  # version 1, seen by both
     save(response, "q02", "no", round_2024.safety_a, version=1)  # the safety rep goes first
-    with pytest.raises(services.AnswerConflict) as refused:
+    with pytest.raises(answering.AnswerConflict) as refused:
         save(response, "q02", "dont_know", round_2024.leader_a, version=1)
     assert refused.value.current.value == "no"
     assert refused.value.current.answered_by == round_2024.safety_a
@@ -165,7 +165,7 @@ def test_follow_ups_nest(response, round_2024):
 def test_submitting_lists_the_missing_required_answers(response, round_2024):
     save(response, "q02", "yes", round_2024.leader_a)
     with pytest.raises(ValidationError) as refused:
-        services.response_submit(response=response, user=round_2024.leader_a)
+        answering.response_submit(response=response, user=round_2024.leader_a)
     missing = [m.question.key for m in refused.value.params["missing"]]
     assert "q03" in missing and "q02" not in missing and "q01" not in missing
     assert "q07a" not in missing  # hidden follow-ups are not required
@@ -175,13 +175,13 @@ def test_submitting_lists_the_missing_required_answers(response, round_2024):
 
 def test_submit_then_confirm_answers_q01_from_the_record(response, round_2024):
     answer_everything(response, round_2024.leader_a)
-    submitted = services.response_submit(response=response, user=round_2024.leader_a)
+    submitted = answering.response_submit(response=response, user=round_2024.leader_a)
     assert (submitted.status, submitted.submitted_by) == ("submitted", round_2024.leader_a)
     q01 = Answer.objects.get(response=response, question__key="q01")
     assert q01.value == "no"  # the safety rep has not taken part yet
-    with pytest.raises(services.ResponseLocked):
+    with pytest.raises(answering.ResponseLocked):
         save(response, "q02", "yes", round_2024.leader_a)
-    confirmed = services.response_confirm(response=response, user=round_2024.safety_a)
+    confirmed = answering.response_confirm(response=response, user=round_2024.safety_a)
     assert confirmed.confirmed_by == round_2024.safety_a
     q01.refresh_from_db()
     assert (q01.value, q01.answered_by) == ("yes", round_2024.safety_a)
@@ -190,16 +190,16 @@ def test_submit_then_confirm_answers_q01_from_the_record(response, round_2024):
 def test_q01_is_yes_at_submission_when_the_safety_rep_answered(response, round_2024):
     answer_everything(response, round_2024.leader_a)
     save(response, "q13", "4", round_2024.safety_a)
-    services.response_submit(response=response, user=round_2024.leader_a)
+    answering.response_submit(response=response, user=round_2024.leader_a)
     assert Answer.objects.get(response=response, question__key="q01").value == "yes"
 
 
 def test_reopening_needs_a_reason_and_keeps_it(response, round_2024):
     answer_everything(response, round_2024.leader_a)
-    services.response_submit(response=response, user=round_2024.leader_a)
+    answering.response_submit(response=response, user=round_2024.leader_a)
     with pytest.raises(ValidationError):
-        services.response_reopen(response=response, reason=" ", user=round_2024.hse_staff)
-    reopened = services.response_reopen(
+        answering.response_reopen(response=response, reason=" ", user=round_2024.hse_staff)
+    reopened = answering.response_reopen(
         response=response, reason="Feil i svar 4", user=round_2024.hse_staff
     )
     assert reopened.is_draft
@@ -222,7 +222,7 @@ def test_bad_attachments_are_refused(
     settings.HMS_ATTACHMENT_MAX_BYTES = 1024
     upload = SimpleUploadedFile(name, content)
     with pytest.raises(ValidationError, match=message):
-        services.attachment_add(
+        answering.attachment_add(
             response=response, kind="action_plan", upload=upload, user=round_2024.leader_a
         )
     assert not Attachment.objects.exists()
@@ -390,7 +390,7 @@ def test_only_the_leader_submits_and_only_the_safety_rep_confirms(response, roun
 
 def test_only_hse_staff_reopen_with_a_reason(response, round_2024, login):
     answer_everything(response, round_2024.leader_a)
-    services.response_submit(response=response, user=round_2024.leader_a)
+    answering.response_submit(response=response, user=round_2024.leader_a)
     assert (
         login(round_2024.leader_a).post(url("response_reopen"), {"reason": "x"}).status_code == 403
     )
@@ -461,7 +461,7 @@ def test_the_demo_has_a_2025_round_in_progress(org):
     assert (rnd.opens_on, rnd.deadline) == (datetime.date(2025, 11, 4), datetime.date(2025, 11, 23))
     assert report.units == 3 and report.submitted == 1 and report.drafts == 1
     submitted = Response.objects.get(questionnaire__year=2025, status="submitted")
-    assert services.missing_answers(submitted) == []
+    assert answering.missing_answers(submitted) == []
     assert ReportingRound.objects.get(questionnaire__year=2024).deadline == datetime.date(
         2024, 11, 22
     )
@@ -539,8 +539,8 @@ def test_a_stale_save_of_a_cleared_answer_given_again_is_refused(response, round
     again = save(response, "q02", "no", round_2024.leader_a, version=0)
     assert again.version == first.version and again.pk != first.pk
 
-    with pytest.raises(services.AnswerConflict) as refused:
-        services.answer_save(
+    with pytest.raises(answering.AnswerConflict) as refused:
+        answering.answer_save(
             response=response,
             question=question("q02"),
             row_key="",
@@ -553,7 +553,7 @@ def test_a_stale_save_of_a_cleared_answer_given_again_is_refused(response, round
     assert refused.value.current == again
     assert Answer.objects.get(response=response, question__key="q02").value == "no"
     # and a page that saw the answer removed (no answer) is refused too
-    with pytest.raises(services.AnswerConflict):
+    with pytest.raises(answering.AnswerConflict):
         save(response, "q02", "dont_know", round_2024.safety_a, version=0)
 
 
@@ -595,12 +595,12 @@ def test_a_stale_page_of_a_response_imported_again_is_refused(round_2024, login)
     is refused on the new one."""
     responses_import(year=YEAR, text="unit_code,q02\nikj,yes\n", source="old.csv")
     imported = Response.objects.get(unit=round_2024.ikj)
-    services.response_reopen(response=imported, reason="Feil", user=round_2024.hse_staff)
+    answering.response_reopen(response=imported, reason="Feil", user=round_2024.hse_staff)
     first = Answer.objects.get(response=imported, question__key="q02")
     seen = (first.pk, first.version)
     responses_import(year=YEAR, text="unit_code,q02\nikj,no\n", source="new.csv", replace=True)
     anew = Response.objects.get(unit=round_2024.ikj)
-    services.response_reopen(response=anew, reason="Feil igjen", user=round_2024.hse_staff)
+    answering.response_reopen(response=anew, reason="Feil igjen", user=round_2024.hse_staff)
     assert Answer.objects.get(response=anew, question__key="q02").version == first.version
 
     stale = _post_answer(login(round_2024.leader_b), "q02", "dont_know", seen=seen, code="ikj")
@@ -662,7 +662,7 @@ def png_of(width: int, height: int) -> bytes:
 
 
 def attach(response, user, name, content):
-    return services.attachment_add(
+    return answering.attachment_add(
         response=response,
         kind="action_plan",
         upload=SimpleUploadedFile(name, content),

@@ -11,7 +11,11 @@ from django.utils import translation
 from hms.lib.concurrency import ConflictError
 from reporting.demo import seed_questionnaires
 from reporting.models import MatrixRow, Question, Questionnaire, Section
-from reporting.selectors.editor import questionnaire_outline
+from reporting.selectors.editor import (
+    matrix_row_key_locked,
+    question_key_locked,
+    questionnaire_outline,
+)
 from reporting.services import editor
 from reporting.services.editor import RowText
 from reporting.services.imports import responses_import
@@ -241,12 +245,12 @@ def test_a_key_can_change_while_the_question_is_new_and_unanswered(q2025):
     q40 = new_question(q2025)
     saved = editor.question_save(**question_args(q40, key="q41"))
     assert saved.key == "q41"
-    assert not editor.question_key_locked(saved)
+    assert not question_key_locked(saved)
 
 
 def test_the_key_of_a_question_in_an_earlier_year_is_fixed(q2025):
     q02 = q2025.questions.get(key="q02")
-    assert editor.question_key_locked(q02)
+    assert question_key_locked(q02)
     with pytest.raises(ValidationError) as error:
         editor.question_save(**question_args(q02, key="q02-new"))
     assert "key" in error.value.message_dict
@@ -371,7 +375,7 @@ def test_the_last_active_row_cannot_be_retired(q2025):
 def test_a_row_key_in_an_earlier_year_is_fixed_and_keys_do_not_repeat(q2025):
     q24a = q2025.questions.get(key="q24a")
     row = q24a.rows.get(key="risk_assessment")
-    assert editor.matrix_row_key_locked(row)
+    assert matrix_row_key_locked(row)
     with pytest.raises(ValidationError) as error:
         editor.matrix_row_save(
             question=q24a,

@@ -14,15 +14,23 @@ from hms.lib.concurrency import ConflictError
 from hms.lib.models import Notice
 from hms.lib.outbox import notices_send
 from reporting.models import NoticeKind, Questionnaire, ReportingRound, RoundNotice
-from reporting.services import rounds
+from reporting.selectors.rounds import Status, people_by_unit
 from reporting.services.imports import responses_import
 from reporting.services.questionnaires import questionnaire_copy
+from reporting.services.rounds import (
+    OVERDUE_CATCH_UP_DAYS,
+    response_link,
+    round_notices_send,
+    round_open,
+    round_update,
+)
 from reporting.tasks import round_notices_task
 from tests.reporting.factories import AnswerFactory, ResponseFactory
 from tests.units.factories import RoleFactory, UnitFactory, UserFactory
 from units.models import Role
 from units.selectors.units import reporting_units
-from units.services import roles, units
+from units.services.roles import role_end
+from units.services.units import unit_close
 
 OPENS = datetime.date(2024, 11, 4)
 DEADLINE = datetime.date(2024, 11, 22)
@@ -44,13 +52,13 @@ def open_round(org, questionnaire, **changes):
         "user": org.hse_staff,
     }
     values.update(changes)
-    return rounds.round_open(**values)
+    return round_open(**values)
 
 
 def send_round_notices(*, today):
     """The morning run of the round's notices, then the outbox's sender (a worker's, once
     the run commits)."""
-    result = rounds.round_notices_send(today=today)
+    result = round_notices_send(today=today)
     notices_send()
     return result
 
@@ -108,7 +116,7 @@ def test_changing_a_round_with_bad_input_changes_nothing(questionnaires, q2024):
             **changes,
         }
         with pytest.raises(ValidationError) as error:
-            rounds.round_update(
+            round_update(
                 reporting_round=reporting_round, expected_version=1, user=org.hse_staff, **values
             )
         assert field in error.value.message_dict, changes
@@ -121,7 +129,7 @@ def test_changing_a_round_with_bad_input_changes_nothing(questionnaires, q2024):
 def test_closed_and_unknown_units_are_named_in_the_error(questionnaires, q2024):
     org = questionnaires
     closed = UnitFactory(code="closed-unit", parent=org.nv)
-    units.unit_close(unit=closed, last_day=datetime.date(2024, 6, 30), successors=[])
+    unit_close(unit=closed, last_day=datetime.date(2024, 6, 30), successors=[])
     later = UnitFactory(code="later-unit", parent=org.nv, valid_from=datetime.date(2025, 1, 1))
     with pytest.raises(ValidationError) as error:
         open_round(org, q2024, units=[org.ibi, closed, later, org.nv])
@@ -134,7 +142,7 @@ def test_closed_and_unknown_units_are_named_in_the_error(questionnaires, q2024):
 def test_a_unit_closed_on_31_december_still_answers(questionnaires, q2024):
     org = questionnaires
     unit = UnitFactory(code="closing", parent=org.nv)
-    units.unit_close(unit=unit, last_day=datetime.date(2024, 12, 31), successors=[])
+    unit_close(unit=unit, last_day=datetime.date(2024, 12, 31), successors=[])
     reporting_round = open_round(org, q2024, units=[unit])
     assert list(reporting_round.units.all()) == [unit]
 
@@ -143,7 +151,7 @@ def test_a_stale_change_is_refused(questionnaires, q2024):
     org = questionnaires
     reporting_round = open_round(org, q2024)
     values = {"opens_on": OPENS, "remind_days_before": 3, "units": [org.ibi]}
-    rounds.round_update(
+    round_update(
         reporting_round=reporting_round,
         expected_version=1,
         deadline=DEADLINE + DAY,
@@ -151,7 +159,7 @@ def test_a_stale_change_is_refused(questionnaires, q2024):
         **values,
     )
     with pytest.raises(ConflictError) as error:
-        rounds.round_update(
+        round_update(
             reporting_round=reporting_round,
             expected_version=1,
             deadline=DEADLINE + 2 * DAY,
@@ -206,7 +214,7 @@ def test_a_unit_added_later_is_invited_on_the_next_run(questionnaires, q2024, ma
     org = questionnaires
     reporting_round = open_round(org, q2024, units=[org.ibi])
     send_round_notices(today=OPENS)
-    rounds.round_update(
+    round_update(
         reporting_round=reporting_round,
         expected_version=1,
         opens_on=OPENS,
@@ -265,7 +273,7 @@ def test_reminders_go_to_units_not_done_and_after_the_deadline_also_to_the_paren
 def test_the_overdue_notice_is_caught_up_for_a_while_then_never(questionnaires, q2024, mailoutbox):
     org = questionnaires
     open_round(org, q2024, units=[org.ifr])
-    late = DEADLINE + rounds.OVERDUE_CATCH_UP_DAYS * DAY
+    late = DEADLINE + OVERDUE_CATCH_UP_DAYS * DAY
     assert send_round_notices(today=late + DAY).mails == 0
     result = send_round_notices(today=late)
     # never invited (the task did not run during the round): the overdue notice only
@@ -318,7 +326,7 @@ def test_each_person_reads_the_email_in_their_language(questionnaires, q2024, ma
 def test_people_who_left_or_hold_other_roles_get_nothing(questionnaires, q2024, mailoutbox):
     org = questionnaires
     assignment = org.leader_b.role_assignments.get()
-    roles.role_end(assignment=assignment, last_day=OPENS - DAY)
+    role_end(assignment=assignment, last_day=OPENS - DAY)
     org.safety_b.is_active = False
     org.safety_b.save(update_fields=["is_active"])
     open_round(org, q2024, units=[org.ikj])
@@ -357,11 +365,13 @@ def test_a_refused_email_is_kept_and_sent_again_alone(
     assert len(mailoutbox) == 2
 
 
-def test_a_notice_claimed_by_another_run_is_not_sent_again(questionnaires, q2024, mailoutbox):
+def test_a_notice_claimed_by_another_run_is_not_sent_again(
+    questionnaires, q2024, mailoutbox, monkeypatch
+):
     org = questionnaires
     reporting_round = open_round(org, q2024, units=[org.ibi, org.ikj])
     # another worker claimed ibi's invitation between our reads and our send
-    original = rounds._people_by_unit
+    original = people_by_unit
 
     def claim_then_read(unit_ids, day):
         RoundNotice.objects.get_or_create(
@@ -369,11 +379,8 @@ def test_a_notice_claimed_by_another_run_is_not_sent_again(questionnaires, q2024
         )
         return original(unit_ids, day)
 
-    rounds._people_by_unit = claim_then_read
-    try:
-        result = send_round_notices(today=OPENS)
-    finally:
-        rounds._people_by_unit = original
+    monkeypatch.setattr("reporting.services.rounds.people_by_unit", claim_then_read)
+    result = send_round_notices(today=OPENS)
     assert result.sent == {NoticeKind.INVITATION: 1}
     assert sent_to(mailoutbox) == [emails(org.leader_b, org.safety_b)]
 
@@ -400,13 +407,13 @@ def test_reading_what_to_send_costs_the_same_for_any_number_of_units(
     assert len(mailoutbox) == 3 + extra
     # nothing due: reading only
     with django_assert_num_queries(NOTICE_READ_QUERIES):
-        rounds.round_notices_send(today=OPENS + DAY)
+        round_notices_send(today=OPENS + DAY)
     # each notice due costs the people once, then its claim (two savepoints, the insert,
     # their release) and its e-mail in the outbox (one insert: one language), and no
     # other reading
     RoundNotice.objects.all().delete()
     with django_assert_num_queries(NOTICE_READ_QUERIES + 1 + 6 * (3 + extra)):
-        rounds.round_notices_send(today=OPENS + DAY)
+        round_notices_send(today=OPENS + DAY)
 
 
 # --- The task ---------------------------------------------------------------------------
@@ -443,7 +450,7 @@ def test_beat_runs_the_task_each_morning():
 
 
 def test_the_link_is_the_response_forms_address():
-    link = rounds.response_link(year=2024, unit_code="ibi")
+    link = response_link(year=2024, unit_code="ibi")
     assert link == settings.SITE_URL + "/reporting/2024/units/ibi/"
     assert link == settings.SITE_URL + reverse("reporting:response", args=[2024, "ibi"])
 
@@ -530,7 +537,7 @@ def test_two_people_changing_the_round_do_not_overwrite_each_other(questionnaire
     client.cookies["hms_language"] = "en"
     assert client.get(url).context["form"].initial["version"] == 1
     # the colleague saves first
-    rounds.round_update(
+    round_update(
         reporting_round=reporting_round,
         expected_version=1,
         opens_on=OPENS,
@@ -626,13 +633,13 @@ def test_imported_responses_count_as_confirmed(questionnaires, q2024, login):
     open_round(org, q2024)
     response = login(org.leader_fac).get(reverse(PROGRESS_UNIT, args=[2024, "nv"]))
     rows = {r.unit.code: r.status for r in response.context["progress"].rows}
-    assert rows == {"ibi": rounds.Status.NOT_STARTED, "ikj": rounds.Status.CONFIRMED}
+    assert rows == {"ibi": Status.NOT_STARTED, "ikj": Status.CONFIRMED}
 
 
 def test_a_unit_that_no_longer_answers_is_named_on_the_round_page(questionnaires, q2024, login):
     org = questionnaires
     open_round(org, q2024)
-    units.unit_close(unit=org.ikj, last_day=datetime.date(2024, 11, 30), successors=[])
+    unit_close(unit=org.ikj, last_day=datetime.date(2024, 11, 30), successors=[])
     response = login(org.hse_staff).get(reverse(EDIT, args=[2024]))
     assert response.context["dropped"] == [org.ikj]
     groups = response.context["form"].unit_groups()
@@ -662,9 +669,9 @@ def test_a_faculty_drill_down(questionnaires, q2024, login, mailoutbox):
     response = login(org.leader_fac).get(reverse(PROGRESS_UNIT, args=[2024, "nv"]))
     rows = {r.unit.code: r for r in response.context["progress"].rows}
     assert {code: r.status for code, r in rows.items()} == {
-        "ibi": rounds.Status.CONFIRMED,
-        "ikj": rounds.Status.AWAITING,
-        "extra": rounds.Status.NOT_STARTED,
+        "ibi": Status.CONFIRMED,
+        "ikj": Status.AWAITING,
+        "extra": Status.NOT_STARTED,
     }
     assert rows["ibi"].leaders == [org.leader_a.full_name]
     assert set(rows["ibi"].safety_reps) == {org.safety_a.full_name, org.deputy_a.full_name}

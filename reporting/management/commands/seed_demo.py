@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand
 
-from deviations import demo as deviations_demo
-from reporting import demo as reporting_demo
-from units import demo as units_demo
+import deviations.demo
+import reporting.demo
+import units.demo
 
 
 class Command(BaseCommand):
@@ -22,37 +22,37 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, bare: bool = False, **options):  # type: ignore[no-untyped-def]
-        org = units_demo.seed_organisation()
+        org = units.demo.seed_organisation()
         self.stdout.write(
             f"Organisation: {org.units} units, {org.users} users and "
             f"{org.roles} role assignments created."
         )
-        years = reporting_demo.seed_questionnaires()
+        years = reporting.demo.seed_questionnaires()
         self.stdout.write(f"Questionnaires created for: {', '.join(map(str, years)) or 'none'}.")
-        schemes = deviations_demo.seed_categories()
+        schemes = deviations.demo.seed_categories()
         self.stdout.write(f"Deviation category schemes: {schemes.old.name}; {schemes.new.name}.")
         if bare:
             self.stdout.write("Bare: no activity created.")
             return
-        responses = reporting_demo.seed_responses()
+        responses = reporting.demo.seed_responses()
         self.stdout.write(
             f"Self-report responses created for: {', '.join(map(str, responses)) or 'none'}."
         )
-        for r in reporting_demo.seed_rounds():
+        for r in reporting.demo.seed_rounds():
             state = "in progress" if r.in_progress else "closed"
             self.stdout.write(
                 f"Self-report round {r.year} {state}: {r.units} units, {r.submitted} "
                 f"submitted ({r.confirmed} confirmed), {r.drafts} answering."
             )
-        deviations = deviations_demo.seed_deviations()
-        if deviations.years:
+        seeded = deviations.demo.seed_deviations()
+        if seeded.years:
             self.stdout.write(
-                f"Deviations: {deviations.deviations} reports with {deviations.injuries} "
-                f"injuries created for {deviations.years[0]}–{deviations.years[-1]}."
+                f"Deviations: {seeded.deviations} reports with {seeded.injuries} "
+                f"injuries created for {seeded.years[0]}–{seeded.years[-1]}."
             )
         else:
             self.stdout.write("Deviations: already seeded.")
-        work = units_demo.seed_hse_work()
+        work = units.demo.seed_hse_work()
         self.stdout.write(
             f"HSE work: {work.goals} goals, {work.delegations} delegations, "
             f"{work.meetings} meetings created."
