@@ -19,7 +19,7 @@ from reporting.services.answering import (
 from reporting.services.imports import responses_import
 from reporting.services.questionnaires import questionnaire_copy, questionnaire_create_from_specs
 from reporting.services.rounds import round_open
-from units.models import Role, RoleAssignment
+from units.models import Role, RoleAssignment, User
 from units.selectors.units import reporting_units
 
 from .answer_codes import codes_for
@@ -189,7 +189,7 @@ def _demo_answers(
     return given
 
 
-def _unit_people(units: list, on: datetime.date) -> dict[tuple[int, str], object]:
+def _unit_people(units: list, on: datetime.date) -> dict[tuple[int, str], User]:
     return {
         (a.unit_id, a.role): a.user
         for a in RoleAssignment.objects.valid_on(on)
