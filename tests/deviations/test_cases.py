@@ -10,11 +10,10 @@ import re
 
 import openpyxl
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from deviations.models import Category, Deviation, Identity, Injury, InjuryView, Status
 from deviations.services import cases
@@ -655,14 +654,6 @@ def injured_case(org):
     return deviation
 
 
-@pytest.fixture
-def english():
-    """A request in English leaves English active in the thread (LocaleMiddleware does
-    not undo it): back to the default after the test."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 def export_rows(client, fmt="csv", **params):
     response = client.get(reverse("deviations:export", args=[fmt]), params)
     assert response.status_code == 200
@@ -741,8 +732,7 @@ def test_the_case_export_is_one_dialect_in_csv_and_typed_cells_in_xlsx(org, logi
     )
     Deviation.objects.filter(pk=case.pk).update(potential_people=4)
     DeviationFactory(unit=org.ibi)
-    client = login(org.hse_staff)
-    client.cookies["hms_language"] = "en"
+    client = login(org.hse_staff)  # in English (the fixture)
     response = client.get(reverse("deviations:export", args=["csv"]))
     assert response.content.startswith(b"\xef\xbb\xbf")
     lines = response.content.decode("utf-8-sig").split("\r\n")

@@ -9,9 +9,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
 
 from hms.lib.exports import table_csv
 from reporting.demo import seed_questionnaires
@@ -40,14 +38,6 @@ def few(org):
     responses_import(year=2024, text=SMALL_2024, source="small 2024")
     responses_import(year=2023, text="unit_code,q02\nibi,yes\nifr,no\n", source="small 2023")
     return org
-
-
-@pytest.fixture
-def english_reset():
-    """A request in English leaves English active in the thread (LocaleMiddleware does
-    not undo it): back to the default after the test."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def results_csv(rows) -> str:
@@ -88,7 +78,7 @@ def test_xlsx_export_has_the_same_columns_and_numbers(few, login):
         assert got[10] is None or Decimal(str(got[10])) == want.prev_percent
 
 
-def test_each_code_has_its_label_beside_it_in_the_users_language(few, login, english_reset):
+def test_each_code_has_its_label_beside_it_in_the_users_language(few, login, english):
     """Issue 11 item 11: the question's text, the matrix row's text and the option's label
     beside each code (columns, so that the autofilter and a pivot table work on them), in
     the language of the UI; the numbers with its decimal separator."""
@@ -118,9 +108,8 @@ def test_each_code_has_its_label_beside_it_in_the_users_language(few, login, eng
     assert (nb[risk]["option_label"], en[risk]["option_label"]) == ("Ja", "Yes")
 
 
-def test_the_xlsx_results_are_numbers_under_a_frozen_filtered_header(few, login, english_reset):
-    client = login(few.hse_staff)
-    client.cookies["hms_language"] = "en"
+def test_the_xlsx_results_are_numbers_under_a_frozen_filtered_header(few, login, english):
+    client = login(few.hse_staff)  # in English (the fixture)
     response = client.get(reverse("reporting:results_export", args=[2024, "xlsx"]))
     rows, sheet = xlsx_rows(response.content)
     assert sheet.freeze_panes == "A2"
