@@ -4,13 +4,17 @@ values) as CSV that Excel opens in Norwegian, or as XLSX, and the answer that se
 CSV, one dialect for every export: UTF-8 with a byte order mark (without it Excel reads
 the file as Windows-1252 and "ø" comes out as "Ã¸"), `;` between cells and CRLF at the
 end of a line (Excel in Norwegian splits on its list separator, `;`, because `,` is its
-decimal separator), numbers with a decimal comma, days as 2024-03-04 and moments as
-2024-03-04 10:05 in Oslo time, which Excel reads as dates.
+decimal separator), numbers with the decimal separator of the UI language the export is
+made in (`decimal_separator`: "12,5" in Norwegian, "12.5" in English; a job runs in its
+requester's language, `hms.lib.jobs`), days as 2024-03-04 and moments as 2024-03-04 10:05
+in Oslo time, which Excel reads as dates.
 
-XLSX: days and moments as date cells, numbers as numbers, a bold header row that stays in
-view (frozen) with an autofilter, and columns as wide as their header and content (up to
-a limit). Written row by row (openpyxl's write-only mode), so a large export does not
-hold a workbook of cell objects in memory.
+XLSX: days and moments as date cells, numbers as numeric cells with a number format (an
+integer "0", a decimal with as many places as it has, "0.0" for 33.3; Excel shows them with
+the separator of its own locale), a bold header row that stays in view (frozen) with an
+autofilter, and columns as wide as their header and content (up to a limit). Written row
+by row (openpyxl's write-only mode), so a large export does not hold a workbook of cell
+objects in memory.
 
 In both, a text cell that a spreadsheet would run as a formula (starting with = + - @,
 a tab or a carriage return; DESIGN.md) is neutralised with a leading apostrophe, and
@@ -33,7 +37,7 @@ from typing import Literal, TypeAlias, TypeVar
 from django.conf import settings
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -53,6 +57,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_DELIMITER = ";"
 DAY_FORMAT = "yyyy-mm-dd"
 MOMENT_FORMAT = "yyyy-mm-dd hh:mm"
+INTEGER_FORMAT = "0"
+# UI languages whose decimal separator is a comma (the others write a point)
+DECIMAL_COMMA_LANGUAGES = frozenset({"nb", "nn", "no"})
 COLUMN_MAX_WIDTH = 60
 SHEET_TITLE_MAX = 31  # Excel's limit
 _SHEET_TITLE_REFUSED = re.compile(r"[\[\]:*?/\\]")
@@ -93,7 +100,14 @@ def _local(value: datetime.datetime) -> datetime.datetime:
     return value.replace(tzinfo=None, microsecond=0)
 
 
-def _csv_value(value: Cell) -> str:
+def decimal_separator(language: str | None = None) -> str:
+    """The decimal separator of numbers in a CSV made in `language` (by default the active
+    one, the language of the request or of the job): "," for Norwegian, "." otherwise."""
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    return "," if language.lower().split("-")[0] in DECIMAL_COMMA_LANGUAGES else "."
+
+
+def _csv_value(value: Cell, decimal: str) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -105,20 +119,22 @@ def _csv_value(value: Cell) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return format(value, "f").replace(".", ",")
+        return format(value, "f").replace(".", decimal)
     if isinstance(value, float):
-        return repr(value).replace(".", ",")
+        return repr(value).replace(".", decimal)
     return str(value)
 
 
-def table_csv(table: Table) -> bytes:
-    """`table` as CSV in the one dialect of every export (see the module's docstring)."""
+def table_csv(table: Table, *, language: str | None = None) -> bytes:
+    """`table` as CSV in the one dialect of every export (see the module's docstring),
+    numbers with the decimal separator of `language` (by default the active language)."""
+    decimal = decimal_separator(language)
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
     writer.writerow([text_safe(str(h)) for h in table.headers])
     for row in table.rows:
-        writer.writerow([_csv_value(v) for v in row])
+        writer.writerow([_csv_value(v, decimal) for v in row])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -183,7 +199,23 @@ def _xlsx_cell(sheet: object, value: Cell) -> object:
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = DAY_FORMAT
         return cell
-    return value
+    if isinstance(value, int):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = INTEGER_FORMAT
+        return cell
+    if isinstance(value, Decimal):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = _decimal_format(value)
+        return cell
+    return value  # a float: Excel's General format shows it as it is
+
+
+def _decimal_format(value: Decimal) -> str:
+    """The number format that shows `value` with the places it has: "0.0" for 33.3 (and
+    for 50.0, which a float would show as 50)."""
+    exponent = value.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return INTEGER_FORMAT + ("." + "0" * places if places else "")
 
 
 def export_format(name: str) -> ExportFormat:
@@ -201,10 +233,13 @@ def file_name_safe(name: str) -> str:
     return _FILE_NAME_REFUSED.sub("-", name).strip("-.") or "export"
 
 
-def table_export(table: Table, *, fmt: ExportFormat, name: str) -> Download:
-    """`table` as a CSV or XLSX file named `name`.<fmt>."""
+def table_export(
+    table: Table, *, fmt: ExportFormat, name: str, language: str | None = None
+) -> Download:
+    """`table` as a CSV or XLSX file named `name`.<fmt> (a CSV's numbers in `language`,
+    by default the active language)."""
     if fmt == "csv":
-        content = table_csv(table)
+        content = table_csv(table, language=language)
     elif fmt == "xlsx":
         content = table_xlsx(table)
     else:

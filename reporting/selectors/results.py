@@ -5,7 +5,8 @@
   For a matrix, each row has its own base.
 - The percent is count / base × 100, rounded half up to one decimal.
 - A row is `year, question, row, option, count, percent`, and where the question (and the
-  matrix row) existed the year before, `prev_count, prev_percent`.
+  matrix row) existed the year before, `prev_count, prev_percent`; with the question's
+  and the matrix row's text in the active language, for the exports' label columns.
 
 Free-text and number questions have no options and are not counted here.
 """
@@ -23,11 +24,15 @@ from reporting.models import Answer, Question, Questionnaire, ResponseStatus
 from reporting.selectors.answering import shown_questions
 
 UNCOUNTED_TYPES = {"text", "number"}
+# Each code with its label in the user's language beside it (`reporting.exports`).
 CSV_COLUMNS = (
     "year",
     "question",
+    "question_label",
     "row",
+    "row_label",
     "option",
+    "option_label",
     "count",
     "percent",
     "prev_count",
@@ -45,6 +50,13 @@ class ResultRow:
     percent: Decimal | None
     prev_count: int | None = None
     prev_percent: Decimal | None = None
+    question_text: str = ""  # "7. Har enheten ...", as the results page heads it
+    row_text: str = ""  # a matrix row's text
+
+
+def question_label(question: Question) -> str:
+    """The question as the results page heads it, in the active language: "7. <text>"."""
+    return f"{question.number}. {question.text}" if question.number else question.text
 
 
 Tally = dict[tuple[str, str], Counter]  # (question key, row key or "") -> option -> count
@@ -114,6 +126,7 @@ def results(*, year: int, unit_ids: Iterable[int] | None = None) -> list[ResultR
     for question in questions:
         if question.type in UNCOUNTED_TYPES:
             continue
+        row_texts = {r.key: r.text for r in question.rows.all()}
         for row in question.answer_rows:
             counts = tally.get((question.key, row), Counter())
             base = sum(counts.values())
@@ -133,6 +146,8 @@ def results(*, year: int, unit_ids: Iterable[int] | None = None) -> list[ResultR
                         prev_percent=_percent(prev_counts[option], prev_base)
                         if had_before
                         else None,
+                        question_text=question_label(question),
+                        row_text=row_texts.get(row, ""),
                     )
                 )
     return out

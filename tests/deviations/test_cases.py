@@ -722,6 +722,40 @@ def test_the_xlsx_export_has_dates_and_numbers_as_such(org, login):
     assert people == 4
 
 
+def test_the_case_export_is_one_dialect_in_csv_and_typed_cells_in_xlsx(org, login, english):
+    """Issue 11 item 11: the CSV in the one dialect (a byte order mark, ";", CRLF, moments
+    and days Excel reads), the UI's language in its headers and words; the XLSX with date
+    cells, numbers as numeric cells with a number format, the header frozen under an
+    autofilter over the whole table."""
+    case = DeviationFactory(
+        unit=org.ibi, deadline=timezone.localdate() + datetime.timedelta(days=5)
+    )
+    Deviation.objects.filter(pk=case.pk).update(potential_people=4)
+    DeviationFactory(unit=org.ibi)
+    client = login(org.hse_staff)  # in English (the fixture)
+    response = client.get(reverse("deviations:export", args=["csv"]))
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    lines = response.content.decode("utf-8-sig").split("\r\n")
+    assert lines[0].startswith("Reference;Kind;Reported;When;Unit;Status;")
+    row = next(
+        csv.reader([line for line in lines if line.startswith(case.reference)], delimiter=";")
+    )
+    reported = timezone.localtime(case.reported_at)
+    assert (row[2], row[7], row[10]) == (
+        reported.strftime("%Y-%m-%d %H:%M"),
+        case.deadline.isoformat(),
+        "4",
+    )
+    assert row[17] == "no"  # Injury: a word in the UI's language
+    response = client.get(reverse("deviations:export", args=["xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert (sheet.freeze_panes, sheet.auto_filter.ref) == ("A2", "A1:S3")
+    line = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == case.reference)
+    assert line[2].is_date and line[2].number_format == "yyyy-mm-dd hh:mm"
+    assert line[7].is_date and line[7].number_format == "yyyy-mm-dd"
+    assert (line[10].data_type, line[10].value, line[10].number_format) == ("n", 4, "0")
+
+
 def test_the_handler_exports_the_injured_name(org, login, injured_case):
     injured_case.handler = org.coordinator_a
     injured_case.save()

@@ -456,3 +456,25 @@ def test_withdrawing_consent_blanks_the_diagnosis_in_the_history(org, injured):
     assert not injured.history.exclude(medical_details="").exists()
     # another injured person's history is left alone
     assert other.history.get().medical_details == "sprained ankle"
+
+
+# -- the export: the one dialect of every export (hms.lib.exports) -------------------------
+
+
+def test_the_register_export_is_a_csv_excel_opens_and_an_xlsx_of_dates(org, login, injured):
+    """Issue 11 item 11: UTF-8 with a byte order mark, ";" and CRLF, days Excel reads as
+    dates; in XLSX a date cell, the header frozen under an autofilter."""
+    client = login(org.leader_a)
+    body = client.get("/deviations/injuries/export.csv", {"year": 2024}).content
+    assert body.startswith(b"\xef\xbb\xbf")
+    header, row = body.decode("utf-8-sig").split("\r\n")[:2]
+    assert header.startswith("Melding;Dato;Enhet;Skadet;Navn;")
+    assert row.startswith("2024-00001;2024-03-04;ibi;") and f";{NAME};" in row
+    response = client.get("/deviations/injuries/export.xlsx", {"year": 2024})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert (sheet.freeze_panes, sheet.auto_filter.ref) == ("A2", "A1:M2")
+    assert sheet["A1"].font.bold and sheet["A1"].value == "Melding"
+    day = sheet["B2"]
+    assert day.is_date and day.value == datetime.datetime(2024, 3, 4)
+    assert day.number_format == "yyyy-mm-dd"
+    assert sheet["E2"].value == NAME

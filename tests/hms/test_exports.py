@@ -1,7 +1,8 @@
 """The shared spreadsheet export (hms.lib.exports): one CSV dialect that Excel opens in
-Norwegian (a byte order mark, ";", a decimal comma, dates Excel reads), XLSX with real
-dates and numbers, a frozen header and an autofilter, one formula guard, control
-characters left out, and the answer that sends the file."""
+Norwegian (a byte order mark, ";", a decimal comma in the Norwegian UI and a point in the
+English one, dates Excel reads), XLSX with real dates and numbers with a number format, a
+frozen header and an autofilter, one formula guard, control characters left out, and the
+answer that sends the file."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.utils import translation
 
 from hms.lib.exports import (
     Download,
     Table,
+    decimal_separator,
     download_response,
     export_format,
     file_name_safe,
@@ -60,7 +63,7 @@ def test_csv_is_utf8_with_a_byte_order_mark_semicolons_and_crlf():
 
 
 def test_csv_numbers_have_a_decimal_comma_and_dates_read_as_dates():
-    rows = csv_rows(table_csv(TABLE))
+    rows = csv_rows(table_csv(TABLE, language="nb"))
     assert rows[0] == list(TABLE.headers)
     # a day as YYYY-MM-DD, a moment in Oslo time to the minute, numbers as numbers
     assert rows[1] == [
@@ -117,6 +120,26 @@ def test_a_boolean_is_refused_to_be_said_in_words():
         table_csv(Table(headers=["x"], rows=[[True]]))
 
 
+def test_csv_numbers_follow_the_ui_language():
+    """Issue 11 item 11: "12,5" in the Norwegian UI, "12.5" in the English one; the rest
+    of the dialect (BOM, ";", dates) is the same in both."""
+    table = Table(headers=["Andel", "Antall", "x"], rows=[[Decimal("12.5"), 3, 0.25]])
+    nb, en = table_csv(table, language="nb"), table_csv(table, language="en")
+    assert nb.decode("utf-8-sig").splitlines()[1] == "12,5;3;0,25"
+    assert en.decode("utf-8-sig").splitlines()[1] == "12.5;3;0.25"
+    assert en.startswith(b"\xef\xbb\xbf") and en.decode("utf-8-sig").startswith("Andel;Antall")
+    # without a language given, the active one (the request's, or the job's) decides
+    with translation.override("en"):
+        assert table_csv(table) == en
+        assert table_export(table, fmt="csv", name="x").content == en
+    with translation.override("nb"):
+        assert table_csv(table) == nb
+    assert [decimal_separator(x) for x in ("nb", "nn", "nb-NO", "en", "en-gb")] == [
+        *(",", ",", ","),
+        *(".", "."),
+    ]
+
+
 # -- XLSX ----------------------------------------------------------------------------------
 
 
@@ -130,11 +153,17 @@ def test_xlsx_has_real_dates_and_numbers():
     # to the minute
     assert moment.is_date and moment.value == datetime.datetime(2024, 6, 3, 10, 5, 30)
     assert moment.number_format == "yyyy-mm-dd hh:mm"
-    assert (count.data_type, count.value) == ("n", 3)
-    assert (percent.data_type, percent.value) == ("n", 33.3)
+    assert (count.data_type, count.value, count.number_format) == ("n", 3, "0")
+    assert (percent.data_type, percent.value, percent.number_format) == ("n", 33.3, "0.0")
     assert (sheet["D3"].value, sheet["E3"].value) == (-2, 0.5)
     # empty cells are empty, not empty text
     assert sheet["G2"].value is None and sheet["G3"].value is None and sheet["B3"].value is None
+    # a decimal shows the places it has (50.0, not 50); a float Excel's General format
+    table = Table(headers=["x"], rows=[[Decimal("50.0")], [Decimal("7")], [Decimal("1.25")], [0.5]])
+    sheet = sheet_of(table_xlsx(table))
+    assert [(c.data_type, c.number_format) for (c,) in sheet.iter_rows(min_row=2)] == [
+        *(("n", "0.0"), ("n", "0"), ("n", "0.00"), ("n", "General")),
+    ]
 
 
 def test_xlsx_freezes_the_bold_header_row_with_an_autofilter():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from decimal import Decimal
 
 import pytest
 from celery import shared_task
@@ -21,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from hms.lib import broker, jobs
-from hms.lib.exports import Download
+from hms.lib.exports import Download, Table, table_export
 from hms.lib.models import Job
 from hms.lib.tasks import jobs_sweep_task
 from tests.hms.test_outbox import broker_url as broker_url  # a fixture
@@ -170,6 +171,21 @@ def test_the_work_runs_in_the_requesters_language(alice):
     jobs.job_run(str(job.pk), work=language)
     job.refresh_from_db()
     assert content(job) == b"en"
+
+
+@pytest.mark.parametrize(("language", "line"), [("nb", b"12,5"), ("en", b"12.5")])
+def test_a_csv_made_by_a_job_has_the_decimal_separator_of_the_requesters_ui(alice, language, line):
+    """Issue 11 item 11: the export's numbers follow the UI language it was asked in, also
+    when a worker makes the file (in the default language, Norwegian)."""
+
+    def export(job: Job) -> Download:
+        return table_export(Table(headers=["x"], rows=[[Decimal("12.5")]]), fmt="csv", name="x")
+
+    with translation.override(language):
+        job = start(alice)
+    jobs.job_run(str(job.pk), work=export)
+    job.refresh_from_db()
+    assert content(job).split(b"\r\n")[1] == line
 
 
 def test_progress_is_written_when_the_percent_changes(alice, django_assert_num_queries):

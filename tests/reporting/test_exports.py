@@ -1,6 +1,7 @@
-"""CSV and XLSX exports of the results: the columns of CSV_COLUMNS, numbers as numbers,
-cells a spreadsheet would run as formulas neutralised; access. The CSV is the exports'
-dialect (hms.lib.exports: a byte order mark, ";", a decimal comma)."""
+"""CSV and XLSX exports of the results: the columns of CSV_COLUMNS (each code with its label
+in the user's language beside it), numbers as numbers, cells a spreadsheet would run as
+formulas neutralised; access. The CSV is the exports' dialect (hms.lib.exports: a byte
+order mark, ";", a decimal comma in the Norwegian UI, a point in the English one)."""
 
 import csv
 import io
@@ -22,6 +23,13 @@ ibi,yes,no,yes,no,yes,no
 ikj,yes,yes,no,,no,
 ifr,no,dont_know,yes,yes,no,
 """
+
+Q02 = "2. Har enheten fastsatt egne HMS-/arbeidsmiljømål?"
+Q02_EN = "2. Has the unit set its own HSE / working environment goals?"
+Q24A_ROW_NB = "det gjennomføres risikovurdering av sikkerhet og helsefare ved bruk av strålekilder?"
+Q24A_ROW_EN = (
+    "risk assessments of safety and health hazards are made for the use of radiation sources?"
+)
 
 
 @pytest.fixture
@@ -49,7 +57,7 @@ def test_csv_export_is_the_results_table(few, login):
     body = response.content.decode()
     assert body == results_csv(results(year=2024))
     assert body.splitlines()[0] == "\ufeff" + ";".join(CSV_COLUMNS)
-    assert "2024;q02;;dont_know;1;33,3;0;0,0" in body.splitlines()
+    assert f"2024;q02;{Q02};;;dont_know;Vet ikke;1;33,3;0;0,0" in body.splitlines()
 
 
 def test_xlsx_export_has_the_same_columns_and_numbers(few, login):
@@ -61,12 +69,58 @@ def test_xlsx_export_has_the_same_columns_and_numbers(few, login):
     expected = results(year=2024)
     assert len(rows) == len(expected) + 1
     for got, want in zip(rows[1:], expected, strict=True):
-        assert got[:5] == [want.year, want.question, want.row or None, want.option, want.count]
-        for value, number in ((got[5], want.percent), (got[6], want.prev_count)):
+        assert got[:2] == [want.year, want.question]
+        assert [got[3], got[5], got[7]] == [want.row or None, want.option, want.count]
+        for value, number in ((got[8], want.percent), (got[9], want.prev_count)):
             assert (value is None) == (number is None)
             if number is not None:
                 assert Decimal(str(value)) == number
-        assert got[7] is None or Decimal(str(got[7])) == want.prev_percent
+        assert got[10] is None or Decimal(str(got[10])) == want.prev_percent
+
+
+def test_each_code_has_its_label_beside_it_in_the_users_language(few, login, english):
+    """Issue 11 item 11: the question's text, the matrix row's text and the option's label
+    beside each code (columns, so that the autofilter and a pivot table work on them), in
+    the language of the UI; the numbers with its decimal separator."""
+    client = login(few.hse_staff)
+    url = reverse("reporting:results_export", args=[2024, "csv"])
+
+    def rows(language):
+        client.cookies["hms_language"] = language
+        body = client.get(url).content.decode("utf-8-sig")
+        return {
+            (r["question"], r["row"], r["option"]): r
+            for r in csv.DictReader(io.StringIO(body), delimiter=";")
+        }
+
+    nb, en = rows("nb"), rows("en")
+    dont_know = ("q02", "", "dont_know")
+    assert [nb[dont_know][c] for c in ("question_label", "row_label", "option_label")] == [
+        *(Q02, "", "Vet ikke"),
+    ]
+    assert [en[dont_know][c] for c in ("question_label", "option_label", "percent")] == [
+        *(Q02_EN, "Don't know", "33.3"),
+    ]
+    assert nb[dont_know]["percent"] == "33,3"
+    risk = ("q24a", "risk_assessment", "yes")
+    assert nb[risk]["question_label"].startswith("24 a. ")
+    assert (nb[risk]["row_label"], en[risk]["row_label"]) == (Q24A_ROW_NB, Q24A_ROW_EN)
+    assert (nb[risk]["option_label"], en[risk]["option_label"]) == ("Ja", "Yes")
+
+
+def test_the_xlsx_results_are_numbers_under_a_frozen_filtered_header(few, login, english):
+    client = login(few.hse_staff)  # in English (the fixture)
+    response = client.get(reverse("reporting:results_export", args=[2024, "xlsx"]))
+    rows, sheet = xlsx_rows(response.content)
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:K{len(rows)}"
+    line = next(
+        r for r in sheet.iter_rows(min_row=2) if r[1].value == "q02" and r[5].value == "yes"
+    )
+    assert [c.value for c in line[:7]] == [2024, "q02", Q02_EN, None, None, "yes", "Yes"]
+    year, count, percent = line[0], line[7], line[8]
+    assert (year.data_type, count.data_type, percent.data_type) == ("n", "n", "n")
+    assert (count.number_format, percent.number_format) == ("0", "0.0")
 
 
 def test_unit_export_covers_the_unit_and_the_units_below(few, login):
@@ -75,7 +129,8 @@ def test_unit_export_covers_the_unit_and_the_units_below(few, login):
     assert response.status_code == 200
     nv_ids = [few.nv.pk, few.ibi.pk, few.ibi_lab.pk, few.ikj.pk]
     assert response.content.decode() == results_csv(results(year=2024, unit_ids=nv_ids))
-    assert "2024;q02;;dont_know;0;0,0;0;0,0" in response.content.decode()  # ifr is not in NV
+    # ifr is not in NV
+    assert f"2024;q02;{Q02};;;dont_know;Vet ikke;0;0,0;0;0,0" in response.content.decode()
     response = client.get(reverse("reporting:results_unit_export", args=[2024, "nv", "xlsx"]))
     assert response["Content-Disposition"] == 'attachment; filename="hms-results-2024-nv.xlsx"'
 
@@ -89,19 +144,23 @@ EVIL = [
 def test_formula_cells_are_neutralised_in_csv():
     body = results_export(rows=EVIL, fmt="csv", name="x").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body), delimiter=";"))
-    assert rows[1][:4] == ["2024", '\'=HYPERLINK("http://evil.example","x")', "'-row", "'@opt"]
+    assert [rows[1][i] for i in (0, 1, 3, 5)] == [
+        *("2024", '\'=HYPERLINK("http://evil.example","x")', "'-row", "'@opt"),
+    ]
     assert rows[2][1] == "'+q"
-    assert rows[1][4:6] == ["1", "50,0"]
+    assert rows[1][7:9] == ["1", "50,0"]
 
 
 def test_formula_cells_are_neutralised_in_xlsx():
     rows, sheet = xlsx_rows(results_export(rows=EVIL, fmt="xlsx", name="x").content)
-    assert rows[1][1:4] == ['\'=HYPERLINK("http://evil.example","x")', "'-row", "'@opt"]
+    assert [rows[1][i] for i in (1, 3, 5)] == [
+        *('\'=HYPERLINK("http://evil.example","x")', "'-row", "'@opt"),
+    ]
     assert rows[2][1] == "'+q"
     # text stays text, numbers stay numbers: no formula cell anywhere
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
-    assert sheet["E2"].data_type == "n" and sheet["F2"].value == 50
-    assert sheet["G3"].value == 2 and sheet["H3"].value == 100
+    assert sheet["H2"].data_type == "n" and sheet["I2"].value == 50
+    assert sheet["J3"].value == 2 and sheet["K3"].value == 100
 
 
 def test_unknown_format_is_refused():
@@ -132,4 +191,4 @@ def test_export_query_count_is_fixed(few, login, django_assert_num_queries):
     responses_import(year=2024, text="\n".join(lines), source="more", replace=True)
     with django_assert_num_queries(NTNU_EXPORT_QUERIES):
         response = client.get(reverse("reporting:results_export", args=[2024, "csv"]))
-    assert "2024;q02;;yes;30;100,0;" in response.content.decode()
+    assert f"2024;q02;{Q02};;;yes;Ja;30;100,0;" in response.content.decode()

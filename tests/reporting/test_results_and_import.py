@@ -132,11 +132,22 @@ def test_import_and_export_commands(questionnaires, tmp_path):
     assert "Imported 3 responses for 2024." in out.getvalue()
     out = io.StringIO()
     call_command("export_results", "--year", "2024", "--unit", "nv", stdout=out)
-    # the exports' dialect (hms.lib.exports): a byte order mark, ";", a decimal comma
+    # the exports' dialect (hms.lib.exports): a byte order mark, ";", a decimal comma in
+    # Norwegian (the default), each code with its label beside it
     lines = out.getvalue().splitlines()
-    assert lines[0] == "\ufeffyear;question;row;option;count;percent;prev_count;prev_percent"
-    assert "2024;q02;;yes;1;50,0;0;" in lines
-    assert "2024;q24a;health_examination;yes;0;;0;" in lines  # retired in 2024, kept
+    assert lines[0] == (
+        "\ufeffyear;question;question_label;row;row_label;option;option_label;"
+        "count;percent;prev_count;prev_percent"
+    )
+    q02 = "2. Har enheten fastsatt egne HMS-/arbeidsmiljømål?"
+    assert f"2024;q02;{q02};;;yes;Ja;1;50,0;0;" in lines
+    # retired in 2024, kept
+    assert any(line.startswith("2024;q24a;24 a. ") for line in lines)
+    assert any(";health_examination;" in line and line.endswith(";yes;Ja;0;;0;") for line in lines)
+    out = io.StringIO()
+    call_command("export_results", "--year", "2024", "--language", "en", stdout=out)
+    q02_en = "2. Has the unit set its own HSE / working environment goals?"
+    assert f"2024;q02;{q02_en};;;yes;Yes;1;33.3;0;" in out.getvalue().splitlines()
     with pytest.raises(CommandError):
         call_command("import_responses", "--year", "2024", str(path), stderr=io.StringIO())
     with pytest.raises(CommandError):
