@@ -132,10 +132,22 @@ class ReportForm(forms.Form):
         units: Any,
         own_unit: Unit | None = None,
         now: datetime.datetime | None = None,
+        anonymous_only: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.now = now
+        if anonymous_only:
+            # Not signed in: nobody to put a name to, so anonymous is the one choice.
+            identity = self.fields["identity"]
+            identity.choices = [  # type: ignore[attr-defined]
+                (Identity.ANONYMOUS.value, Identity.ANONYMOUS.label)
+            ]
+            identity.initial = Identity.ANONYMOUS
+            identity.error_messages["invalid_choice"] = _(
+                "Without signing in you can only report anonymously. Sign in to report "
+                "with your name."
+            )
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["submission_token"].initial = submission_token_new()
         now = timezone.localtime(now or timezone.now())

@@ -250,7 +250,7 @@ def _reference_next(year: int) -> str:
 
 def deviation_report(
     *,
-    user: User,
+    user: User | None,
     kind: str,
     occurred_at: datetime.datetime,
     unit: Unit | None,
@@ -268,8 +268,9 @@ def deviation_report(
     photos: Sequence[UploadedFile] = (),
     submission_token: str = "",
 ) -> tuple[Deviation, str | None]:
-    """Record a report made by `user`. Returns the report and, for an anonymous one, the
-    receipt code (only its hash is kept), else None.
+    """Record a report made by `user` (None: somebody not signed in, who reports
+    anonymously only). Returns the report and, for an anonymous one, the receipt code
+    (only its hash is kept), else None.
 
     `submission_token` is the report form's one-time token (`submission_token_new`): the
     same form sent again (same token, same content) makes no second report but returns
@@ -296,6 +297,10 @@ def deviation_report(
         errors["kind"] = _("Choose what you are reporting.")
     if identity not in Identity.values:
         errors["identity"] = _("Choose how your name is to be stored.")
+    elif user is None and identity != Identity.ANONYMOUS:
+        errors["identity"] = _(
+            "Without signing in you can only report anonymously. Sign in to report with your name."
+        )
     if occurred_at is None:
         errors["occurred_at"] = _("Say when it happened.")
     else:
