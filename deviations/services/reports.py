@@ -15,6 +15,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.apps import apps
@@ -31,7 +32,16 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from deviations.models import Category, Deviation, Identity, Kind, Photo, Status
+from deviations.models import (
+    Category,
+    Deviation,
+    Identity,
+    InjuredKind,
+    Injury,
+    Kind,
+    Photo,
+    Status,
+)
 from deviations.selectors.reports import categories_in_force
 from hms.lib import bounds
 from hms.lib.images import IMAGE_ERRORS, ImageHeader, image_header, image_reencode, megapixels
@@ -56,6 +66,35 @@ FUTURE_GRACE = datetime.timedelta(minutes=5)
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 RECEIPT_LENGTH = 12
 REFERENCE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class ReportedInjury:
+    """What a reporter says of a person hurt: who (an employee, a student, somebody
+    else), what the injury is, and whether they got medical treatment. No name and no
+    health details: the case's handler completes the register (`services.injuries`),
+    medical details only with the injured person's consent."""
+
+    injured_kind: str
+    injury: str = ""
+    medical_treatment: bool = False
+
+
+def reported_injury_errors(kind: str, injury: ReportedInjury) -> dict[str, str | list[str]]:
+    """What is wrong with a reported injury, by field (`injured`: the tick itself), run by
+    the report form and by `deviation_report`."""
+    errors: dict[str, str | list[str]] = {}
+    if kind != Kind.EVENT:
+        errors["injured"] = _(
+            "An improvement suggestion has no injury: choose “Undesired event or "
+            "deviation”, or untick “Someone was injured”."
+        )
+    if injury.injured_kind not in InjuredKind.values:
+        errors["injured_kind"] = _("Say who was injured.")
+    texts = bounds.FieldErrors()
+    texts.text("injury", injury.injury, max_length=bounds.max_length_of(Injury, "injury"))
+    errors.update(texts.errors)
+    return errors
 
 
 def receipt_hash(code: str) -> str:
@@ -267,6 +306,7 @@ def deviation_report(
     identity: str,
     photos: Sequence[UploadedFile] = (),
     submission_token: str = "",
+    injury: ReportedInjury | None = None,
 ) -> tuple[Deviation, str | None]:
     """Record a report made by `user` (None: somebody not signed in, who reports
     anonymously only). Returns the report and, for an anonymous one, the receipt code
@@ -276,6 +316,9 @@ def deviation_report(
     same form sent again (same token, same content) makes no second report but returns
     the first, with the same receipt code (derived from the token); see
     `_report_submission`. Without a token every call makes a report.
+
+    `injury`: somebody was hurt; the report's injury is recorded for the register with
+    what the reporter says, its absence not yet assessed (the handler completes it).
 
     Raises ValidationError (with field names) on bad input; nothing is saved then. The
     report form runs the same checks first; these are the last line of defence."""
@@ -335,6 +378,9 @@ def deviation_report(
         cleaned_photos = _clean_photos(photos)
     except ValidationError as error:
         errors.update(error.message_dict)
+    if injury is not None:
+        for name, problem in reported_injury_errors(kind, injury).items():
+            errors.setdefault(name, problem)
     if errors:
         raise ValidationError(errors)
     assert unit is not None
@@ -395,6 +441,10 @@ def deviation_report(
                     )
                     if anonymous:
                         _file_time_set(photo.file, stamped)
+                if injury is not None:
+                    _reported_injury_create(
+                        deviation, injury, user=None if anonymous else user, at=stamped
+                    )
                 return deviation, code
         except IntegrityError:
             # The same form sent twice at once: the other request saved it.
@@ -404,6 +454,24 @@ def deviation_report(
             if attempt == REFERENCE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _reported_injury_create(
+    deviation: Deviation, reported: ReportedInjury, *, user: User | None, at: datetime.datetime
+) -> Injury:
+    """The report's injury as the reporter told it; its history record by the reporter
+    (none for an anonymous report) at the report's own time."""
+    injury = Injury(
+        deviation=deviation,
+        injured_kind=reported.injured_kind,
+        injury=reported.injury.strip(),
+        medical_treatment=reported.medical_treatment,
+        absence="",  # not yet assessed
+    )
+    injury._history_user = user  # type: ignore[attr-defined]
+    injury._history_date = at  # type: ignore[attr-defined]
+    injury.save()
+    return injury
 
 
 def _report_content(

@@ -107,6 +107,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 identity=data["identity"],
                 photos=data["photos"],
                 submission_token=data["submission_token"],
+                injury=form.reported_injury(),
             )
         except ValidationError as error:
             form.add_error(None, error)
