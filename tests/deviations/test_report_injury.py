@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from deviations.models import Deviation, Identity, Injury, InjuryView, Kind
 from deviations.selectors.statistics import deviation_statistics
 from deviations.services.reports import ReportedInjury, deviation_report
+from hms.lib.models import Notice
 
 
 @pytest.fixture(autouse=True)
@@ -270,8 +271,41 @@ def test_the_handler_completes_the_reported_injury(org, login):
 def test_the_register_shows_an_injury_not_yet_assessed(org, login):
     _report(org.outsider, org.ibi, injury=ReportedInjury(injured_kind="student", injury="Cut"))
 
+    org.hse_staff.preferred_language = "en"
+    org.hse_staff.save()
     page = login(org.hse_staff).get(
         reverse("deviations:injuries"), {"year": timezone.localdate().year}
     )
 
     assert "Not yet assessed" in page.content.decode()
+
+
+# --- the handler is told -------------------------------------------------------------------
+
+
+def test_the_handler_is_told_of_a_reported_injury_in_their_language(org):
+    org.coordinator_a.preferred_language = "en"
+    org.coordinator_a.save()
+
+    deviation, _ = _report(
+        None,
+        org.ibi,
+        identity=Identity.ANONYMOUS,
+        injury=ReportedInjury(injured_kind="student", injury="A sprained wrist"),
+    )
+    _report(org.outsider, org.ibi, description="No one hurt.")
+
+    notice = Notice.objects.get(kind="deviations.injury_reported")
+    assert notice.recipients == [org.coordinator_a.email]
+    assert notice.language == "en"
+    assert deviation.reference in notice.subject
+    assert reverse("deviations:injury", args=[deviation.reference]) in notice.body
+    assert "Complete the injury register" in notice.body
+    # nothing of the injury itself in an e-mail
+    assert "sprained" not in notice.body
+
+
+def test_a_refused_report_tells_nobody(org):
+    with pytest.raises(ValidationError):
+        _report(org.outsider, org.ibi, injury=ReportedInjury(injured_kind="robot"))
+    assert not Notice.objects.exists()
