@@ -338,7 +338,9 @@ class Injury(models.Model):
     course_of_events = models.TextField(_("course of events"), blank=True)
     causes = models.TextField(_("causes"), blank=True)
     injury = models.CharField(_("the injury"), max_length=300, blank=True)
-    absence = models.CharField(_("absence"), max_length=20, choices=Absence.choices)
+    # blank: not yet assessed (an injury reported with the report, until its handler
+    # completes the register); counted as no lost-time injury until then
+    absence = models.CharField(_("absence"), max_length=20, choices=Absence.choices, blank=True)
     medical_treatment = models.BooleanField(_("needed medical treatment"), default=False)
     alternative_work = models.BooleanField(_("needed alternative work"), default=False)
     fatal = models.BooleanField(_("fatal"), default=False)

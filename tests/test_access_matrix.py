@@ -308,6 +308,7 @@ class Entry:
     # what a page the person may open shows them (an AssertionError if it is wrong)
     shows: Callable[[World, str, HttpResponse], None] | None = None
     public: bool = False  # open to the signed-out: their 302 is not to the sign-in page
+    signed_out_write: bool = False  # a POST the signed-out make too (an anonymous report)
     path: bool = False  # `name` is the route of a pattern without a name
 
     @property
@@ -445,6 +446,24 @@ def case_changed(key: str, **values: Any) -> Callable[[World], bool]:
         return all(getattr(case, name) == value for name, value in values.items())
 
     return written
+
+
+REPORTED = "A ladder slipped in the workshop."
+
+
+def report_form(world: World, identity: str) -> dict[str, Any]:
+    """The report form, filled in for ibi, to be sent with `identity`."""
+    return {
+        "kind": "event",
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "unit": world.org.ibi.pk,
+        "description": REPORTED,
+        "identity": identity,
+    }
+
+
+def reported(world: World) -> bool:
+    return Deviation.objects.filter(description=REPORTED).exists()
 
 
 def handling(prefix: str, **data: str) -> Callable[[World], dict[str, Any]]:
@@ -701,12 +720,25 @@ ENTRIES = [
     # handler and its reporter, and handled by its handler, the unit's coordinator (and
     # the units below), its leader (that unit only) and HSE staff
     #               ano out rep saf coo lea fac hr  lhv oth hse chf amu
-    Entry("deviations:new",
-          statuses="302 200 200 200 200 200 200 200 200 200 200 200 200"),
+    # the form and the receipt lookup are open to the signed-out too (issue 11 item 3),
+    # who report anonymously only; every other page of a deviation needs signing in
+    Entry("deviations:new", public=True,
+          statuses="200 200 200 200 200 200 200 200 200 200 200 200 200"),
+    Entry("deviations:new", method="POST", public=True, signed_out_write=True,
+          variant="anonymous",
+          data=lambda w: report_form(w, "anonymous"), written=reported,
+          statuses="200 200 200 200 200 200 200 200 200 200 200 200 200"),
+    Entry("deviations:new", method="POST", public=True, signed_out_write=True,
+          variant="named",
+          data=lambda w: report_form(w, "named"), written=reported,
+          statuses="400 200 200 200 200 200 200 200 200 200 200 200 200"),
     Entry("deviations:mine", given=lambda w: w.cases, shows=own_reports,
           statuses="302 200 200 200 200 200 200 200 200 200 200 200 200"),
-    Entry("deviations:receipt",
-          statuses="302 200 200 200 200 200 200 200 200 200 200 200 200"),
+    Entry("deviations:receipt", public=True,
+          statuses="200 200 200 200 200 200 200 200 200 200 200 200 200"),
+    Entry("deviations:receipt", method="POST", public=True, variant="a code of no report",
+          data=lambda w: {"code": "AAAA-BBBB-CCCC"},
+          statuses="404 404 404 404 404 404 404 404 404 404 404 404 404"),
     Entry("deviations:lessons",
           statuses="302 200 200 200 200 200 200 200 200 200 200 200 200"),
     Entry("deviations:list", given=lambda w: w.cases, shows=lists(LISTED),
@@ -871,6 +903,18 @@ def test_every_entry_names_a_url_that_exists():
     assert not gone, f"These URLs are gone: take their entries out of ENTRIES: {sorted(gone)}"
 
 
+def test_the_signed_out_open_only_the_report_form_and_the_receipt_lookup():
+    """Issue 11 item 3: reporting anonymously and following a receipt code need no
+    account; every other page of ours (but the health check, the language switch and
+    allauth's own) still sends the signed-out to the sign-in page."""
+    opened = {e.name for e in ENTRIES if e.expected["anon"] != 302}
+    assert {n for n in opened if n.startswith("deviations:")} == {
+        "deviations:new",
+        "deviations:receipt",
+    }
+    assert {n for n in opened if ":" in n and not n.startswith("deviations:")} == set()
+
+
 def test_what_is_not_ours_is_said_and_is_there():
     owners = {p.owner for p in url_patterns()} - {""}
     assert owners == set(NOT_OURS)
@@ -930,7 +974,8 @@ def _request(world: World, entry: Entry, role: str, url: str) -> tuple[int, str]
                 assert to_sign_in is not signed_in, f"sent to {response['Location']}"
             if entry.written is not None:
                 done = entry.written(world)
-                assert done is (signed_in and status < 400), f"written: {done}"
+                writes = signed_in or entry.signed_out_write
+                assert done is (writes and status < 400), f"written: {done}"
             if entry.shows is not None and status == 200:
                 entry.shows(world, role, response)
         except AssertionError as error:

@@ -13,15 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deviations.services.reports import (
+    ReportedInjury,
     report_categories_validate,
     report_occurred_at_validate,
     report_photos_validate,
+    reported_injury_errors,
     submission_token_new,
 )
 from hms.lib import bounds
 from units.models import Campus, Unit
 
-from ..models import Category, Identity, Kind, Severity
+from ..models import Category, Identity, InjuredKind, Injury, Kind, Severity
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # What `submission_token_new` makes (URL-safe base64); anything else is ignored.
@@ -116,6 +118,28 @@ class ReportForm(forms.Form):
         required=False,
         help_text=_("Up to 5 photos, JPEG, PNG or WebP, at most 10 MB each."),
     )
+    # Someone hurt: who, what the injury is, whether they got medical treatment. No name
+    # and no health details here; the case handler completes the injury register.
+    injured = forms.BooleanField(label=_("Someone was injured"), required=False)
+    injured_kind = forms.ChoiceField(
+        label=_("Who was injured?"),
+        choices=InjuredKind.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    injury = forms.CharField(
+        label=_("What is the injury?"),
+        max_length=Injury._meta.get_field("injury").max_length,
+        required=False,
+        help_text=_(
+            "For example: a cut on the left hand. No diagnosis or other health details: "
+            "the case handler asks the injured person first."
+        ),
+    )
+    medical_treatment = forms.BooleanField(
+        label=_("They got medical treatment (a doctor, the emergency department)"),
+        required=False,
+    )
     identity = forms.ChoiceField(
         label=_("Your name"),
         choices=Identity.choices,
@@ -132,10 +156,22 @@ class ReportForm(forms.Form):
         units: Any,
         own_unit: Unit | None = None,
         now: datetime.datetime | None = None,
+        anonymous_only: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.now = now
+        if anonymous_only:
+            # Not signed in: nobody to put a name to, so anonymous is the one choice.
+            identity = self.fields["identity"]
+            identity.choices = [  # type: ignore[attr-defined]
+                (Identity.ANONYMOUS.value, Identity.ANONYMOUS.label)
+            ]
+            identity.initial = Identity.ANONYMOUS
+            identity.error_messages["invalid_choice"] = _(
+                "Without signing in you can only report anonymously. Sign in to report "
+                "with your name."
+            )
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["submission_token"].initial = submission_token_new()
         now = timezone.localtime(now or timezone.now())
@@ -148,7 +184,7 @@ class ReportForm(forms.Form):
             self.fields["campus"].initial = own_unit.campus
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.RadioSelect | forms.HiddenInput):
+            if isinstance(widget, forms.RadioSelect | forms.HiddenInput | forms.CheckboxInput):
                 continue
             if isinstance(widget, forms.Select):
                 widget.attrs["class"] = "form-select form-select-lg"
@@ -171,6 +207,27 @@ class ReportForm(forms.Form):
         photos: list[Any] = self.cleaned_data["photos"]
         report_photos_validate(photos)
         return photos
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        injury = self.reported_injury()
+        if injury is not None:
+            for name, message in reported_injury_errors(data.get("kind", ""), injury).items():
+                self.add_error(name, message)
+        return data
+
+    def reported_injury(self) -> ReportedInjury | None:
+        """The injury the form reports, or None when "someone was injured" is not ticked
+        (what was typed under it then is not kept)."""
+        data = self.cleaned_data
+        if not data.get("injured"):
+            return None
+        return ReportedInjury(
+            injured_kind=data.get("injured_kind") or "",
+            injury=data.get("injury") or "",
+            medical_treatment=bool(data.get("medical_treatment")),
+        )
 
     def clean_submission_token(self) -> str:
         """A malformed token is ignored: the report is made, only without the check."""

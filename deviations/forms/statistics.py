@@ -109,6 +109,11 @@ class InjuryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # the model's text fields have no limit of their own
         bounds.limit_text_fields(self.fields)
+        # blank in the model only until the handler assesses a reported injury
+        self.fields["absence"].required = True
+        self.fields["absence"].error_messages["required"] = _(
+            "Choose the absence: the injury register needs it."
+        )
         self.fields["nav_reported_on"].validators.append(bounds.validate_event)
         for field in self.fields.values():
             if not isinstance(field.widget, forms.CheckboxInput | forms.Select | forms.HiddenInput):

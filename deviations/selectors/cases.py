@@ -111,11 +111,15 @@ class CaseContents:
     photos: list[Photo]
     measures: list[Measure]  # by deadline
     has_injury: bool
+    # whether the recorded injury's absence is assessed: a reported injury waits for its
+    # handler to complete the register
+    injury_assessed: bool = False
 
 
 def case_contents(deviation: Deviation) -> CaseContents:
     """The case's categories (with their main categories), photos, measures (with who is
-    responsible) and whether an injury is recorded. Four queries."""
+    responsible) and whether an injury is recorded, and assessed. Four queries."""
+    absence = Injury.objects.filter(deviation=deviation).values_list("absence", flat=True).first()
     return CaseContents(
         categories=list(deviation.categories.select_related("parent")),
         photos=list(deviation.photos.all()),
@@ -124,7 +128,8 @@ def case_contents(deviation: Deviation) -> CaseContents:
             .select_related("responsible")
             .order_by("deadline", "pk")
         ),
-        has_injury=Injury.objects.filter(deviation=deviation).exists(),
+        has_injury=absence is not None,
+        injury_assessed=bool(absence),
     )
 
 

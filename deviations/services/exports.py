@@ -211,7 +211,7 @@ def register_table(rows: list[RegisterRow]) -> Table:
                 injury.injured_name if row.name_shown else "",
                 injury.work,
                 injury.injury,
-                injury.get_absence_display(),
+                injury.get_absence_display() or _("Not yet assessed"),
                 _yes_no(injury.medical_treatment),
                 _yes_no(injury.alternative_work),
                 _yes_no(injury.fatal),

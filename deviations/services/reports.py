@@ -15,6 +15,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.apps import apps
@@ -31,7 +32,16 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from deviations.models import Category, Deviation, Identity, Kind, Photo, Status
+from deviations.models import (
+    Category,
+    Deviation,
+    Identity,
+    InjuredKind,
+    Injury,
+    Kind,
+    Photo,
+    Status,
+)
 from deviations.selectors.reports import categories_in_force
 from hms.lib import bounds
 from hms.lib.images import IMAGE_ERRORS, ImageHeader, image_header, image_reencode, megapixels
@@ -56,6 +66,35 @@ FUTURE_GRACE = datetime.timedelta(minutes=5)
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 RECEIPT_LENGTH = 12
 REFERENCE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class ReportedInjury:
+    """What a reporter says of a person hurt: who (an employee, a student, somebody
+    else), what the injury is, and whether they got medical treatment. No name and no
+    health details: the case's handler completes the register (`services.injuries`),
+    medical details only with the injured person's consent."""
+
+    injured_kind: str
+    injury: str = ""
+    medical_treatment: bool = False
+
+
+def reported_injury_errors(kind: str, injury: ReportedInjury) -> dict[str, str | list[str]]:
+    """What is wrong with a reported injury, by field (`injured`: the tick itself), run by
+    the report form and by `deviation_report`."""
+    errors: dict[str, str | list[str]] = {}
+    if kind != Kind.EVENT:
+        errors["injured"] = _(
+            "An improvement suggestion has no injury: choose “Undesired event or "
+            "deviation”, or untick “Someone was injured”."
+        )
+    if injury.injured_kind not in InjuredKind.values:
+        errors["injured_kind"] = _("Say who was injured.")
+    texts = bounds.FieldErrors()
+    texts.text("injury", injury.injury, max_length=bounds.max_length_of(Injury, "injury"))
+    errors.update(texts.errors)
+    return errors
 
 
 def receipt_hash(code: str) -> str:
@@ -250,7 +289,7 @@ def _reference_next(year: int) -> str:
 
 def deviation_report(
     *,
-    user: User,
+    user: User | None,
     kind: str,
     occurred_at: datetime.datetime,
     unit: Unit | None,
@@ -267,14 +306,19 @@ def deviation_report(
     identity: str,
     photos: Sequence[UploadedFile] = (),
     submission_token: str = "",
+    injury: ReportedInjury | None = None,
 ) -> tuple[Deviation, str | None]:
-    """Record a report made by `user`. Returns the report and, for an anonymous one, the
-    receipt code (only its hash is kept), else None.
+    """Record a report made by `user` (None: somebody not signed in, who reports
+    anonymously only). Returns the report and, for an anonymous one, the receipt code
+    (only its hash is kept), else None.
 
     `submission_token` is the report form's one-time token (`submission_token_new`): the
     same form sent again (same token, same content) makes no second report but returns
     the first, with the same receipt code (derived from the token); see
     `_report_submission`. Without a token every call makes a report.
+
+    `injury`: somebody was hurt; the report's injury is recorded for the register with
+    what the reporter says, its absence not yet assessed (the handler completes it).
 
     Raises ValidationError (with field names) on bad input; nothing is saved then. The
     report form runs the same checks first; these are the last line of defence."""
@@ -296,6 +340,10 @@ def deviation_report(
         errors["kind"] = _("Choose what you are reporting.")
     if identity not in Identity.values:
         errors["identity"] = _("Choose how your name is to be stored.")
+    elif user is None and identity != Identity.ANONYMOUS:
+        errors["identity"] = _(
+            "Without signing in you can only report anonymously. Sign in to report with your name."
+        )
     if occurred_at is None:
         errors["occurred_at"] = _("Say when it happened.")
     else:
@@ -330,6 +378,9 @@ def deviation_report(
         cleaned_photos = _clean_photos(photos)
     except ValidationError as error:
         errors.update(error.message_dict)
+    if injury is not None:
+        for name, problem in reported_injury_errors(kind, injury).items():
+            errors.setdefault(name, problem)
     if errors:
         raise ValidationError(errors)
     assert unit is not None
@@ -390,6 +441,11 @@ def deviation_report(
                     )
                     if anonymous:
                         _file_time_set(photo.file, stamped)
+                if injury is not None:
+                    _reported_injury_create(
+                        deviation, injury, user=None if anonymous else user, at=stamped
+                    )
+                    injury_reported_notice_write(deviation=deviation)
                 return deviation, code
         except IntegrityError:
             # The same form sent twice at once: the other request saved it.
@@ -399,6 +455,24 @@ def deviation_report(
             if attempt == REFERENCE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _reported_injury_create(
+    deviation: Deviation, reported: ReportedInjury, *, user: User | None, at: datetime.datetime
+) -> Injury:
+    """The report's injury as the reporter told it; its history record by the reporter
+    (none for an anonymous report) at the report's own time."""
+    injury = Injury(
+        deviation=deviation,
+        injured_kind=reported.injured_kind,
+        injury=reported.injury.strip(),
+        medical_treatment=reported.medical_treatment,
+        absence="",  # not yet assessed
+    )
+    injury._history_user = user  # type: ignore[attr-defined]
+    injury._history_date = at  # type: ignore[attr-defined]
+    injury.save()
+    return injury
 
 
 def _report_content(
@@ -509,6 +583,30 @@ def deviation_receipt_lookup(*, code: str) -> Deviation | None:
         Deviation.objects.filter(identity=Identity.ANONYMOUS, receipt_hash=receipt_hash(code))
         .exclude(receipt_hash="")
         .first()
+    )
+
+
+def injury_reported_notice_write(*, deviation: Deviation) -> Notice | None:
+    """Write to the outbox the e-mail that tells the case's handler, in their language,
+    that a personal injury came with the report and waits for them to complete the
+    injury register, with a link to the injury page. Nothing of the injury itself is in
+    it (an e-mail is read in more places than the page, whose reads are logged). None
+    when there is no handler to tell (no coordinator, no address)."""
+    handler = deviation.handler
+    if handler is None or not handler.email or not handler.is_active:
+        return None
+    return notice_write(
+        kind="deviations.injury_reported",
+        to=[handler.email],
+        language=handler.preferred_language,
+        subject_template="deviations/report/email/injury_subject.txt",
+        body_template="deviations/report/email/injury_body.txt",
+        context={
+            "deviation": deviation,
+            "handler": handler,
+            "link": settings.SITE_URL
+            + reverse("deviations:injury", kwargs={"reference": deviation.reference}),
+        },
     )
 
 

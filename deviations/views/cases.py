@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 from deviations.access import (
     can_handle,
     deviation_for_user,
+    may_edit_injury,
     may_open_injury,
     reads_cases,
     reporter_shown_to,
@@ -65,7 +66,7 @@ from ..forms.cases import (
     RejectForm,
     UpdateForm,
 )
-from ..models import Deviation
+from ..models import Deviation, Kind
 
 PAGE_SIZE = 50
 
@@ -191,9 +192,13 @@ def _render_case(
         "measures": measures,
         "history": case_history(deviation, scope),
         "has_injury": has_injury,
+        # an event's injury page is linked whether or not an injury is recorded: its
+        # handler records one there, or completes the one reported
         "injury_url": _reverse_or_none("deviations:injury", deviation.reference)
-        if has_injury and may_open_injury(scope, deviation)
+        if (has_injury or deviation.kind == Kind.EVENT) and may_open_injury(scope, deviation)
         else None,
+        "may_record_injury": may_edit_injury(scope, deviation),
+        "injury_to_complete": has_injury and not contents.injury_assessed,
         "overdue": is_overdue(deviation, today),
         "today": today,
     }

@@ -34,6 +34,7 @@ from deviations.selectors.reports import (
 from deviations.services.reports import deviation_receipt_lookup, deviation_report
 from hms.lib.ratelimit import rate_limited
 from units.access import scope_for_request
+from units.models import Unit
 
 from ..forms.report import ReportForm
 from ..models import Category, Deviation
@@ -61,28 +62,35 @@ def _category_groups(categories: list[Category]) -> list[CategoryGroup]:
     return list(groups.values())
 
 
-@login_required
+@rate_limited("report", signed_out_only=True)
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
+    """Open to those not signed in too (visitors, contractors, anyone who would rather
+    not sign in): they report anonymously only, with no session, no user and no address
+    kept; their reports are counted per address (a keyed hash of it, `hms.lib.ratelimit`)."""
+    signed_in = request.user.is_authenticated
     scope = scope_for_request(request)
     today = timezone.localdate()
     own = [u for u in scope.own_units if u.is_valid_on(today)]
     # A user without a role in a unit (most employees, every student): the unit of their
     # latest named or confidential report.
-    suggested = (
-        own[0] if own else report_unit_suggested(user=request.user, day=today)  # type: ignore[arg-type]
-    )
+    suggested: Unit | None = None
+    if own:
+        suggested = own[0]
+    elif signed_in:
+        suggested = report_unit_suggested(user=request.user, day=today)  # type: ignore[arg-type]
     form = ReportForm(
         request.POST or None,
         request.FILES or None,
         units=report_units(today),
         own_unit=suggested,
+        anonymous_only=not signed_in,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             deviation, code = deviation_report(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user if signed_in else None,  # type: ignore[arg-type]
                 kind=data["kind"],
                 occurred_at=data["occurred_at"],
                 unit=data["unit"],
@@ -99,6 +107,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 identity=data["identity"],
                 photos=data["photos"],
                 submission_token=data["submission_token"],
+                injury=form.reported_injury(),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -127,6 +136,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
             "has_own_unit": bool(own),
             "unit_from_report": not own and suggested is not None,
             "photos_sent": photos_sent,
+            "signed_in": signed_in,
             "open_details": form.is_bound
             and any(
                 form[name].value()
@@ -152,13 +162,13 @@ def report_mine(request: HttpRequest) -> HttpResponse:
     return render(request, "deviations/report/mine.html", {"deviations": deviations})
 
 
-@login_required
 @rate_limited("receipt")
 @require_http_methods(["GET", "POST"])
 def report_receipt(request: HttpRequest) -> HttpResponse:
-    """The code comes by POST, so it stays out of addresses, history and access logs.
-    Lookups are limited per client address (settings.HMS_RATE_LIMITS), so codes cannot be
-    tried in bulk."""
+    """Open to those not signed in: an anonymous report is followed without an account.
+    The code comes by POST, so it stays out of addresses, history and access logs.
+    Lookups are limited per client address (settings.HMS_RATE_LIMITS, counted under a
+    keyed hash of it), so codes cannot be tried in bulk."""
     deviation: Deviation | None = None
     not_found = False
     code = ""

@@ -57,16 +57,19 @@ def rate_limit_count(request: HttpRequest, *, scope: str) -> Window:
 
 
 def rate_limited(
-    scope: str, *, methods: tuple[str, ...] = ("POST",)
+    scope: str, *, methods: tuple[str, ...] = ("POST",), signed_out_only: bool = False
 ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """A view whose `methods` requests count against the limit `scope`; beyond it the
     client gets 429 Too Many Requests, a page saying when to try again, and nothing else
-    happens."""
+    happens. With `signed_out_only`, only the requests of those not signed in count: a
+    signed-in person is known, and should not share a limit with everyone behind the same
+    campus address."""
 
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
-            if request.method in methods:
+            counted = not (signed_out_only and request.user.is_authenticated)
+            if request.method in methods and counted:
                 window = rate_limit_count(request, scope=scope)
                 if window.exceeded:
                     return too_many_requests(request, retry_after=window.retry_after)

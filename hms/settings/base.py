@@ -226,6 +226,12 @@ HMS_RATE_LIMITS = {
         env.int("HMS_RECEIPT_RATE_LIMIT", default=30),
         env.int("HMS_RECEIPT_RATE_WINDOW", default=600),
     ),
+    # reports sent by people who are not signed in (anonymous only): a visitor reports a
+    # few things at most; everyone behind one campus address shares the count
+    "report": (
+        env.int("HMS_REPORT_RATE_LIMIT", default=20),
+        env.int("HMS_REPORT_RATE_WINDOW", default=3600),
+    ),
 }
 
 # --- Language, time --------------------------------------------------------------------

@@ -1,5 +1,5 @@
-// Reporting a deviation: a search box that narrows the unit list, and focus on the
-// error summary after a failed send.
+// Reporting a deviation: a search box that narrows the unit list, the injury part shown
+// when someone was injured, and focus on the error summary after a failed send.
 (function () {
   "use strict";
   document.querySelectorAll("[data-filters]").forEach(function (search) {
@@ -18,6 +18,18 @@
         firstMatch.selected = true;
       }
     });
+  });
+  // A part shown only while its checkbox is ticked ("someone was injured"); without
+  // the script it is always shown.
+  document.querySelectorAll("[data-shown-by]").forEach(function (part) {
+    var box = document.getElementById(part.getAttribute("data-shown-by"));
+    if (!box) { return; }
+    var update = function () {
+      part.hidden = !box.checked;
+      box.setAttribute("aria-expanded", box.checked ? "true" : "false");
+    };
+    box.addEventListener("change", update);
+    update();
   });
   var errors = document.getElementById("report-errors");
   if (errors) { errors.focus(); }
