@@ -33,6 +33,7 @@ from PIL import Image
 
 from deviations.models import Category, Deviation, Identity, Kind, Photo, Status
 from deviations.selectors.reports import categories_in_force
+from deviations.services.notices import handler_notice_write
 from hms.lib import bounds
 from hms.lib.images import IMAGE_ERRORS, ImageHeader, image_header, image_reencode, megapixels
 from hms.lib.models import Notice
@@ -390,6 +391,7 @@ def deviation_report(
                     )
                     if anonymous:
                         _file_time_set(photo.file, stamped)
+                handler_notice_write(deviation=deviation, reassigned=False)
                 return deviation, code
         except IntegrityError:
             # The same form sent twice at once: the other request saved it.
