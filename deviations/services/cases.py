@@ -83,7 +83,13 @@ def case_assign(
                 % {"name": handler.full_name or handler.email, "unit": unit.name}
             }
         )
-    handler_before = deviation.handler_id
+    # The handler as the case has it now (the one given may be stale: then the save below
+    # is refused).
+    handler_before = (
+        Deviation.objects.select_for_update()
+        .values_list("handler_id", flat=True)
+        .get(pk=deviation.pk)
+    )
     assigned = update_versioned(
         Deviation,
         deviation.pk,
