@@ -14,7 +14,6 @@ from units.access import scope_for_request
 from units.selectors.units import own_units_with_meeting_counts
 from units.services.people import user_set_language
 
-
 # The open cases a handler is shown on their home page, a page at a time.
 MY_CASES_PAGE_SIZE = 10
 
@@ -24,7 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for_request(request)
     today = timezone.localdate()
     year = today.year
-    my_cases = Paginator(my_open_cases(request.user.pk, today), MY_CASES_PAGE_SIZE).get_page(
+    my_cases = Paginator(my_open_cases(scope.user_id, today), MY_CASES_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     units = own_units_with_meeting_counts(scope=scope, year=year)

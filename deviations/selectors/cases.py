@@ -111,14 +111,14 @@ def may_be_handler(
 # -- the lists and the page of a case ----------------------------------------------------
 
 
-def my_open_cases(user_id: int, today: datetime.date) -> QuerySet[Deviation]:
+def my_open_cases(user_id: int | None, today: datetime.date) -> QuerySet[Deviation]:
     """The open cases `user_id` handles, for their home page: overdue first (the longest
     overdue first), then by closing deadline (none last), with their units, each with
     `overdue` on `today`."""
+    if user_id is None:
+        return Deviation.objects.none()
     return (
-        with_overdue(
-            Deviation.objects.filter(handler_id=user_id, status__in=OPEN_STATUSES), today
-        )
+        with_overdue(Deviation.objects.filter(handler_id=user_id, status__in=OPEN_STATUSES), today)
         .select_related("unit")
         .annotate(
             overdue_first=Case(When(overdue_q(today), then=0), default=1),

@@ -161,9 +161,7 @@ def test_a_closed_case_is_read_only_until_reopened_with_a_reason(org, case):
     )
     assert (reopened.status, reopened.closed_at) == (Status.IN_PROGRESS, None)
     # and then the cause may change
-    saved = cases.case_update(
-        **update_args(reopened, cause="Afterthought"), user=org.coordinator_a
-    )
+    saved = cases.case_update(**update_args(reopened, cause="Afterthought"), user=org.coordinator_a)
     assert saved.cause == "Afterthought"
     # an open case is not reopened
     with pytest.raises(ValidationError):
@@ -301,7 +299,7 @@ def test_closing_needs_cause_and_measure_where_the_category_requires_it(
         title="Sign",
         responsible=None,
         deadline=None,
-        status="planned",
+        status="done",
         user=org.coordinator_a,
     )
     with django_capture_on_commit_callbacks(execute=False):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -100,7 +101,7 @@ def test_taking_a_case_oneself_sends_nothing(org, mailed):
 
 def test_a_refused_assignment_sends_nothing(org, reporter, mailed):
     case = DeviationFactory(unit=org.ibi)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         cases.case_assign(
             deviation=case, handler=reporter, unit=org.ibi, expected_version=1, user=org.leader_a
         )
@@ -147,7 +148,10 @@ def test_a_measures_responsible_person_is_told_when_it_is_given_to_them(org, mai
     sent = mailed()
     assert [m.to for m in sent] == [["safety_a@example.org"], ["outsider@example.org"]]
     # and the link works for them: the case is theirs to read, not to handle
-    assert login(org.outsider).get(reverse("deviations:detail", args=[case.reference])).status_code == 200
+    assert (
+        login(org.outsider).get(reverse("deviations:detail", args=[case.reference])).status_code
+        == 200
+    )
     response = login(org.outsider).post(reverse("deviations:update", args=[case.reference]), {})
     assert response.status_code == 403
 
@@ -155,7 +159,12 @@ def test_a_measures_responsible_person_is_told_when_it_is_given_to_them(org, mai
 def test_a_measure_without_a_responsible_person_tells_nobody(org, mailed):
     case = DeviationFactory(unit=org.ibi)
     cases.measure_add(
-        deviation=case, title="Sign", responsible=None, deadline=None, status="planned", user=org.leader_a
+        deviation=case,
+        title="Sign",
+        responsible=None,
+        deadline=None,
+        status="planned",
+        user=org.leader_a,
     )
     assert mailed() == []
 
@@ -163,9 +172,7 @@ def test_a_measure_without_a_responsible_person_tells_nobody(org, mailed):
 # -- the handler's queue on the home page ------------------------------------------------
 
 
-def test_the_home_page_lists_my_open_cases_overdue_first(
-    org, login, django_assert_num_queries
-):
+def test_the_home_page_lists_my_open_cases_overdue_first(org, login, django_assert_num_queries):
     # before: the home page showed the handler none of their cases
     today = timezone.localdate()
     later = DeviationFactory(
