@@ -227,6 +227,12 @@ class Deviation(models.Model):
     rejection_reason = models.TextField(_("reason for rejecting"), blank=True)
     lesson = models.TextField(_("lesson learned"), blank=True)
     lesson_shared = models.BooleanField(_("share the lesson learned"), default=False)
+    # What the handler tells the reporter: shown on "My reports", the receipt-code page and
+    # in the closing e-mail.
+    reporter_feedback = models.TextField(_("feedback to the reporter"), blank=True)
+    # Why the case was last reopened after it was closed or rejected (each reason is kept
+    # in the case's history).
+    reopen_reason = models.TextField(_("reason for reopening"), blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     imported_from = models.CharField(_("imported from"), max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1)

@@ -180,6 +180,13 @@ class World:
         return self.cases["LAB"]
 
     @cached_property
+    def closed_lab(self) -> Deviation:
+        """A closed case of ibi-lab, to be reopened."""
+        return DeviationFactory(
+            unit=self.org.ibi_lab, status=Status.CLOSED, closed_at=timezone.now()
+        )
+
+    @cached_property
     def photo(self) -> Photo:
         return PhotoFactory(deviation=self.a)
 
@@ -786,6 +793,12 @@ ENTRIES = [
     Entry("deviations:close", args=_lab, variant="case LAB", method="POST",
           data=handling("close"),
           written=case_changed("LAB", status=Status.CLOSED),
+          statuses="302 404 404 403 302 403 403 403 403 404 302 403 404"),
+    Entry("deviations:reopen", args=lambda w: [w.closed_lab.reference],
+          variant="closed case LAB", method="POST",
+          data=lambda w: {"reopen-version": w.closed_lab.version, "reopen-reason": "Not fixed"},
+          written=lambda w: Deviation.objects.get(pk=w.closed_lab.pk).status
+          == Status.IN_PROGRESS,
           statuses="302 404 404 403 302 403 403 403 403 404 302 403 404"),
     Entry("deviations:redact", args=_lab, variant="case LAB", method="POST",
           data=handling("redact", **{"redact-description": "Something fell."}),

@@ -16,7 +16,7 @@ from riskassessment.models import MeasureStatus
 from units.models import Unit, User
 from units.selectors.people import user_by_email
 
-from ..models import Category, Deviation, Severity, Status
+from ..models import Category, Deviation, Severity
 
 
 class DateInput(forms.DateInput):
@@ -42,7 +42,10 @@ class VersionedForm(forms.Form):
 class AssignForm(VersionedForm):
     handler = forms.EmailField(
         label=_("Case handler (e-mail)"),
-        help_text=_("The unit's HSE coordinator, or whoever should handle the case."),
+        help_text=_(
+            "The unit's HSE coordinator, or someone else with a role in the unit or a unit "
+            "above it, or HSE staff."
+        ),
     )
     unit = forms.ModelChoiceField(
         label=_("Unit"), queryset=Unit.objects.order_by("code"), to_field_name="code"
@@ -108,16 +111,19 @@ class UpdateForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     lesson_shared = forms.BooleanField(label=_("Share the lesson learned"), required=False)
+    reporter_feedback = forms.CharField(
+        label=_("Feedback to the reporter"),
+        required=False,
+        max_length=bounds.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The reporter reads it under My reports, or with the receipt code of an "
+            "anonymous report, and in the e-mail when the case is closed."
+        ),
+    )
 
     def __init__(self, *args: Any, deviation: Deviation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not deviation.is_open:
-            # An ended case keeps its status (its lesson learned may still be written and
-            # shared), or is reopened by choosing an open one.
-            self.fields["status"].choices = [  # type: ignore[attr-defined]
-                (deviation.status, Status(deviation.status).label),
-                *[(s.value, s.label) for s in UPDATE_STATUSES],
-            ]
         field = self.fields["categories"]
         field.queryset = categories_for(deviation)  # type: ignore[attr-defined]
         field.label_from_instance = lambda c: (  # type: ignore[attr-defined]
@@ -137,6 +143,7 @@ class UpdateForm(VersionedForm):
             "deadline": deviation.deadline,
             "lesson": deviation.lesson,
             "lesson_shared": deviation.lesson_shared,
+            "reporter_feedback": deviation.reporter_feedback,
         }
 
 
@@ -149,7 +156,20 @@ class RejectForm(VersionedForm):
 
 
 class CloseForm(VersionedForm):
-    pass
+    confirm_undone = forms.BooleanField(
+        label=_("Close it although some measures are not done"),
+        required=False,
+        help_text=_("Needed when a measure is not done; the case's history records it."),
+    )
+
+
+class ReopenForm(VersionedForm):
+    reason = forms.CharField(
+        label=_("Reason for reopening"),
+        max_length=bounds.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the case's history."),
+    )
 
 
 class RedactForm(VersionedForm):

@@ -8,6 +8,7 @@ use `Purpose.READ_DEVIATION_STATISTICS`). A user sees:
   leaders, HR/HSE chiefs and coordinators their unit and below, HSE staff and the chief
   safety rep all);
 - the cases they handle, wherever the case belongs;
+- the cases with a measure they are responsible for (they are told, with a link);
 - the reports they made themselves (named or confidential; anonymous reports are followed
   with the receipt code only).
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Case, ExpressionWrapper, Q, QuerySet, When
 from django.utils import timezone
 
 from deviations.models import (
@@ -32,6 +33,8 @@ from deviations.models import (
 )
 from riskassessment.models import Measure
 from units.access import Purpose, Scope
+from units.models import Role, RoleAssignment, Unit, User
+from units.selectors.tree import UnitTree, unit_tree
 
 
 def visible_deviations(scope: Scope) -> QuerySet[Deviation]:
@@ -43,7 +46,10 @@ def visible_deviations(scope: Scope) -> QuerySet[Deviation]:
     if scope.user_id is None:
         return qs.none()
     return qs.filter(
-        Q(unit_id__in=ids) | Q(handler_id=scope.user_id) | Q(reporter_id=scope.user_id)
+        Q(unit_id__in=ids)
+        | Q(handler_id=scope.user_id)
+        | Q(reporter_id=scope.user_id)
+        | Q(pk__in=Measure.objects.filter(responsible_id=scope.user_id).values("deviation_id"))
     )
 
 
@@ -83,7 +89,42 @@ def with_overdue(deviations: QuerySet[Deviation], today: datetime.date) -> Query
     )
 
 
+# -- who may handle a case ------------------------------------------------------------
+
+
+def may_be_handler(
+    user: User, unit: Unit, *, on: datetime.date, tree: UnitTree | None = None
+) -> bool:
+    """Whether `user` may handle a case of `unit`: someone with a role in the unit or a
+    unit above it on `on`, or HSE staff. The one rule of who a handler can be. One query,
+    and one more for the unit tree when not given."""
+    tree = tree if tree is not None else unit_tree()
+    units = [unit.pk, *tree.ancestors(unit.pk)]
+    return (
+        RoleAssignment.objects.valid_on(on)
+        .filter(user=user)
+        .filter(Q(unit_id__in=units) | Q(role=Role.HSE_STAFF, unit__isnull=True))
+        .exists()
+    )
+
+
 # -- the lists and the page of a case ----------------------------------------------------
+
+
+def my_open_cases(user_id: int | None, today: datetime.date) -> QuerySet[Deviation]:
+    """The open cases `user_id` handles, for their home page: overdue first (the longest
+    overdue first), then by closing deadline (none last), with their units, each with
+    `overdue` on `today`."""
+    if user_id is None:
+        return Deviation.objects.none()
+    return (
+        with_overdue(Deviation.objects.filter(handler_id=user_id, status__in=OPEN_STATUSES), today)
+        .select_related("unit")
+        .annotate(
+            overdue_first=Case(When(overdue_q(today), then=0), default=1),
+        )
+        .order_by("overdue_first", "deadline", "reference")
+    )
 
 
 def case_list_rows(scope: Scope, today: datetime.date) -> QuerySet[Deviation]:

@@ -16,13 +16,15 @@ from django.apps import apps
 from django.utils.translation import gettext as _
 
 from deviations.access import reporter_shown_to
-from deviations.models import Deviation, Severity, Status
+from deviations.models import OPEN_STATUSES, Deviation, Severity, Status
 from hms.lib.display import display_value
 from riskassessment.models import Measure, MeasureStatus
 from units.access import Scope
 
 # The reason recorded with a redaction, so that the history can say so.
 REDACTED = "redacted"
+# The reason recorded when a case is closed with measures not done, as confirmed.
+CLOSED_WITH_UNDONE_MEASURES = "closed_with_undone_measures"
 
 
 def _categories_by_record(deviation: Deviation) -> dict[int, list[Any]]:
@@ -85,8 +87,14 @@ def _field_changes(before: Any, after: Any) -> list[dict[str, str | None]]:
         add(_("Lesson learned updated"))
     if before.lesson_shared != after.lesson_shared:
         add(_("Lesson learned shared") if after.lesson_shared else _("Lesson learned unshared"))
+    if before.reporter_feedback != after.reporter_feedback:
+        add(_("Feedback to the reporter updated"))
     if after.history_change_reason == REDACTED:
         add(_("Personal details removed from the description"))
+    if after.history_change_reason == CLOSED_WITH_UNDONE_MEASURES:
+        add(_("Closed with measures not done, as confirmed"))
+    if after.reopen_reason and before.status not in OPEN_STATUSES and after.status in OPEN_STATUSES:
+        add(_("Reopened: %(reason)s") % {"reason": after.reopen_reason})
     return changes
 
 

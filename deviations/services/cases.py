@@ -1,7 +1,11 @@
 """Writes of a deviation's case: assigning the handler (to another unit too), moving the
 status, the cause analysis, the potential consequence, categories, the closing deadline,
-the lesson learned, rejecting, closing, redacting personal details, measures, and the
-weekly reminders of overdue cases.
+the lesson learned, the feedback to the reporter, rejecting, closing, reopening, redacting
+personal details, measures, and the weekly reminders of overdue cases.
+
+A closed or rejected case is read-only until it is reopened, with a reason kept in its
+history (`case_reopen`); only the redaction of personal details is still allowed. Whoever
+is given a case or a measure is told by e-mail (`deviations.services.notices`).
 
 Every write takes the case row `FOR UPDATE` through `hms.lib.concurrency.update_versioned`: a
 save made on a stale page is refused with `ConflictError` (the case as it is now), never
@@ -21,10 +25,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from deviations.models import Category, Deviation, ReminderRun, Severity, Status
-from deviations.selectors.cases import categories_for, overdue_q
-from deviations.selectors.history import REDACTED
+from deviations.selectors.cases import categories_for, may_be_handler, overdue_q
+from deviations.selectors.history import CLOSED_WITH_UNDONE_MEASURES, REDACTED
+from deviations.services.notices import handler_notice_write, measure_notice_write
 from deviations.services.reports import reporter_notice_write
 from hms.lib import bounds
 from hms.lib.concurrency import update_versioned
@@ -58,11 +64,32 @@ def case_assign(
     user: User,
 ) -> Deviation:
     """Give the case to `handler`, in `unit`. Another unit moves the case there, with its
-    measures: they join that unit's action plan."""
+    measures: they join that unit's action plan. The handler is someone with a role in
+    the unit or a unit above it, or HSE staff (`may_be_handler`); a new handler is told
+    by e-mail once the change is committed."""
+    _require_open(deviation)
+    today = timezone.localdate()
     if not handler.is_active:
         raise ValidationError({"handler": _("That person can no longer sign in.")})
-    if unit.valid_to is not None and unit.valid_to < timezone.localdate():
+    if unit.valid_to is not None and unit.valid_to < today:
         raise ValidationError({"unit": _("That unit is closed.")})
+    if not may_be_handler(handler, unit, on=today):
+        raise ValidationError(
+            {
+                "handler": _(
+                    "%(name)s holds no role in %(unit)s or a unit above it, and is not HSE "
+                    "staff: choose someone who does."
+                )
+                % {"name": handler.full_name or handler.email, "unit": unit.name}
+            }
+        )
+    # The handler as the case has it now (the one given may be stale: then the save below
+    # is refused).
+    handler_before = (
+        Deviation.objects.select_for_update()
+        .values_list("handler_id", flat=True)
+        .get(pk=deviation.pk)
+    )
     assigned = update_versioned(
         Deviation,
         deviation.pk,
@@ -78,6 +105,8 @@ def case_assign(
         measure.version += 1
         measure._history_user = user  # type: ignore[attr-defined]
         measure.save(update_fields=["unit", "version"])
+    if assigned.handler_id != handler_before:
+        handler_notice_write(deviation=assigned, reassigned=True, by=user)
     return assigned
 
 
@@ -100,38 +129,20 @@ def case_update(
     deadline: datetime.date | None,
     lesson: str,
     lesson_shared: bool,
+    reporter_feedback: str,
 ) -> Deviation:
-    """Save the handler's fields. A closed or rejected case is reopened by giving it an
-    open status (its closing time and rejection reason are cleared); while it keeps its
-    status, only its lesson learned and the sharing of it may change."""
-    stays_ended = status == deviation.status and not deviation.is_open
-    if status not in UPDATE_STATUSES and not stays_ended:
+    """Save the handler's fields of an open case. A closed or rejected case is read-only:
+    it is reopened first (`case_reopen`)."""
+    _require_open(deviation)
+    if status not in UPDATE_STATUSES:
         raise ValidationError({"status": _("Close or reject a case with its own button.")})
-    if stays_ended:
-        return _lesson_update(
-            deviation=deviation,
-            expected_version=expected_version,
-            user=user,
-            lesson=lesson,
-            lesson_shared=lesson_shared,
-            unchanged={
-                "cause": (cause.strip(), deviation.cause),
-                "potential_people": (potential_people, deviation.potential_people),
-                "potential_environment": (potential_environment, deviation.potential_environment),
-                "potential_material": (potential_material, deviation.potential_material),
-                "deadline": (deadline, deviation.deadline),
-                "categories": (
-                    {c.pk for c in categories},
-                    {c.pk for c in deviation.categories.all()},
-                ),
-            },
-        )
     reported_on = timezone.localtime(deviation.reported_at).date()
     if deadline is not None and deadline < reported_on:
         raise ValidationError({"deadline": _("The deadline cannot be before the report date.")})
     checks = bounds.FieldErrors()
     checks.text("cause", cause)
     checks.text("lesson", lesson)
+    checks.text("reporter_feedback", reporter_feedback)
     checks.deadline("deadline", deadline)
     checks.raise_if_any()
     allowed = set(categories_for(deviation).values_list("pk", flat=True))
@@ -162,8 +173,7 @@ def case_update(
         "deadline": deadline,
         "lesson": lesson.strip(),
         "lesson_shared": lesson_shared,
-        "closed_at": None,
-        "rejection_reason": "",
+        "reporter_feedback": reporter_feedback.strip(),
     }
     # The categories before the save, so that its history record holds them: one record,
     # with the user, for the whole change (simple_history's own signals would make one
@@ -180,42 +190,6 @@ def case_update(
 def _check_lesson(lesson: str, shared: bool) -> None:
     if shared and not lesson.strip():
         raise ValidationError({"lesson": _("Write the lesson learned before sharing it.")})
-
-
-def _lesson_update(
-    *,
-    deviation: Deviation,
-    expected_version: int,
-    user: User,
-    lesson: str,
-    lesson_shared: bool,
-    unchanged: dict[str, tuple[Any, Any]],
-) -> Deviation:
-    """The lesson learned of a closed or rejected case: it may be written and shared after
-    the case has ended; anything else needs the case reopened first."""
-    checks = bounds.FieldErrors()
-    checks.text("lesson", lesson)
-    checks.raise_if_any()
-    changed = [name for name, (new, old) in unchanged.items() if new != old]
-    if changed:
-        raise ValidationError(
-            {
-                name: _(
-                    "The case is %(status)s: choose an open status to reopen it before "
-                    "changing anything but the lesson learned."
-                )
-                % {"status": deviation.get_status_display().lower()}
-                for name in changed
-            }
-        )
-    _check_lesson(lesson, lesson_shared)
-    return update_versioned(
-        Deviation,
-        deviation.pk,
-        expected_version=expected_version,
-        actor=user,
-        changes={"lesson": lesson.strip(), "lesson_shared": lesson_shared},
-    )
 
 
 @transaction.atomic
@@ -265,15 +239,43 @@ def close_blockers(deviation: Deviation) -> list[str]:
     return blockers
 
 
+def measures_undone(deviation: Deviation) -> int:
+    """How many of the case's measures are not done."""
+    return Measure.objects.filter(deviation=deviation).exclude(status=MeasureStatus.DONE).count()
+
+
 @transaction.atomic
-def case_close(*, deviation: Deviation, expected_version: int, user: User) -> Deviation:
-    """Close the case, and tell the reporter once the close is committed."""
+def case_close(
+    *,
+    deviation: Deviation,
+    expected_version: int,
+    user: User,
+    confirm_undone: bool = False,
+) -> Deviation:
+    """Close the case, and tell the reporter once the close is committed. A case whose
+    measures are not all done is closed only when that is confirmed (`confirm_undone`),
+    and its history says so."""
     locked = Deviation.objects.select_for_update().get(pk=deviation.pk)
+    undone = 0
     if locked.version == expected_version:
         _require_open(locked)
         blockers = close_blockers(locked)
         if blockers:
             raise ValidationError(blockers)
+        undone = measures_undone(locked)
+        if undone and not confirm_undone:
+            raise ValidationError(
+                {
+                    "confirm_undone": ngettext(
+                        "%(count)d measure is not done: confirm that the case is to be "
+                        "closed anyway.",
+                        "%(count)d measures are not done: confirm that the case is to be "
+                        "closed anyway.",
+                        undone,
+                    )
+                    % {"count": undone}
+                }
+            )
     closed = update_versioned(
         Deviation,
         deviation.pk,
@@ -283,9 +285,38 @@ def case_close(*, deviation: Deviation, expected_version: int, user: User) -> De
             "status": Status.CLOSED,
             "closed_at": timezone.now(),
         },
+        reason=CLOSED_WITH_UNDONE_MEASURES if undone else None,
     )
     reporter_notice_write(deviation=closed)
     return closed
+
+
+@transaction.atomic
+def case_reopen(
+    *, deviation: Deviation, reason: str, expected_version: int, user: User
+) -> Deviation:
+    """Reopen a closed or rejected case, in progress again, with the reason why (kept in
+    the case's history); its closing time and rejection reason are cleared."""
+    checks = bounds.FieldErrors()
+    checks.text("reason", reason)
+    checks.raise_if_any()
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for reopening the case.")})
+    locked = Deviation.objects.select_for_update().get(pk=deviation.pk)
+    if locked.version == expected_version and locked.is_open:
+        raise ValidationError(_("The case is open already."))
+    return update_versioned(
+        Deviation,
+        deviation.pk,
+        expected_version=expected_version,
+        actor=user,
+        changes={
+            "status": Status.IN_PROGRESS,
+            "closed_at": None,
+            "rejection_reason": "",
+            "reopen_reason": reason.strip(),
+        },
+    )
 
 
 @transaction.atomic
@@ -346,7 +377,9 @@ def measure_add(
     status: str,
     user: User,
 ) -> Measure:
-    """A corrective measure of the case, in the action plan of the case's unit."""
+    """A corrective measure of the case, in the action plan of the case's unit. Its
+    responsible person is told by e-mail once it is committed."""
+    _require_open(deviation)
     _check_measure(title=title, deadline=deadline, deviation=deviation)
     if status not in MeasureStatus.values:
         raise ValidationError({"status": _("Choose a status.")})
@@ -360,6 +393,8 @@ def measure_add(
     )
     measure._history_user = user  # type: ignore[attr-defined]
     measure.save()
+    if responsible is not None:
+        measure_notice_write(measure=measure, deviation=deviation, by=user)
     return measure
 
 
@@ -374,11 +409,16 @@ def measure_update(
     expected_version: int,
     user: User,
 ) -> Measure:
-    assert measure.deviation is not None
-    _check_measure(title=title, deadline=deadline, deviation=measure.deviation)
+    """Save a measure of an open case; a new responsible person is told by e-mail once it
+    is committed."""
+    deviation = measure.deviation
+    assert deviation is not None
+    _require_open(deviation)
+    _check_measure(title=title, deadline=deadline, deviation=deviation)
     if status not in MeasureStatus.values:
         raise ValidationError({"status": _("Choose a status.")})
-    return update_versioned(
+    responsible_before = measure.responsible_id
+    saved = update_versioned(
         Measure,
         measure.pk,
         expected_version=expected_version,
@@ -390,6 +430,9 @@ def measure_update(
             "status": status,
         },
     )
+    if saved.responsible_id is not None and saved.responsible_id != responsible_before:
+        measure_notice_write(measure=saved, deviation=deviation, by=user)
+    return saved
 
 
 # -- reminders of overdue cases ------------------------------------------------------------

@@ -43,6 +43,7 @@ from deviations.models import (
     Status,
 )
 from deviations.selectors.reports import categories_in_force
+from deviations.services.notices import handler_notice_write
 from hms.lib import bounds
 from hms.lib.images import IMAGE_ERRORS, ImageHeader, image_header, image_reencode, megapixels
 from hms.lib.models import Notice
@@ -445,7 +446,10 @@ def deviation_report(
                     _reported_injury_create(
                         deviation, injury, user=None if anonymous else user, at=stamped
                     )
-                    injury_reported_notice_write(deviation=deviation)
+                # one e-mail to the handler, which says so when an injury came with it
+                handler_notice_write(
+                    deviation=deviation, reassigned=False, injury=injury is not None
+                )
                 return deviation, code
         except IntegrityError:
             # The same form sent twice at once: the other request saved it.
@@ -583,30 +587,6 @@ def deviation_receipt_lookup(*, code: str) -> Deviation | None:
         Deviation.objects.filter(identity=Identity.ANONYMOUS, receipt_hash=receipt_hash(code))
         .exclude(receipt_hash="")
         .first()
-    )
-
-
-def injury_reported_notice_write(*, deviation: Deviation) -> Notice | None:
-    """Write to the outbox the e-mail that tells the case's handler, in their language,
-    that a personal injury came with the report and waits for them to complete the
-    injury register, with a link to the injury page. Nothing of the injury itself is in
-    it (an e-mail is read in more places than the page, whose reads are logged). None
-    when there is no handler to tell (no coordinator, no address)."""
-    handler = deviation.handler
-    if handler is None or not handler.email or not handler.is_active:
-        return None
-    return notice_write(
-        kind="deviations.injury_reported",
-        to=[handler.email],
-        language=handler.preferred_language,
-        subject_template="deviations/report/email/injury_subject.txt",
-        body_template="deviations/report/email/injury_body.txt",
-        context={
-            "deviation": deviation,
-            "handler": handler,
-            "link": settings.SITE_URL
-            + reverse("deviations:injury", kwargs={"reference": deviation.reference}),
-        },
     )
 
 

@@ -47,6 +47,7 @@ from deviations.services.cases import (
     case_close,
     case_redact,
     case_reject,
+    case_reopen,
     case_update,
     close_blockers,
     measure_add,
@@ -55,6 +56,7 @@ from deviations.services.cases import (
 from hms.lib.editing import Conflict, conflict_values, edit
 from hms.lib.exports import export_format
 from hms.lib.views import download_or_job
+from riskassessment.models import MeasureStatus
 from units.access import Purpose, scope_for_request
 
 from ..filters import DeviationFilter, deviations_filtered
@@ -64,6 +66,7 @@ from ..forms.cases import (
     MeasureForm,
     RedactForm,
     RejectForm,
+    ReopenForm,
     UpdateForm,
 )
 from ..models import Deviation, Kind
@@ -165,6 +168,7 @@ def _initial_forms(deviation: Deviation) -> dict[str, Form]:
             initial={**version, "description": deviation.description}, prefix="redact"
         ),
         "measure_form": MeasureForm(prefix="measure"),
+        "reopen_form": ReopenForm(initial=version, prefix="reopen"),
     }
 
 
@@ -223,6 +227,9 @@ def _render_case(
             for m in measures
         ]
         context["close_blockers"] = close_blockers(deviation) if deviation.is_open else []
+        if not any(m.status != MeasureStatus.DONE for m in measures):
+            # Only a case with measures not done asks to confirm its closing.
+            context["close_form"].fields.pop("confirm_undone", None)
     context |= extra
     if "measure_forms" in context and "bound_measure" in extra:
         bound = extra["bound_measure"]
@@ -310,6 +317,7 @@ CASE_FIELDS: list[tuple[str, Any]] = [
     ("deadline", gettext_lazy("Closing deadline")),
     ("lesson", gettext_lazy("Lesson learned")),
     ("lesson_shared", gettext_lazy("Share the lesson learned")),
+    ("reporter_feedback", gettext_lazy("Feedback to the reporter")),
 ]
 
 
@@ -336,6 +344,7 @@ def update(request: HttpRequest, reference: str) -> HttpResponse:
             deadline=data["deadline"],
             lesson=data["lesson"],
             lesson_shared=data["lesson_shared"],
+            reporter_feedback=data["reporter_feedback"],
         ),
         conflict_fields=CASE_FIELDS,
         done=_("The case is saved."),
@@ -369,10 +378,30 @@ def close(request: HttpRequest, reference: str) -> HttpResponse:
         form_key="close_form",
         prefix="close",
         save=lambda d, data, user: case_close(
-            deviation=d, expected_version=data["version"], user=user
+            deviation=d,
+            expected_version=data["version"],
+            user=user,
+            confirm_undone=data["confirm_undone"],
         ),
         conflict_fields=CASE_FIELDS,
         done=_("The case is closed."),
+    )
+
+
+@require_POST
+@login_required
+def reopen(request: HttpRequest, reference: str) -> HttpResponse:
+    return _handle(
+        request,
+        reference,
+        form_class=ReopenForm,
+        form_key="reopen_form",
+        prefix="reopen",
+        save=lambda d, data, user: case_reopen(
+            deviation=d, reason=data["reason"], expected_version=data["version"], user=user
+        ),
+        conflict_fields=[("status", _("Status"))],
+        done=_("The case is reopened."),
     )
 
 
@@ -475,6 +504,7 @@ urlpatterns: list[URLPattern] = [
     re_path(rf"^{REFERENCE}/update/$", update, name="update"),
     re_path(rf"^{REFERENCE}/reject/$", reject, name="reject"),
     re_path(rf"^{REFERENCE}/close/$", close, name="close"),
+    re_path(rf"^{REFERENCE}/reopen/$", reopen, name="reopen"),
     re_path(rf"^{REFERENCE}/redact/$", redact, name="redact"),
     re_path(rf"^{REFERENCE}/measures/new/$", measure_new, name="measure_new"),
     re_path(rf"^{REFERENCE}/measures/(?P<pk>[0-9]+)/$", measure_edit, name="measure_edit"),

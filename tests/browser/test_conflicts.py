@@ -83,6 +83,7 @@ def test_a_case_saved_meanwhile_answers_409_inside_its_form(page_at, live_server
         deadline=None,
         lesson="",
         lesson_shared=False,
+        reporter_feedback="",
     )
     # when
     page.get_by_role("button", name="Status, cause, consequence, deadline").click()

@@ -208,7 +208,10 @@ def test_a_deviation_from_phone_report_to_closure(
         MeasureStatus.DONE,
         org.ibi,
     )
-    assert mailoutbox == []  # nothing is told the reporter before the case is closed
+    # the coordinator was told of the new report, the leader of the measure given them;
+    # nothing is told the reporter before the case is closed
+    assert [m.to for m in mailoutbox] == [[coordinator.email], [org.leader_a.email]]
+    assert reference in mailoutbox[0].subject and reporter.full_name not in mailoutbox[0].body
 
     # closes the case, confirming the question the page asks
     open_section(desk, "Close the case")
@@ -232,8 +235,8 @@ def test_a_deviation_from_phone_report_to_closure(
     shot(desk, "deviation-journey-6-case-closed")
 
     # -- the closing e-mail went to the reporter, once, in their language ---------------
-    assert len(mailoutbox) == 1
-    mail = mailoutbox[0]
+    assert len(mailoutbox) == 3
+    mail = mailoutbox[-1]
     assert mail.to == [reporter.email]
     assert mail.subject == f"Meldingen din {reference} er lukket"
     assert "/deviations/mine/" in mail.body
@@ -276,4 +279,4 @@ def test_a_deviation_from_phone_report_to_closure(
     assert "Ingen tilgang" in response.text()  # refused for the role, not for the CSRF token
     deviation.refresh_from_db()
     assert deviation.status == Status.CLOSED
-    assert len(mailoutbox) == 1
+    assert len(mailoutbox) == 3  # nothing more was sent

@@ -67,6 +67,7 @@ def update_args(deviation, **changes):
         "deadline": None,
         "lesson": "",
         "lesson_shared": False,
+        "reporter_feedback": "",
     }
     return args | changes
 
@@ -112,39 +113,105 @@ def closed(case, user):
     return cases.case_close(deviation=case, expected_version=case.version, user=user)
 
 
-def test_a_closed_case_takes_its_lesson_and_stays_closed(org, case):
-    # given a closed case
+def test_a_closed_case_is_read_only_until_reopened_with_a_reason(org, case):
+    # given a closed case (before: its lesson and, with an open status, anything else could
+    # be changed by a save of the form, and no reason was asked for reopening it)
     done = closed(case, org.coordinator_a)
-    # when its handler writes and shares the lesson learned, keeping the status
-    saved = cases.case_update(
-        **update_args(
-            done, status=Status.CLOSED, lesson="Anchor shelves to the wall", lesson_shared=True
-        ),
-        user=org.coordinator_a,
-    )
-    # then it is still closed, at the same time
-    assert (saved.status, saved.closed_at) == (Status.CLOSED, done.closed_at)
-    assert (saved.lesson, saved.lesson_shared) == ("Anchor shelves to the wall", True)
-
-
-def test_a_closed_case_must_be_reopened_for_other_changes(org, case):
-    done = closed(case, org.coordinator_a)
-    with pytest.raises(ValidationError) as error:
+    # then every write of the handling is refused, the lesson learned as well
+    with pytest.raises(ValidationError):
         cases.case_update(
-            **update_args(done, status=Status.CLOSED, cause="Afterthought"),
+            **update_args(done, status=Status.CLOSED, lesson="Afterthought"),
             user=org.coordinator_a,
         )
-    assert "cause" in error.value.error_dict
-    # choosing an open status reopens it, and then the cause may change
-    reopened = cases.case_update(
-        **update_args(done, status=Status.IN_PROGRESS, cause="Afterthought"),
+    with pytest.raises(ValidationError):
+        cases.case_update(
+            **update_args(done, status=Status.IN_PROGRESS, cause="Afterthought"),
+            user=org.coordinator_a,
+        )
+    with pytest.raises(ValidationError):
+        cases.case_assign(
+            deviation=done,
+            handler=org.leader_a,
+            unit=org.ibi,
+            expected_version=done.version,
+            user=org.coordinator_a,
+        )
+    with pytest.raises(ValidationError):
+        cases.measure_add(
+            deviation=done,
+            title="Late",
+            responsible=None,
+            deadline=None,
+            status="planned",
+            user=org.coordinator_a,
+        )
+    done.refresh_from_db()
+    assert (done.status, done.version, done.lesson) == (Status.CLOSED, 2, "")
+    # reopening needs a reason
+    with pytest.raises(ValidationError) as error:
+        cases.case_reopen(
+            deviation=done, reason=" ", expected_version=done.version, user=org.coordinator_a
+        )
+    assert "reason" in error.value.error_dict
+    reopened = cases.case_reopen(
+        deviation=done,
+        reason="The shelf fell again",
+        expected_version=done.version,
         user=org.coordinator_a,
     )
-    assert (reopened.status, reopened.closed_at, reopened.cause) == (
-        Status.IN_PROGRESS,
-        None,
-        "Afterthought",
+    assert (reopened.status, reopened.closed_at) == (Status.IN_PROGRESS, None)
+    # and then the cause may change
+    saved = cases.case_update(**update_args(reopened, cause="Afterthought"), user=org.coordinator_a)
+    assert saved.cause == "Afterthought"
+    # an open case is not reopened
+    with pytest.raises(ValidationError):
+        cases.case_reopen(
+            deviation=saved, reason="Again", expected_version=saved.version, user=org.hse_staff
+        )
+
+
+def test_the_reopening_reason_is_kept_in_the_history(org, login, case):
+    done = closed(case, org.coordinator_a)
+    cases.case_reopen(
+        deviation=done, reason="Not fixed after all", expected_version=2, user=org.hse_staff
     )
+    done = Deviation.objects.get(pk=case.pk)
+    done = closed(done, org.coordinator_a)
+    cases.case_reopen(deviation=done, reason="Second try", expected_version=4, user=org.hse_staff)
+    history = login(org.coordinator_a).get(reverse("deviations:detail", args=[case.reference]))
+    labels = [c["label"] for h in history.context["history"] for c in h["changes"]]
+    assert [label for label in labels if label.startswith("Gjenåpnet")] == [
+        "Gjenåpnet: Not fixed after all",
+        "Gjenåpnet: Second try",
+    ]
+
+
+def test_a_closed_case_page_offers_only_reopening_and_redaction(org, login, case):
+    closed(case, org.coordinator_a)
+    client = login(org.coordinator_a)
+    response = client.get(reverse("deviations:detail", args=[case.reference]))
+    body = response.content.decode()
+    assert reverse("deviations:reopen", args=[case.reference]) in body
+    for name in ("update", "assign", "measure_new", "close", "reject"):
+        assert reverse(f"deviations:{name}", args=[case.reference]) not in body
+    assert 'id="read-only"' in body
+    # the server refuses a save made anyway, with the reason, and keeps the case
+    response = client.post(
+        reverse("deviations:update", args=[case.reference]),
+        {"update-version": 2, "update-status": "in_progress", "update-cause": "Late"},
+    )
+    assert response.status_code == 400
+    case.refresh_from_db()
+    assert (case.status, case.cause) == (Status.CLOSED, "")
+    # reopening through the page, the reason required
+    url = reverse("deviations:reopen", args=[case.reference])
+    response = client.post(url, {"reopen-version": 2, "reopen-reason": ""})
+    assert response.status_code == 400
+    assert "reason" in response.context["reopen_form"].errors
+    response = client.post(url, {"reopen-version": 2, "reopen-reason": "Not fixed"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.reopen_reason) == (Status.IN_PROGRESS, "Not fixed")
 
 
 def test_a_stale_save_is_refused_and_changes_nothing(org, case):
@@ -232,7 +299,7 @@ def test_closing_needs_cause_and_measure_where_the_category_requires_it(
         title="Sign",
         responsible=None,
         deadline=None,
-        status="planned",
+        status="done",
         user=org.coordinator_a,
     )
     with django_capture_on_commit_callbacks(execute=False):
@@ -567,16 +634,16 @@ def test_the_handler_updates_and_a_stale_save_gets_409(org, login, case):
     assert case.cause == "Bolts"
 
 
-def test_a_lesson_written_on_a_case_reopened_meanwhile_gets_409(org, login, case):
+def test_a_save_on_a_case_reopened_meanwhile_gets_409(org, login, case):
     # given a closed case, open on the coordinator's screen
     done = closed(case, org.coordinator_a)
-    # when HSE staff reopen it, and then the coordinator saves the lesson from the old page
-    cases.case_update(**update_args(done, status=Status.IN_PROGRESS), user=org.hse_staff)
+    # when HSE staff reopen it, and then the coordinator saves from the old page
+    cases.case_reopen(deviation=done, reason="Again", expected_version=2, user=org.hse_staff)
     response = login(org.coordinator_a).post(
         reverse("deviations:update", args=[case.reference]),
-        {"update-version": done.version, "update-status": "closed", "update-lesson": "Anchor"},
+        {"update-version": done.version, "update-status": "measures", "update-lesson": "Anchor"},
     )
-    # then it is a conflict, with what the coordinator typed kept, not a bad choice
+    # then it is a conflict, with what the coordinator typed kept
     assert response.status_code == 409
     assert response.context["update_form"]["lesson"].value() == "Anchor"
     case.refresh_from_db()
@@ -1048,3 +1115,113 @@ def test_the_case_page_names_the_campus(org, login):
     deviation = DeviationFactory(unit=org.ibi, campus="alesund", building="Fagerheim", room="F210")
     page = login(org.coordinator_a).get(reverse("deviations:detail", args=[deviation.reference]))
     assert "Ålesund Fagerheim F210" in page.content.decode()
+
+
+# -- handling rules (issue 11, item 4) -------------------------------------------------------
+
+
+def test_a_handler_holds_a_role_in_the_unit_or_above_or_is_hse_staff(org, case, reporter):
+    # given the case of ibi (before: anybody who could sign in could be made its handler)
+    def assign(person, unit=org.ibi):
+        fresh = Deviation.objects.get(pk=case.pk)
+        return cases.case_assign(
+            deviation=fresh,
+            handler=person,
+            unit=unit,
+            expected_version=fresh.version,
+            user=org.coordinator_a,
+        )
+
+    # then somebody without a role, or with one only in another branch, is refused
+    for person in (reporter, org.outsider, org.leader_b, org.leader_c, org.chief_safety):
+        with pytest.raises(ValidationError) as error:
+            assign(person)
+        assert "handler" in error.value.error_dict
+    # the lab is below ibi: ibi's people may handle the lab's cases, not the other way
+    assert assign(org.safety_a, org.ibi_lab).handler == org.safety_a
+    # a role in ibi, in the faculty above, or HSE staff will do
+    for person in (org.leader_a, org.leader_fac, org.hse_staff):
+        assert assign(person).handler == person
+    # moving the case to ikj: its people may take it
+    assert assign(org.leader_b, org.ikj).handler == org.leader_b
+    case.refresh_from_db()
+    assert (case.unit, case.handler) == (org.ikj, org.leader_b)
+
+
+def test_assigning_someone_outside_says_so_next_to_the_field(org, login, case, reporter):
+    response = login(org.coordinator_a).post(
+        reverse("deviations:assign", args=[case.reference]),
+        {"assign-version": 1, "assign-handler": "reporter@example.org", "assign-unit": "ibi"},
+    )
+    assert response.status_code == 400
+    errors = response.context["assign_form"].errors["handler"]
+    assert "Rita Reporter" in errors[0] and "Seksjon for HMS" in errors[0]
+    # what was typed is kept
+    assert response.context["assign_form"]["handler"].value() == "reporter@example.org"
+    case.refresh_from_db()
+    assert (case.handler, case.version) == (None, 1)
+
+
+def _measure(case, user, status="planned", title="Anchor the shelves"):
+    return cases.measure_add(
+        deviation=case, title=title, responsible=None, deadline=None, status=status, user=user
+    )
+
+
+def test_closing_with_measures_not_done_needs_confirming_and_is_recorded(org, login, case):
+    # given a case with one measure done and one not (before: it closed without a word)
+    _measure(case, org.coordinator_a, status="done", title="Done already")
+    _measure(case, org.coordinator_a, status="in_progress")
+    with pytest.raises(ValidationError) as error:
+        cases.case_close(deviation=case, expected_version=1, user=org.coordinator_a)
+    assert "confirm_undone" in error.value.error_dict
+    case.refresh_from_db()
+    assert case.status == Status.NEW
+    # through the page: the checkbox is offered, and the error is next to it
+    client = login(org.coordinator_a)
+    url = reverse("deviations:close", args=[case.reference])
+    page = client.get(reverse("deviations:detail", args=[case.reference]))
+    assert "confirm_undone" in page.context["close_form"].fields
+    response = client.post(url, {"close-version": 1})
+    assert response.status_code == 400
+    assert "1 tiltak er ikke utført" in response.context["close_form"].errors["confirm_undone"][0]
+    response = client.post(url, {"close-version": 1, "close-confirm_undone": "on"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.CLOSED
+    record = case.history.first()
+    assert record.history_change_reason == "closed_with_undone_measures"
+    page = client.get(reverse("deviations:detail", args=[case.reference]))
+    labels = [c["label"] for h in page.context["history"] for c in h["changes"]]
+    assert "Lukket med tiltak som ikke er utført, bekreftet" in labels
+
+
+def test_a_case_whose_measures_are_done_closes_without_confirming(org, login, case):
+    _measure(case, org.coordinator_a, status="done")
+    client = login(org.coordinator_a)
+    page = client.get(reverse("deviations:detail", args=[case.reference]))
+    assert "confirm_undone" not in page.context["close_form"].fields
+    closed_case = cases.case_close(deviation=case, expected_version=1, user=org.coordinator_a)
+    assert closed_case.history.first().history_change_reason is None
+
+
+def test_the_handlers_feedback_reaches_the_reporter(org, login, case, reporter, mailoutbox):
+    # given the handler's feedback to Rita, written on the case page
+    client = login(org.coordinator_a)
+    response = client.post(
+        reverse("deviations:update", args=[case.reference]),
+        {
+            "update-version": 1,
+            "update-status": "in_progress",
+            "update-reporter_feedback": "Thank you: the shelves are anchored now.",
+        },
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.reporter_feedback == "Thank you: the shelves are anchored now."
+    # then Rita reads it under her reports, and in the closing e-mail
+    body = login(reporter).get(reverse("deviations:mine")).content.decode()
+    assert "the shelves are anchored now" in body
+    cases.case_close(deviation=case, expected_version=2, user=org.coordinator_a)
+    notices_send()
+    assert "the shelves are anchored now" in mailoutbox[-1].body

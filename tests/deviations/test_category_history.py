@@ -79,6 +79,7 @@ def update(deviation: Deviation, user, categories, **changes) -> Deviation:
         "deadline": None,
         "lesson": "",
         "lesson_shared": False,
+        "reporter_feedback": "",
     }
     return cases.case_update(**(args | changes))
 

@@ -324,6 +324,9 @@ def test_closed_notify_mails_the_reporter_once_in_their_language(org):
     org.outsider.preferred_language = "en"
     org.outsider.save(update_fields=["preferred_language"])
     deviation, _ = report(org.outsider, org.ibi, identity=Identity.CONFIDENTIAL)
+    # the handler's notice of the new report, out of the way
+    assert notices_send().sent == 1
+    mail.outbox.clear()
     # not closed yet: nothing
     assert reporter_notice_write(deviation=deviation) is None
     _close(deviation, lesson="Keep the spill kit by the door.", shared=True)
@@ -1264,3 +1267,16 @@ def test_a_hostile_or_broken_photo_is_refused_or_kept_never_a_crash(org):
     (data,) = _stored(deviation)
     with Image.open(io.BytesIO(data)) as stored:
         assert stored.size == (40, 30)
+
+
+def test_receipt_page_shows_the_reference_and_the_handlers_feedback(org, login):
+    # before: the page showed neither the report's reference nor any word from the handler
+    deviation, code = report(org.outsider, org.ibi, identity=Identity.ANONYMOUS)
+    Deviation.objects.filter(pk=deviation.pk).update(
+        reporter_feedback="We have anchored the shelves."
+    )
+    page = login(org.outsider).post(reverse("deviations:receipt"), {"code": code})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f'id="receipt-reference">{deviation.reference}<' in body
+    assert "We have anchored the shelves." in body

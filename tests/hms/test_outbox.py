@@ -153,19 +153,11 @@ def test_closing_writes_the_reporters_notice_in_the_same_transaction(org, case, 
     assert notice.recipients == ["reporter@example.org"]
     assert "2026-00042" in notice.subject and notice.language == "nb"
     # reopened and closed again, the reporter is told again
-    reopened = cases.case_update(
+    reopened = cases.case_reopen(
         deviation=closed,
+        reason="Not fixed",
         expected_version=closed.version,
         user=org.coordinator_a,
-        status=Status.IN_PROGRESS,
-        cause="",
-        potential_people=None,
-        potential_environment=None,
-        potential_material=None,
-        categories=[],
-        deadline=None,
-        lesson="",
-        lesson_shared=False,
     )
     cases.case_close(deviation=reopened, expected_version=reopened.version, user=org.coordinator_a)
     assert Notice.objects.count() == 2
