@@ -130,6 +130,9 @@ def _swapped_cell(request: HttpRequest, context: dict[str, Any], *, status: int)
     return answer
 
 
+TYPED = ("text", "number")
+
+
 def _posted_int(request: HttpRequest, name: str) -> int | None:
     """The whole number posted as `name`, or None (missing, empty, not a number, or more
     digits than any id or version has)."""
@@ -153,6 +156,9 @@ def answer_save(request: HttpRequest, year: int, code: str) -> HttpResponse:
     seen_answer_id = _posted_int(request, "answer")
     seen_version = _posted_int(request, "version") or 0
     context: dict[str, Any] = {"access": access, "year": year, "response": response}
+    # A typed answer (text, a number) refused is kept in its box, never thrown away.
+    if question.type in TYPED:
+        context["typed"] = value.replace("\x00", "")  # a NUL is refused, not shown
     try:
         answer = answering.answer_save(
             response=response,
@@ -166,7 +172,13 @@ def answer_save(request: HttpRequest, year: int, code: str) -> HttpResponse:
     except answering.ResponseLocked:
         locked = _("The response has been submitted and can no longer be changed.")
         if request.htmx:  # type: ignore[attr-defined]
-            return HttpResponse(locked, status=409, headers={"HX-Reswap": "none"})
+            cell = _cell_for(response, question, row_key)
+            if cell is None:
+                return HttpResponse(locked, status=409, headers={"HX-Reswap": "none"})
+            # the saved answer back in place, read-only, with what this person gave
+            context |= {"cell": cell, "refused": locked, "locked": True}
+            context |= {"mine": answer_label(value) or _("(no answer)")}
+            return _swapped_cell(request, context, status=409)
         messages.warning(request, locked)
         return redirect("reporting:response", year, code)
     except answering.AnswerConflict as conflict:

@@ -61,3 +61,84 @@ def test_a_submitted_response_still_says_who_submitted_it(english, response, rou
     answering.response_submit(response=response, user=round_2024.leader_a)
     page = text_of(login(round_2024.leader_a).get(url("response")).content.decode())
     assert "Submitted by Leader A" in page and "Reopened by" not in page
+
+
+# --- item 7: a save refused after submission ------------------------------------------
+
+
+def _post(client, key, value, *, seen=None):
+    answer_id, version = seen if seen is not None else ("", 0)
+    return client.post(
+        url("answer_save"),
+        {"question": key, "row": "", "value": value, "answer": answer_id, "version": version},
+        HTTP_HX_REQUEST="true",
+    )
+
+
+def test_a_save_after_submission_puts_the_saved_answer_back_read_only(
+    english, response, round_2024, login
+):
+    answer_everything(response, round_2024.leader_a)
+    saved = save(response, "q02", "no", round_2024.leader_a)
+    answering.response_submit(response=response, user=round_2024.leader_a)
+    # the safety rep's page, still open from before the submission, changes q02
+    refused = _post(login(round_2024.safety_a), "q02", "yes", seen=(saved.pk, saved.version))
+    assert refused.status_code == 409
+    assert refused["HX-Reswap"] == "outerHTML"  # the cell is replaced: not left "saving"
+    body = refused.content.decode()
+    assert 'value="no" id="a-q02-no" checked' in body  # the saved answer, back in place
+    assert 'value="yes" id="a-q02-yes" checked' not in body
+    assert "<fieldset disabled>" in body and "hx-post" not in body  # read-only now
+    assert 'data-locked="The response has been submitted and can no longer be changed."' in body
+    refusal = text_of(body[body.index("answer-refused") :])
+    assert "can no longer be changed" in refusal and "Your answer, not saved: Yes" in refusal
+
+
+def test_a_typed_answer_after_submission_is_shown_not_lost(english, response, round_2024, login):
+    answer_everything(response, round_2024.leader_a)
+    answering.response_submit(response=response, user=round_2024.leader_a)
+    answer = response.answers.get(question__key="q12")
+    refused = _post(
+        login(round_2024.safety_a), "q12", "Vi møtes hver uke", seen=(answer.pk, answer.version)
+    )
+    assert refused.status_code == 409
+    body = refused.content.decode()
+    assert ">Faste møter</textarea>" in body  # the saved text in the (read-only) box
+    assert "Your text, not saved:" in text_of(body) and "Vi møtes hver uke" in body
+
+
+# --- item 8: text answers are never thrown away ---------------------------------------
+
+
+def test_a_text_conflict_keeps_my_text_in_the_box_beside_theirs(
+    english, response, round_2024, login
+):
+    seen = save(response, "q12", "Møter hver måned", round_2024.leader_a)
+    save(response, "q12", "Møter annenhver uke", round_2024.safety_a)  # theirs, first
+    refused = _post(
+        login(round_2024.leader_a), "q12", "Møter hver måned, og i mai", seen=(seen.pk, 1)
+    )
+    assert refused.status_code == 409
+    body = refused.content.decode()
+    assert ">Møter hver måned, og i mai</textarea>" in body  # mine, still in the box
+    assert 'data-state="unsaved"' in body  # marked unsaved: the page warns before leaving
+    theirs = re.search(r'class="answer-theirs[^"]*">(.*?)</blockquote>', body, re.S)
+    assert theirs is not None and theirs.group(1).strip() == "Møter annenhver uke"
+    assert "Safety A changed this answer" in text_of(body)
+    # the form carries their version: editing my text again saves it over theirs knowingly
+    assert 'value="2" id="a-q12-version"' in body
+    assert 'value="Møter annenhver uke" id="a-q12-saved"' in body
+    again = _post(login(round_2024.leader_a), "q12", "Møter hver måned, og i mai", seen=(seen.pk, 2))
+    assert again.status_code == 200
+    assert response.answers.get(question__key="q12").value == "Møter hver måned, og i mai"
+
+
+def test_a_refused_text_keeps_what_was_typed(english, response, round_2024, login):
+    save(response, "q12", "Kort", round_2024.leader_a)
+    answer = response.answers.get(question__key="q12")
+    too_long = "x" * (answering.TEXT_MAX_LENGTH + 1)
+    refused = _post(login(round_2024.leader_a), "q12", too_long, seen=(answer.pk, 1))
+    assert refused.status_code == 422
+    body = refused.content.decode()
+    assert f">{too_long}</textarea>" in body and 'data-state="unsaved"' in body
+    assert response.answers.get(question__key="q12").value == "Kort"
