@@ -107,7 +107,7 @@
     });
     if (!summary) return;
     summary.dataset.locked = "true";
-    summary.querySelector(".save-summary-text").textContent = text;
+    summary.querySelector(".save-summary-text").textContent = text + " " + message("reload");
     summary.querySelector(".save-retry").hidden = true;
     summary.dataset.state = "locked";
   }
@@ -159,8 +159,6 @@
     if (status >= 200 && status < 300) setState(form, "saved");
     else if (!form.isConnected) {
       // the server put the answer as saved in its place (409, 422), with why
-      var swapped = document.getElementById(form.id);
-      if (swapped && swapped.dataset.locked) lockPage(swapped.dataset.locked);
       updateSummary();
     } else if (status === 401) {
       refuse(form, message("expired"), true);
@@ -173,6 +171,8 @@
   });
   document.body.addEventListener("htmx:afterSettle", function () {
     updateFollowUps();
+    var locked = answers.querySelector(".answer-cell[data-locked]");
+    if (locked) lockPage(locked.dataset.locked);
     updateSummary();
   });
   document.body.addEventListener("htmx:sendError", function (event) {
