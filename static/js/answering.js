@@ -112,6 +112,32 @@
     summary.dataset.state = "locked";
   }
 
+  // The poll's answer: the other person's answers put in place of those this page has
+  // as saved (one being edited here is kept: saving it shows theirs beside it, 409).
+  function applyChanges(poll) {
+    if (poll.dataset.closed) {
+      lockPage(poll.dataset.closed);
+      return;
+    }
+    if (summary && summary.dataset.locked) return;
+    poll.querySelectorAll("template[data-cell]").forEach(function (template) {
+      var local = document.getElementById(template.dataset.cell);
+      var incoming = document.importNode(template.content, true).querySelector(".answer-cell");
+      if (!local || !incoming || local.dataset.state !== "saved") return;
+      var same = ["-answer", "-version"].every(function (suffix) {
+        var mine = document.getElementById(local.id + suffix);
+        var theirs = incoming.querySelector("#" + CSS.escape(local.id + suffix));
+        return mine && theirs && mine.value === theirs.value;
+      });
+      if (same) return;
+      incoming.classList.add("answer-fresh");
+      local.replaceWith(incoming);
+      htmx.process(incoming);
+    });
+    updateFollowUps();
+    updateSummary();
+  }
+
   function retryUnsaved() {
     answers.querySelectorAll('.answer-cell[data-state="unsaved"]').forEach(function (form) {
       var mine = radio(form, form.dataset.mine);
@@ -156,8 +182,10 @@
     var status = xhr ? xhr.status : 0;
     if (!form || !form.classList || !form.classList.contains("answer-cell")) return;
     if (status === 0) return; // not sent: htmx:sendError says so
-    if (status >= 200 && status < 300) setState(form, "saved");
-    else if (!form.isConnected) {
+    if (status >= 200 && status < 300) {
+      setState(form, "saved");
+      htmx.trigger(document.body, "answersaved"); // the progress line asks again
+    } else if (!form.isConnected) {
       // the server put the answer as saved in its place (409, 422), with why
       updateSummary();
     } else if (status === 401) {
@@ -174,6 +202,9 @@
     var locked = answers.querySelector(".answer-cell[data-locked]");
     if (locked) lockPage(locked.dataset.locked);
     updateSummary();
+  });
+  document.body.addEventListener("htmx:load", function (event) {
+    if (event.detail.elt && event.detail.elt.id === "answers-poll") applyChanges(event.detail.elt);
   });
   document.body.addEventListener("htmx:sendError", function (event) {
     setState(event.detail.elt, "unsaved", message("offline"));

@@ -142,3 +142,82 @@ def test_a_refused_text_keeps_what_was_typed(english, response, round_2024, logi
     body = refused.content.decode()
     assert f">{too_long}</textarea>" in body and 'data-state="unsaved"' in body
     assert response.answers.get(question__key="q12").value == "Kort"
+
+
+# --- item 9: working together ----------------------------------------------------------
+
+
+def _poll(client, since):
+    return client.get(url("answers_changed"), {"since": since}, HTTP_HX_REQUEST="true")
+
+
+def test_the_poll_brings_the_answers_changed_since_with_the_progress_line(
+    english, response, round_2024, login, django_assert_num_queries
+):
+    import datetime
+
+    from django.utils import timezone
+
+    save(response, "q02", "yes", round_2024.leader_a)
+    save(response, "q03", "no", round_2024.leader_a)
+    client = login(round_2024.leader_a)
+    client.get(url("response"))  # warm: the session
+    long_ago = int((timezone.now() - datetime.timedelta(hours=1)).timestamp())
+    body = _poll(client, long_ago).content.decode()
+    assert 'data-cell="a-q02"' in body and 'data-cell="a-q03"' in body
+    assert 'data-cell="a-q04"' not in body  # not answered: not changed
+    assert "every 10s" in body  # still open: it asks again
+
+    # nothing changed since: nothing brought
+    later = timezone.now() + datetime.timedelta(seconds=30)
+    assert 'data-cell="a-q02"' not in _poll(client, int(later.timestamp())).content.decode()
+    since = int(timezone.now().timestamp())
+    save(response, "q02", "no", round_2024.safety_a)
+    save(response, "q03", "", round_2024.safety_a)
+    # session, user, role assignments, unit tree, unit, questionnaire, response, round,
+    # the answers' history, the response's questionnaire, questions, matrix rows, answers
+    # with who, last year's answers
+    with django_assert_num_queries(14):
+        polled = _poll(client, since)
+    body = polled.content.decode()
+    q02 = body[body.index('data-cell="a-q02"') : body.index("</template>")]
+    assert 'value="no" id="a-q02-no" checked' in q02 and "Safety A" in q02
+    assert 'data-cell="a-q03"' in body  # removed: the page learns it too
+    progress = text_of(body[body.index('id="progress"') :])
+    assert "1 of " in progress and "required left" in progress
+    assert 'id="progress" class="answer-progress small mb-2" hx-swap-oob="true"' in body
+    # the query count does not grow with the answers changed
+    answer_everything(response, round_2024.safety_a)
+    with django_assert_num_queries(14):
+        _poll(client, since)
+
+
+def test_the_progress_line_counts_the_shown_cells_and_the_required_left(
+    english, response, round_2024, login
+):
+    page = text_of(login(round_2024.leader_a).get(url("response")).content.decode())
+    match = re.search(r"0 of (\d+) answered, (\d+) required left", page)
+    assert match is not None
+    total, left = int(match.group(1)), int(match.group(2))
+    assert left == len(answering.missing_answers(response)) and total >= left
+    save(response, "q02", "yes", round_2024.leader_a)
+    page = text_of(login(round_2024.leader_a).get(url("response")).content.decode())
+    assert f"1 of {total} answered, {left - 1} required left" in page
+    answer_everything(response, round_2024.leader_a)
+    page = text_of(login(round_2024.leader_a).get(url("response")).content.decode())
+    assert "every required answer given" in page
+
+
+def test_the_poll_of_a_submitted_response_stops_and_says_so(english, response, round_2024, login):
+    answer_everything(response, round_2024.leader_a)
+    answering.response_submit(response=response, user=round_2024.leader_a)
+    body = _poll(login(round_2024.safety_a), 0).content.decode()
+    assert "hx-get" not in body.split("</div>")[0]  # no more asking
+    assert 'data-closed="The response has been submitted' in body
+
+
+def test_the_poll_is_for_those_who_read_the_unit(response, round_2024, login, client):
+    assert _poll(client, 0).status_code == 401  # signed out: the page says so
+    assert _poll(login(round_2024.outsider), 0).status_code == 404
+    assert _poll(login(round_2024.leader_b), 0).status_code == 404
+    assert _poll(login(round_2024.hse_staff), 0).status_code == 200
