@@ -45,8 +45,9 @@ def open_as(page_at, live_server, person, *, language="en", viewport=DESKTOP):
 
 
 def test_refused_saves_say_why_and_keep_the_saved_answer_and_the_typed_text(
-    page_at, live_server, org, response
+    page_at, live_server, org, response, settings
 ):
+    settings.HMS_SELF_REPORT_POLL_SECONDS = 0  # no poll: the refusals themselves are shown
     leader = open_as(page_at, live_server, org.leader_a)
     safety = open_as(page_at, live_server, org.safety_a)
 
@@ -109,8 +110,11 @@ def test_refused_saves_say_why_and_keep_the_saved_answer_and_the_typed_text(
 
 
 @pytest.mark.parametrize(("language", "viewport"), [("nb", PHONE), ("en", PHONE), ("nb", DESKTOP)])
-def test_the_refusals_read_well(page_at, live_server, org, response, language, viewport):
+def test_the_refusals_read_well(
+    page_at, live_server, org, response, language, viewport, settings
+):
     """Screenshots of the text conflict and the refusal after submission."""
+    settings.HMS_SELF_REPORT_POLL_SECONDS = 0
     safety = open_as(page_at, live_server, org.safety_a, language=language, viewport=viewport)
     answering.answer_save(
         response=response,
@@ -133,3 +137,39 @@ def test_the_refusals_read_well(page_at, live_server, org, response, language, v
     safety.locator("#a-q02 .answer-refused").wait_for()
     snap(safety, f"refused-after-submission-{name}")
     assert safety.locator("#a-q02-no").is_checked()
+
+
+def test_each_sees_the_others_answers_appear_with_the_progress_line(
+    page_at, live_server, org, settings
+):
+    """Item 9: the leader's page shows the safety rep's answer without a reload, and the
+    progress line moves; an answer being typed on the leader's page is kept."""
+    settings.HMS_SELF_REPORT_POLL_SECONDS = 1
+    seed_questionnaires()
+    questionnaire = Questionnaire.objects.get(year=2024)
+    ReportingRoundFactory(questionnaire=questionnaire, units=[org.ibi])
+    leader = open_as(page_at, live_server, org.leader_a, language="nb")
+    safety = open_as(page_at, live_server, org.safety_a, language="nb")
+    before = leader.locator("#progress").inner_text()
+    assert before.startswith("0 av ") and "obligatoriske gjenstår" in before
+    leader.fill("#a-q12-input", "Skriver fortsatt")  # being typed: not replaced
+    give(safety, "a-q02", "yes")
+    give(safety, "a-q12", "Faste møter", text=True)
+    leader.wait_for_function("document.getElementById('a-q02-yes').checked")
+    assert "Safety A" in leader.locator("#a-q02-status").inner_text()
+    leader.wait_for_function(
+        "document.getElementById('progress').textContent.trim().startsWith('2 av ')"
+    )
+    assert leader.input_value("#a-q12-input") == "Skriver fortsatt"
+    leader.locator("#q02").scroll_into_view_if_needed()
+    snap(leader, "live-answers-desktop-nb")
+    # and the other way: the leader's answer appears on the safety rep's page
+    give(leader, "a-q03", "no")
+    safety.wait_for_function("document.getElementById('a-q03-no').checked")
+    # once submitted, the safety rep's page says so and takes no more answers
+    response = answering.response_start(questionnaire=questionnaire, unit=org.ibi)
+    answer_everything(response, org.leader_a)
+    answering.response_submit(response=response, user=org.leader_a)
+    safety.wait_for_function("document.getElementById('save-summary').dataset.state === 'locked'")
+    assert "kan ikke lenger endres" in safety.locator("#save-summary").inner_text()
+    assert safety.locator("#a-q02-no").is_disabled()

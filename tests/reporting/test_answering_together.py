@@ -213,7 +213,7 @@ def test_the_poll_of_a_submitted_response_stops_and_says_so(english, response, r
     answering.response_submit(response=response, user=round_2024.leader_a)
     body = _poll(login(round_2024.safety_a), 0).content.decode()
     assert "hx-get" not in body.split("</div>")[0]  # no more asking
-    assert 'data-closed="The response has been submitted' in body
+    assert ' data-closed="The response has been submitted' in body
 
 
 def test_the_poll_is_for_those_who_read_the_unit(response, round_2024, login, client):
