@@ -3,8 +3,8 @@ the rounds a person answers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 import datetime
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import get_language

@@ -4,26 +4,29 @@ second person's text in the box beside the first's; a server error names the cho
 Retry gives it again; after the leader submits, the safety rep's change is refused with a
 message and the saved answer put back, never left "Saving…"."""
 
-from pathlib import Path
-
 import pytest
 
 from reporting.demo import seed_questionnaires
 from reporting.models import Answer, Questionnaire
 from reporting.services import answering
-from tests.browser.conftest import DESKTOP, PHONE, accessibility_violations, sign_in
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    SCREENSHOTS,
+    accessibility_violations,
+    sign_in,
+)
 from tests.browser.test_self_report import give
 from tests.reporting.factories import ReportingRoundFactory
 from tests.reporting.test_answering import answer_everything
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path("/tmp/shots-i11-self")
-
 
 def snap(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+    """What the window shows (the place in question, not the whole long form)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"together-{name}.png"))
 
 
 @pytest.fixture
@@ -66,9 +69,7 @@ def test_refused_saves_say_why_and_keep_the_saved_answer_and_the_typed_text(
     assert accessibility_violations(safety) == []
     # Retry saves the kept text over the leader's, knowingly
     safety.get_by_role("button", name="Retry").click()
-    safety.wait_for_function(
-        "document.getElementById('save-summary').dataset.state === 'saved'"
-    )
+    safety.wait_for_function("document.getElementById('save-summary').dataset.state === 'saved'")
     q12 = Answer.objects.get(response=response, question__key="q12")
     assert (q12.value, q12.answered_by) == ("Vi møtes annenhver uke, og i mai.", org.safety_a)
 
@@ -83,9 +84,7 @@ def test_refused_saves_say_why_and_keep_the_saved_answer_and_the_typed_text(
     assert safety.get_attribute("#save-summary", "data-state") == "unsaved"
     safety.unroute("**/answer/")
     safety.get_by_role("button", name="Retry").click()
-    safety.wait_for_function(
-        "document.getElementById('save-summary').dataset.state === 'saved'"
-    )
+    safety.wait_for_function("document.getElementById('save-summary').dataset.state === 'saved'")
     assert safety.locator("#a-q02-yes").is_checked()
     assert Answer.objects.get(response=response, question__key="q02").value == "yes"
 
@@ -110,9 +109,7 @@ def test_refused_saves_say_why_and_keep_the_saved_answer_and_the_typed_text(
 
 
 @pytest.mark.parametrize(("language", "viewport"), [("nb", PHONE), ("en", PHONE), ("nb", DESKTOP)])
-def test_the_refusals_read_well(
-    page_at, live_server, org, response, language, viewport, settings
-):
+def test_the_refusals_read_well(page_at, live_server, org, response, language, viewport, settings):
     """Screenshots of the text conflict and the refusal after submission."""
     settings.HMS_SELF_REPORT_POLL_SECONDS = 0
     safety = open_as(page_at, live_server, org.safety_a, language=language, viewport=viewport)

@@ -128,7 +128,9 @@ def test_a_text_conflict_keeps_my_text_in_the_box_beside_theirs(
     # the form carries their version: editing my text again saves it over theirs knowingly
     assert 'value="2" id="a-q12-version"' in body
     assert 'value="Møter annenhver uke" id="a-q12-saved"' in body
-    again = _post(login(round_2024.leader_a), "q12", "Møter hver måned, og i mai", seen=(seen.pk, 2))
+    again = _post(
+        login(round_2024.leader_a), "q12", "Møter hver måned, og i mai", seen=(seen.pk, 2)
+    )
     assert again.status_code == 200
     assert response.answers.get(question__key="q12").value == "Møter hver måned, og i mai"
 
