@@ -170,3 +170,24 @@ def test_each_sees_the_others_answers_appear_with_the_progress_line(
     safety.wait_for_function("document.getElementById('save-summary').dataset.state === 'locked'")
     assert "kan ikke lenger endres" in safety.locator("#save-summary").inner_text()
     assert safety.locator("#a-q02-no").is_disabled()
+
+
+@pytest.mark.parametrize(("language", "viewport"), [("en", DESKTOP), ("nb", PHONE)])
+def test_a_reopened_response_says_who_reopened_it(
+    page_at, live_server, org, response, language, viewport
+):
+    """Item 10: who reopened the response, when and why, above the form; the earlier
+    submission only in its history."""
+    answering.response_submit(response=response, user=org.leader_a)
+    answering.response_reopen(
+        response=response, reason="Tallene i 2.3 stemmer ikke.", user=org.hse_staff
+    )
+    leader = open_as(page_at, live_server, org.leader_a, language=language, viewport=viewport)
+    reopened = leader.locator("#reopened")
+    assert "Hse Staff" in reopened.inner_text()
+    assert "Tallene i 2.3 stemmer ikke." in reopened.inner_text()
+    assert leader.locator("#response-history").is_visible()
+    leader.locator("#response-history summary").click()
+    assert "Leader A" in leader.locator("#response-history").inner_text()
+    snap(leader, f"reopened-{'phone' if viewport is PHONE else 'desktop'}-{language}")
+    assert accessibility_violations(leader) == []
