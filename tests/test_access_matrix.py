@@ -586,6 +586,9 @@ ENTRIES = [
     Entry("reporting:answer_save", args=_draft_2024, method="POST", data=_answer_post,
           written=lambda w: Answer.objects.get(pk=w.answer.pk).value == "no",
           statuses="302 404 404 302 403 302 403 403 403 404 403 403 404"),
+    # the form's poll for the other person's answers: read as the form is
+    Entry("reporting:answers_changed", args=_draft_2024,
+          statuses="302 404 404 200 200 200 200 200 200 404 200 200 404"),
     Entry("reporting:response_submit", args=_draft_2024, method="POST",
           written=lambda w: Response.objects.get(pk=w.draft.pk).status == "submitted",
           statuses="302 404 404 403 403 302 403 403 403 404 403 403 404"),

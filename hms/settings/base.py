@@ -423,6 +423,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Attachments to a response (HSE goals, action plan): these types, up to this size.
 HMS_ATTACHMENT_MAX_BYTES = env.int("HMS_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 HMS_ATTACHMENT_EXTENSIONS = ["pdf", "docx", "xlsx", "png", "jpg", "jpeg"]
+# An open self-report asks this often (seconds) for the answers the other person gave
+# meanwhile; 0: it does not ask (each sees the other's answers on a reload or a 409).
+HMS_SELF_REPORT_POLL_SECONDS = env.int("HMS_SELF_REPORT_POLL_SECONDS", default=10)
 # Below this share a unit "falls short" on a share-band question in the feedback.
 HMS_FEEDBACK_MIN_SHARE = 75
 # Periodic tasks, run by the one Celery beat process.

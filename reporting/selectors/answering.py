@@ -3,6 +3,7 @@ the rounds a person answers."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -228,3 +229,62 @@ def response_reopenings(response: Response) -> list[Reopening]:
     if response.pk is None:
         return []
     return list(response.reopenings.select_related("reopened_by"))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a response is: answers given of those shown, and required ones not given."""
+
+    answered: int
+    total: int
+    required_left: int
+
+
+def response_progress(blocks: Sequence[QuestionBlock], *, together_key: str) -> Progress:
+    """The progress line of the form `blocks` make: every cell (a question, a matrix row)
+    of a shown question counts, but the question answered from the record
+    (`together_key`), as `missing_answers` counts the required ones. No query."""
+    answered = total = left = 0
+    for block in blocks:
+        if not block.shown or block.question.key == together_key:
+            continue
+        for cell in block.cells:
+            total += 1
+            if cell.answer is not None:
+                answered += 1
+            elif block.question.required:
+                left += 1
+    return Progress(answered=answered, total=total, required_left=left)
+
+
+# A change is looked for this far before the time the page asks from: a save's history row
+# is dated inside its transaction, a little before it is committed and can be seen.
+CHANGES_OVERLAP = datetime.timedelta(seconds=15)
+
+
+@dataclass(frozen=True)
+class AnswerChanges:
+    blocks: list[QuestionBlock]
+    cells: list[AnswerCell]  # the cells whose answer was given, changed or removed
+
+
+def answer_changes(response: Response, *, since: datetime.datetime) -> AnswerChanges:
+    """The cells of `response` whose answer changed at or after `since` (less
+    `CHANGES_OVERLAP`: a page gets some twice and keeps what it has), removals too, with
+    the whole form's blocks for the progress line. Five queries: the answers' history
+    since then, and `response_blocks`."""
+    if response.pk is None:
+        return AnswerChanges(blocks=response_blocks(response), cells=[])
+    changed = set(
+        Answer.history.filter(  # type: ignore[attr-defined]
+            response_id=response.pk, history_date__gte=since - CHANGES_OVERLAP
+        ).values_list("question_id", "row_id")
+    )
+    blocks = response_blocks(response)
+    cells = [
+        cell
+        for block in blocks
+        for cell in block.cells
+        if (block.question.pk, cell.row.pk if cell.row is not None else None) in changed
+    ]
+    return AnswerChanges(blocks=blocks, cells=cells)

@@ -8,6 +8,7 @@ other person's answer in place of the form, and the refused answer shown beside 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -33,10 +34,12 @@ from reporting.access import (
 )
 from reporting.selectors.answering import (
     AnswerCell,
+    answer_changes,
     answer_label,
     question_by_key,
     response_attachments,
     response_blocks,
+    response_progress,
     response_reopenings,
     rounds_to_answer,
     unit_round,
@@ -97,15 +100,25 @@ def _page_context(request: HttpRequest, access: ResponseAccess, **extra: Any) ->
         "max_upload": settings.HMS_ATTACHMENT_MAX_BYTES,
     }
     if response is not None:
+        blocks = response_blocks(response)
         context |= {
             "response": response,
-            "blocks": response_blocks(response),
+            "blocks": blocks,
+            "progress": response_progress(blocks, together_key=answering.TOGETHER_KEY),
+            **_poll_context(),
             "attachments": response_attachments(response),
             "reopenings": response_reopenings(response),
             "attachment_form": AttachmentForm(),
             "reopen_form": ReopenForm(),
         }
     return context | extra
+
+
+def _poll_context(now: datetime.datetime | None = None) -> dict[str, Any]:
+    """What the page's poll for the other person's answers carries: the time it asks
+    from (whole seconds since the epoch) and how often it asks."""
+    now = now or timezone.now()
+    return {"since": int(now.timestamp()), "poll_seconds": settings.HMS_SELF_REPORT_POLL_SECONDS}
 
 
 @login_required
@@ -128,6 +141,9 @@ def _swapped_cell(request: HttpRequest, context: dict[str, Any], *, status: int)
     answer = render(request, "reporting/answering/_cell.html", context, status=status)
     answer["HX-Reswap"] = "outerHTML"
     return answer
+
+
+TYPED = ("text", "number")
 
 
 def _posted_int(request: HttpRequest, name: str) -> int | None:
@@ -153,6 +169,9 @@ def answer_save(request: HttpRequest, year: int, code: str) -> HttpResponse:
     seen_answer_id = _posted_int(request, "answer")
     seen_version = _posted_int(request, "version") or 0
     context: dict[str, Any] = {"access": access, "year": year, "response": response}
+    # A typed answer (text, a number) refused is kept in its box, never thrown away.
+    if question.type in TYPED:
+        context["typed"] = value.replace("\x00", "")  # a NUL is refused, not shown
     try:
         answer = answering.answer_save(
             response=response,
@@ -166,7 +185,13 @@ def answer_save(request: HttpRequest, year: int, code: str) -> HttpResponse:
     except answering.ResponseLocked:
         locked = _("The response has been submitted and can no longer be changed.")
         if request.htmx:  # type: ignore[attr-defined]
-            return HttpResponse(locked, status=409, headers={"HX-Reswap": "none"})
+            cell = _cell_for(response, question, row_key)
+            if cell is None:
+                return HttpResponse(locked, status=409, headers={"HX-Reswap": "none"})
+            # the saved answer back in place, read-only, with what this person gave
+            context |= {"cell": cell, "refused": locked, "locked": True}
+            context |= {"mine": answer_label(value) or _("(no answer)")}
+            return _swapped_cell(request, context, status=409)
         messages.warning(request, locked)
         return redirect("reporting:response", year, code)
     except answering.AnswerConflict as conflict:
@@ -189,6 +214,30 @@ def answer_save(request: HttpRequest, year: int, code: str) -> HttpResponse:
     cell = AnswerCell(question=question, row=None, options=[], answer=answer)
     cell.row = next((r for r in question.rows.all() if r.key == row_key), None)
     return render(request, "reporting/answering/_saved.html", context | {"cell": cell})
+
+
+@login_required_htmx
+def answers_changed(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    """The page's poll: the answers given, changed or removed since `since` (the page keeps
+    those it is editing), the progress line, and whether the response is still open."""
+    now = timezone.now()  # before the reads: a change after it is found next time
+    access = response_for_user(request, year, code)
+    since_seconds = bounds.count_parse(request.GET.get("since", ""))
+    since = (
+        datetime.datetime.fromtimestamp(since_seconds, tz=datetime.UTC)
+        if since_seconds is not None
+        else now
+    )
+    response = access.response
+    context: dict[str, Any] = {"access": access, "year": year, **_poll_context(now)}
+    if response is not None:
+        changes = answer_changes(response, since=since)
+        context |= {
+            "response": response,
+            "cells": changes.cells,
+            "progress": response_progress(changes.blocks, together_key=answering.TOGETHER_KEY),
+        }
+    return render(request, "reporting/answering/_changes.html", context)
 
 
 @require_POST
@@ -317,6 +366,7 @@ urlpatterns = [
     path("", index, name="index"),
     path(UNIT, response_page, name="response"),
     path(f"{UNIT}answer/", answer_save, name="answer_save"),
+    path(f"{UNIT}answers/changed/", answers_changed, name="answers_changed"),
     path(f"{UNIT}submit/", response_submit, name="response_submit"),
     path(f"{UNIT}confirm/", response_confirm, name="response_confirm"),
     path(f"{UNIT}reopen/", response_reopen, name="response_reopen"),

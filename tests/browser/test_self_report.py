@@ -45,7 +45,10 @@ def open_round(org):
     return questionnaire
 
 
-def test_leader_and_safety_rep_answer_together(page_at, live_server, org, open_round):
+def test_leader_and_safety_rep_answer_together(page_at, live_server, org, open_round, settings):
+    # no poll: the leader's page must still have q14 unanswered when it answers it (the
+    # answers appearing live are in test_answering_together.py)
+    settings.HMS_SELF_REPORT_POLL_SECONDS = 0
     url = f"{live_server.url}/reporting/2024/units/ibi/"
     leader = page_at(language="en")
     sign_in(leader, live_server, org.leader_a.email)
