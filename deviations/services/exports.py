@@ -266,7 +266,7 @@ def injury_register_export_work(job: Job) -> Download:
     scope = _requester_scope(job)
     if not may_read_register(scope):
         raise JobFailed(_("You may no longer read the injury register, so the file was not made."))
-    return _register_file(injury_register(scope, year=year), year=year, fmt=_format(job))
+    return _register_file(injury_register(scope, year=year).rows, year=year, fmt=_format(job))
 
 
 def _requester_scope(job: Job) -> Scope:

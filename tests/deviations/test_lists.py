@@ -7,6 +7,7 @@ aggregate readers see of it."""
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
 from django.template import Context, Template
@@ -96,3 +97,167 @@ def test_a_unit_out_of_reach_filters_nothing_in(org, login):
     assert response.status_code == 200
     assert response.context["filter"].form.errors  # not a choice
     assert response.context["page"].paginator.count == 0
+
+
+# -- photos as thumbnails ------------------------------------------------------------------
+
+
+def test_the_case_page_shows_a_thumbnail_linking_to_the_full_photo(org, login):
+    from PIL import Image
+
+    from tests.deviations.factories import PhotoFactory
+
+    photo = PhotoFactory(
+        deviation=DeviationFactory(unit=org.ibi),
+        file__width=1200,
+        file__height=900,
+        file__format="JPEG",
+    )
+    reference = photo.deviation.reference
+    url = reverse("deviations:photo", args=[reference, photo.pk])
+    client = login(org.coordinator_a)
+    page = client.get(reverse("deviations:detail", args=[reference])).content.decode()
+    assert f'<a href="{url}"' in page and f'src="{url}?size=thumb"' in page
+    thumb = client.get(url, {"size": "thumb"})
+    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+    with Image.open(io.BytesIO(thumb.content)) as image:
+        assert max(image.size) == 320 and image.size == (320, 240)
+    with Image.open(io.BytesIO(b"".join(client.get(url).streaming_content))) as full:
+        assert full.size == (1200, 900)
+    # the same check as the photo: whoever may not see the case learns nothing
+    assert login(org.leader_b).get(url, {"size": "thumb"}).status_code == 404
+
+
+# -- the injury register: by the date of the event, by unit, and in aggregate ---------------
+
+
+def _injured(unit, reference, *, occurred, categories=(), injury="cut", handler=None):
+    from tests.deviations.factories import InjuryFactory
+
+    reported = timezone.make_aware(datetime.datetime(2024, 6, 1, 12))
+    deviation = DeviationFactory(
+        reference=reference,
+        unit=unit,
+        occurred_at=timezone.make_aware(occurred),
+        reported_at=reported,
+        description="Slipped on the wet stairs by the lab",
+        handler=handler,
+    )
+    deviation.categories.set(categories)
+    return InjuryFactory(
+        deviation=deviation,
+        injury=injury,
+        work="carrying boxes of glassware",
+        course_of_events="fell down three steps",
+    )
+
+
+REGISTER = "/deviations/injuries/"
+
+
+def test_the_register_is_sorted_by_the_date_of_the_event(org, login):
+    # reported in the same order, the later event first
+    _injured(org.ibi, "2024-00002", occurred=datetime.datetime(2024, 5, 20, 8))
+    _injured(org.ibi, "2024-00001", occurred=datetime.datetime(2024, 5, 1, 8))
+    _injured(org.ibi, "2024-00003", occurred=datetime.datetime(2024, 5, 10, 8))
+    response = login(org.leader_a).get(REGISTER, {"year": 2024})
+    order = [row.deviation.reference for row in response.context["rows"]]
+    assert order == ["2024-00001", "2024-00003", "2024-00002"]
+
+
+def test_the_register_filters_by_unit_with_the_units_below_it(org, login):
+    _injured(org.ibi, "2024-00001", occurred=datetime.datetime(2024, 5, 1, 8))
+    _injured(org.ibi_lab, "2024-00002", occurred=datetime.datetime(2024, 5, 2, 8))
+    _injured(org.ikj, "2024-00003", occurred=datetime.datetime(2024, 5, 3, 8))
+    client = login(org.leader_fac)
+
+    def listed(**params):
+        response = client.get(REGISTER, {"year": 2024, **params})
+        assert response.status_code == 200
+        return {row.deviation.reference for row in response.context["rows"]}
+
+    assert listed() == {"2024-00001", "2024-00002", "2024-00003"}
+    assert listed(unit="ibi") == {"2024-00001", "2024-00002"}
+    assert listed(unit="ibi-lab") == {"2024-00002"}
+    # the filter offers the units the faculty's leader reaches, by name
+    units = login(org.leader_a).get(REGISTER, {"year": 2024}).context["units"]
+    assert [u.code for u in units] == ["ibi", "ibi-lab"]
+    # a unit out of reach shows nothing, not its injuries
+    assert login(org.leader_a).get(REGISTER, {"year": 2024, "unit": "ikj"}).context["rows"] == []
+
+
+@pytest.fixture
+def categories(db):
+    from tests.deviations.factories import CategoryFactory, CategorySchemeFactory
+
+    scheme = CategorySchemeFactory(valid_from=datetime.date(2020, 1, 1), valid_to=None)
+    falls = CategoryFactory(scheme=scheme, code="falls", name_nb="Fall", name_en="Falls")
+    stairs = CategoryFactory(
+        scheme=scheme, code="stairs", parent=falls, name_nb="Trapp", name_en="Stairs"
+    )
+    cuts = CategoryFactory(scheme=scheme, code="cuts", name_nb="Kutt", name_en="Cuts")
+    return {"falls": falls, "stairs": stairs, "cuts": cuts}
+
+
+def test_amu_reads_the_register_as_counts_per_unit_and_category_without_text(
+    org, login, categories
+):
+    for n in range(3):
+        _injured(
+            org.ibi,
+            f"2024-0000{n}",
+            occurred=datetime.datetime(2024, 5, 1 + n, 8),
+            categories=[categories["stairs"]],
+            injury="fractured wrist",
+        )
+    _injured(
+        org.ikj,
+        "2024-00009",
+        occurred=datetime.datetime(2024, 5, 9, 8),
+        categories=[categories["cuts"]],
+        injury="deep cut",
+    )
+    _injured(org.ikj, "2024-00010", occurred=datetime.datetime(2024, 5, 10, 8))
+    response = login(org.amu).get(REGISTER, {"year": 2024})
+    assert response.status_code == 200
+    assert response.context["rows"] == []
+    counts = {(c.unit.code, c.category, c.count) for c in response.context["counts"]}
+    # a subcategory counts under its main category; a report without one under none
+    assert counts == {("ibi", "Fall", 3), ("ikj", "Kutt", 1), ("ikj", "", 1)}
+    body = response.content.decode()
+    for text in (
+        "fractured wrist",
+        "deep cut",
+        "carrying boxes",
+        "fell down",
+        "Slipped on the wet stairs",
+        "2024-00009",
+    ):
+        assert text not in body, text
+    assert "Ingen kategori" in body
+    # the safety rep reads the unit's reports: rows, for the unit they reach
+    rows = login(org.safety_a).get(REGISTER, {"year": 2024}).context
+    assert len(rows["rows"]) == 3 and rows["counts"] == []
+
+
+def test_amu_finds_no_text_of_an_injury_in_the_register_export_or_statistics(
+    org, login, categories
+):
+    _injured(
+        org.ikj,
+        "2024-00009",
+        occurred=datetime.datetime(2024, 5, 9, 8),
+        categories=[categories["cuts"]],
+        injury="deep cut",
+    )
+    client = login(org.amu)
+    export = client.get("/deviations/injuries/export.csv", {"year": 2024})
+    assert export.status_code == 200
+    content = b"".join(export.streaming_content) if export.streaming else export.content
+    assert b"deep cut" not in content and b"2024-00009" not in content
+    statistics = client.get(reverse("deviations:statistics"), {"year": 2024}).content.decode()
+    assert "deep cut" not in statistics and "Slipped" not in statistics
+    # HSE staff export the row
+    staff = login(org.hse_staff).get("/deviations/injuries/export.csv", {"year": 2024})
+    staff_content = b"".join(staff.streaming_content) if staff.streaming else staff.content
+    assert b"deep cut" in staff_content
