@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from deviations.selectors.cases import overdue_q
 from units.access import Purpose, Scope, scope_for_request
 from units.models import Unit
-from units.templatetags.unit_names import unit_display
 from units.selectors.tree import unit_tree
+from units.templatetags.unit_names import unit_display
 
 from .models import Category, Deviation, Kind, Severity, Status
 

@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -183,7 +184,7 @@ def report_receipt(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_photo(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def report_photo(request: HttpRequest, reference: str, pk: int) -> HttpResponseBase:
     """A photo of a report the user may see; `?size=thumb`: a small copy of it."""
     deviation = deviation_for_user(request, reference)
     photo = report_photo_of(deviation, pk)
