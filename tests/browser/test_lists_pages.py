@@ -71,7 +71,9 @@ def test_the_lists_fit_and_show_names_thumbnails_and_counts(
         assert no_horizontal_scroll(page) or viewport is DESKTOP, key
     page.goto(live_server.url + pages["case"])
     thumbnail = page.locator("img.img-thumbnail")
-    assert thumbnail.evaluate("i => i.complete && i.naturalWidth") == 320
+    thumbnail.scroll_into_view_if_needed()  # loaded lazily
+    page.wait_for_function("() => document.querySelector('img.img-thumbnail').complete")
+    assert thumbnail.evaluate("i => i.naturalWidth") == 320
     amu = page_at(viewport=viewport, language=language)
     sign_in(amu, live_server, org.amu.email)
     amu.goto(live_server.url + pages["injuries"])
