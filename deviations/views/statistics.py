@@ -138,14 +138,20 @@ def injuries_export(request: HttpRequest, fmt: str) -> HttpResponse:
     scope = scope_for_request(request)
     if not may_read_register(scope):
         raise PermissionDenied
-    year = StatisticsFilterForm(request.GET or None).year_or_current()
+    form = StatisticsFilterForm(request.GET or None)
+    year = form.year_or_current()
+    unit_code = (form.cleaned_data.get("unit") or "") if form.is_bound and form.is_valid() else ""
     export_fmt = export_format(fmt)
     return download_or_job(
         request,
         title=exports.injury_register_export_title(year, export_fmt),
-        inline=lambda: exports.injury_register_export(scope=scope, year=year, fmt=export_fmt),
-        start=lambda: exports.injury_register_export_start(scope=scope, year=year, fmt=export_fmt),
-        back_url=exports.injury_register_url(year),
+        inline=lambda: exports.injury_register_export(
+            scope=scope, year=year, fmt=export_fmt, unit_code=unit_code
+        ),
+        start=lambda: exports.injury_register_export_start(
+            scope=scope, year=year, fmt=export_fmt, unit_code=unit_code
+        ),
+        back_url=exports.injury_register_url(year, unit_code),
     )
 
 

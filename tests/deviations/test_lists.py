@@ -261,3 +261,21 @@ def test_amu_finds_no_text_of_an_injury_in_the_register_export_or_statistics(
     staff = login(org.hse_staff).get("/deviations/injuries/export.csv", {"year": 2024})
     staff_content = b"".join(staff.streaming_content) if staff.streaming else staff.content
     assert b"deep cut" in staff_content
+
+
+def test_the_register_export_follows_the_unit_filter(org, login, settings):
+    _injured(org.ibi, "2024-00001", occurred=datetime.datetime(2024, 5, 1, 8))
+    _injured(org.ikj, "2024-00003", occurred=datetime.datetime(2024, 5, 3, 8))
+    client = login(org.leader_fac)
+    page = client.get(REGISTER, {"year": 2024, "unit": "ibi"}).content.decode()
+    assert "export.csv?year=2024&amp;unit=ibi" in page
+    export = client.get("/deviations/injuries/export.csv", {"year": 2024, "unit": "ibi"})
+    content = b"".join(export.streaming_content) if export.streaming else export.content
+    assert b"2024-00001" in content and b"2024-00003" not in content
+    # a large one is a job that keeps the unit
+    settings.HMS_EXPORT_INLINE_MAX_ROWS = 0
+    from hms.lib.models import Job
+
+    client.post("/deviations/injuries/export.csv?year=2024&unit=ibi")
+    job = Job.objects.get()
+    assert job.params["unit"] == "ibi" and "unit=ibi" in job.back_url
