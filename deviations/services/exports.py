@@ -268,7 +268,7 @@ def injury_register_export_start(
         task=injury_register_export_task,
         title=injury_register_export_title(year, fmt),
         requester_id=scope.user_id,
-        params={"year": year, "fmt": fmt, "unit": unit_code},
+        params={"year": year, "fmt": fmt} | ({"unit": unit_code} if unit_code else {}),
         back_url=injury_register_url(year, unit_code),
     )
 
