@@ -279,3 +279,21 @@ def test_the_register_export_follows_the_unit_filter(org, login, settings):
     client.post("/deviations/injuries/export.csv?year=2024&unit=ibi")
     job = Job.objects.get()
     assert job.params["unit"] == "ibi" and "unit=ibi" in job.back_url
+
+
+@pytest.mark.parametrize("n", [2, 30])
+def test_the_register_of_a_unit_has_a_fixed_query_count(org, login, django_assert_num_queries, n):
+    for i in range(n):
+        _injured(
+            org.ibi_lab if i % 2 else org.ibi,
+            f"2024-1{i:04d}",
+            occurred=datetime.datetime(2024, 5, 1, 8),
+        )
+    _injured(org.ikj, "2024-09999", occurred=datetime.datetime(2024, 5, 1, 8))
+    client = login(org.leader_fac)
+    # session, user, role assignments, unit tree (the reach, the filter's units and the
+    # unit's subtree), the injuries with their reports and units; nothing counted, no
+    # names shown (a leader above the unit), nothing logged
+    with django_assert_num_queries(5):
+        response = client.get(REGISTER, {"year": 2024, "unit": "ibi"})
+    assert len(response.context["rows"]) == n
