@@ -16,6 +16,15 @@ The injury register (Working Environment Act § 5-1):
   chief safety rep) (`may_read_register`).
 - One report's injury page: the case's handler and whoever reads the unit's reports; not
   the reporter as such, nor those who read only statistics (`may_open_injury`).
+- Readers in aggregate: whoever reaches an injury's unit for the register only through
+  `READ_DEVIATION_STATISTICS`, not `may_open_injury`. In `units.access.RULES` that is
+  the AMU member (every unit); each other role that reads statistics reads the same
+  units' reports too. For those injuries the register shows counts per unit and main
+  category, never a row, and no text of an injury (its description, its type, the work,
+  the course of events) is shown to them anywhere, so none where a unit counts fewer
+  than five (issue 11: such a text may point to the person); nor in the register's
+  exports. The statistics pages show
+  injuries in numbers only, to everyone.
 - Recording it: the case's handler and HSE staff (`may_edit_injury`).
 """
 

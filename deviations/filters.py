@@ -19,15 +19,28 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deviations.selectors.cases import overdue_q
-from units.access import scope_for_request
+from units.access import Purpose, Scope, scope_for_request
 from units.models import Unit
 from units.selectors.tree import unit_tree
+from units.templatetags.unit_names import unit_display
 
 from .models import Category, Deviation, Kind, Severity, Status
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+
+def filter_units(scope: Scope) -> QuerySet[Unit]:
+    """The units the case list's unit filter offers `scope`'s user, by tree level and
+    name: those whose reports they read (`Purpose.READ_DEVIATIONS`), and those of the
+    cases they handle. One query, when the form is shown or checked."""
+    ids = scope.unit_ids(Purpose.READ_DEVIATIONS)
+    units = Unit.objects.all()
+    if ids is not None:
+        handled = Q(deviations__handler_id=scope.user_id) if scope.user_id else Q(pk__in=[])
+        units = units.filter(Q(pk__in=sorted(ids)) | handled).distinct()
+    return units.order_by("level", "name_nb", "code")
 
 
 class DeviationFilter(django_filters.FilterSet):
@@ -71,6 +84,11 @@ class DeviationFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The unit filter offers the units the user reaches: those whose reports they
+        # read, and those of the cases they handle; by their full names (`unit_name`).
+        if self.request is not None:
+            self.form.fields["unit"].queryset = filter_units(scope_for_request(self.request))
+        self.form.fields["unit"].label_from_instance = unit_display  # type: ignore[attr-defined]
         # Category labels show their scheme, since a name may recur across schemes.
         self.form.fields["category"].label_from_instance = lambda c: (  # type: ignore[attr-defined]
             f"{c.scheme.name}: {c.name}"

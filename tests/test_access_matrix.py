@@ -388,7 +388,8 @@ def exports_cases(world: World, role: str, response: HttpResponse) -> None:
 
 
 # person -> whether case A is in the injury register (all but ikj's leader read ibi's)
-IN_REGISTER = {role: role != "leader_b" for role in ROLES}
+# AMU reads the register in aggregate: case A counted under ibi, not listed (no row)
+IN_REGISTER = {role: role not in ("leader_b", "amu") for role in ROLES}
 
 
 def registers_injuries(world: World, role: str, response: HttpResponse) -> None:
@@ -398,6 +399,8 @@ def registers_injuries(world: World, role: str, response: HttpResponse) -> None:
     if response["Content-Type"].startswith("text/html"):
         body = response.content.decode()
         listed, shown = world.a.reference in body, NAME in body
+        counted = 'id="register-counts"' in body
+        assert counted is (role == "amu"), f"counts per unit and category: {counted}"
     else:
         rows = rows_of(response)
         listed = world.a.reference in [r[0] for r in rows[1:]]

@@ -5,13 +5,15 @@ of an injured person's details, is `deviations.services.injuries`."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from deviations.access import REGISTER_PURPOSES
-from deviations.models import Deviation, Injury
+from deviations.models import Category, Deviation, Injury
 from units.access import Scope
+from units.selectors.tree import UnitNode
 
 
 def register_injuries(scope: Scope) -> QuerySet[Injury]:
@@ -31,15 +33,53 @@ def register_injuries(scope: Scope) -> QuerySet[Injury]:
     )
 
 
-def register_of_year(scope: Scope, *, year: int) -> QuerySet[Injury]:
+def register_of_year(
+    scope: Scope, *, year: int, unit_ids: Iterable[int] | None = None
+) -> QuerySet[Injury]:
     """The injuries of the register of `year` (by the date the report was made) that the
-    user reads, oldest first; nothing logged yet (`injury_register_rows` logs)."""
+    user reads, by the date of the event, oldest first; of the units `unit_ids` only,
+    when given (`register_unit_ids`). Nothing logged yet (`injury_register_rows` logs)."""
     start = timezone.make_aware(datetime.datetime(year, 1, 1))
     end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
-    return (
-        register_injuries(scope)
-        .filter(deviation__reported_at__gte=start, deviation__reported_at__lt=end)
-        .order_by("deviation__reported_at", "id")
+    qs = register_injuries(scope).filter(
+        deviation__reported_at__gte=start, deviation__reported_at__lt=end
+    )
+    if unit_ids is not None:
+        qs = qs.filter(deviation__unit_id__in=sorted(unit_ids))
+    return qs.order_by("deviation__occurred_at", "id")
+
+
+def register_units(scope: Scope) -> list[UnitNode]:
+    """The units the register's unit filter offers: those the user reaches for one of the
+    register's purposes, in tree order, from the tree the scope carries (no query when it
+    is loaded). A case handled elsewhere is in the register without its unit offered."""
+    reach: set[int] | None = set()
+    for purpose in REGISTER_PURPOSES:
+        ids = scope.unit_ids(purpose)
+        if ids is None:
+            reach = None
+            break
+        assert reach is not None
+        reach |= ids
+    tree = scope.tree
+    return [tree[i] for i, _depth in tree.walk() if reach is None or i in reach]
+
+
+def register_unit_ids(scope: Scope, code: str) -> set[int] | None:
+    """The ids of the unit `code` and the units below it, if the register's unit filter
+    offers it (`register_units`); None for a unit it does not offer."""
+    for node in register_units(scope):
+        if node.code == code:
+            return scope.tree.subtree([node.id])
+    return None
+
+
+def register_categories(injuries: list[Injury]) -> None:
+    """The categories of the injuries' reports, with their main categories, fetched onto
+    them in one query (none for no injuries)."""
+    prefetch_related_objects(
+        [i.deviation for i in injuries],
+        Prefetch("categories", queryset=Category.objects.select_related("parent")),
     )
 
 

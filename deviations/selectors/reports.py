@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from deviations.models import Category, Deviation, Identity, Photo
 from deviations.selectors.cases import schemes_in_force, visible_deviations
+from hms.lib.images import image_thumbnail
 from units.access import Scope
 from units.models import Unit, User
 
@@ -42,16 +43,26 @@ def report_unit_suggested(*, user: User, day: datetime.date) -> Unit | None:
     return latest.unit if latest is not None else None
 
 
-def reports_of(scope: Scope, *, user_id: int | None) -> list[Deviation]:
+def reports_of(scope: Scope, *, user_id: int | None) -> QuerySet[Deviation]:
     """The named and confidential reports `user_id` made ("My reports"), among those the
-    scope's user may see, newest first. Anonymous reports store no reporter. One query."""
-    return list(
+    scope's user may see, newest first (to be paginated: a count and a page's rows).
+    Anonymous reports store no reporter."""
+    return (
         visible_deviations(scope)
         .filter(reporter_id=user_id)
         .exclude(identity=Identity.ANONYMOUS)
         .select_related("unit")
-        .order_by("-reported_at")
+        .order_by("-reported_at", "-pk")
     )
+
+
+def report_photo_thumbnail(photo: Photo) -> tuple[bytes, str]:
+    """A thumbnail of the report's photo (`hms.lib.images.image_thumbnail`) and its media
+    type. Raises one of `IMAGE_ERRORS` where the stored file is no longer an image."""
+    with photo.file.open("rb") as file:
+        # the formats a photo is kept in (`deviations.services.reports.PHOTO_FORMATS`)
+        data, image_format = image_thumbnail(file, formats=("JPEG", "PNG", "WEBP"))
+    return data, f"image/{image_format.lower()}"
 
 
 def report_photo_of(deviation: Deviation, pk: int) -> Photo | None:

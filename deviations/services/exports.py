@@ -13,6 +13,7 @@ scope as it is when the job runs, and logs the names it exports then.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -24,7 +25,7 @@ from deviations.access import may_read_register, may_see_injured, reads_cases, r
 from deviations.filters import deviations_filtered
 from deviations.models import Deviation, Injury
 from deviations.selectors.cases import visible_deviations
-from deviations.selectors.injuries import register_of_year
+from deviations.selectors.injuries import register_of_year, register_unit_ids
 from deviations.services.injuries import (
     RegisterRow,
     injury_register,
@@ -222,11 +223,22 @@ def register_table(rows: list[RegisterRow]) -> Table:
     return Table(headers=headers, rows=table_rows, title=_("Injury register"))
 
 
-def injury_register_export(*, scope: Scope, year: int, fmt: ExportFormat) -> Download | None:
-    """The injury register of `year` as the page shows it to the user, as a file named
-    injury-register-<year>-<time>, with the names in it logged as views; None (nothing
-    logged) when it has more than `HMS_EXPORT_INLINE_MAX_ROWS` rows."""
-    injuries = inline_rows(register_of_year(scope, year=year))
+def _register_unit_ids(scope: Scope, unit_code: str) -> set[int] | None:
+    """The units of the register's unit filter (`unit_code` and those below it; none for
+    a unit the user does not reach), or None for all the user reaches."""
+    return (register_unit_ids(scope, unit_code) or set()) if unit_code else None
+
+
+def injury_register_export(
+    *, scope: Scope, year: int, fmt: ExportFormat, unit_code: str = ""
+) -> Download | None:
+    """The injury register of `year` (of the unit `unit_code` and those below it, when
+    given) as the page shows it to the user: its rows, none of an injury the user reads
+    only in aggregate; as a file named injury-register-<year>-<time>, with the names in
+    it logged as views; None (nothing logged) when it has more than
+    `HMS_EXPORT_INLINE_MAX_ROWS` rows."""
+    unit_ids = _register_unit_ids(scope, unit_code)
+    injuries = inline_rows(register_of_year(scope, year=year, unit_ids=unit_ids))
     if injuries is None:
         return None
     return _register_file(injury_register_rows(scope, injuries), year=year, fmt=fmt)
@@ -244,7 +256,9 @@ def injury_register_export_title(year: int, fmt: ExportFormat) -> str:
     }
 
 
-def injury_register_export_start(*, scope: Scope, year: int, fmt: ExportFormat) -> Job:
+def injury_register_export_start(
+    *, scope: Scope, year: int, fmt: ExportFormat, unit_code: str = ""
+) -> Job:
     """A job that makes the export of the injury register of `year`
     (`injury_register_export_work`)."""
     from deviations.tasks import injury_register_export_task  # the task module imports this
@@ -254,8 +268,8 @@ def injury_register_export_start(*, scope: Scope, year: int, fmt: ExportFormat) 
         task=injury_register_export_task,
         title=injury_register_export_title(year, fmt),
         requester_id=scope.user_id,
-        params={"year": year, "fmt": fmt},
-        back_url=injury_register_url(year),
+        params={"year": year, "fmt": fmt} | ({"unit": unit_code} if unit_code else {}),
+        back_url=injury_register_url(year, unit_code),
     )
 
 
@@ -266,7 +280,8 @@ def injury_register_export_work(job: Job) -> Download:
     scope = _requester_scope(job)
     if not may_read_register(scope):
         raise JobFailed(_("You may no longer read the injury register, so the file was not made."))
-    return _register_file(injury_register(scope, year=year), year=year, fmt=_format(job))
+    register = injury_register(scope, year=year, unit_code=job.params.get("unit", ""))
+    return _register_file(register.rows, year=year, fmt=_format(job))
 
 
 def _requester_scope(job: Job) -> Scope:
@@ -286,6 +301,7 @@ def case_list_url(query: QueryDict) -> str:
     return f"{path}?{query.urlencode()}" if query else path
 
 
-def injury_register_url(year: int) -> str:
-    """The injury register of `year`: where its export's pages lead back to."""
-    return f"{reverse('deviations:injuries')}?year={year}"
+def injury_register_url(year: int, unit_code: str = "") -> str:
+    """The injury register of `year` (of a unit): where its export's pages lead back to."""
+    query = urlencode({"year": year, "unit": unit_code} if unit_code else {"year": year})
+    return f"{reverse('deviations:injuries')}?{query}"

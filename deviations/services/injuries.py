@@ -17,6 +17,7 @@ Who reads and records what is `deviations.access`; the register's reads are
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,11 +28,18 @@ from django.utils.translation import gettext as _
 
 from deviations.access import may_open_injury, may_see_injured
 from deviations.models import Deviation, Injury, InjuryView
-from deviations.selectors.injuries import injury_of, register_of_year
+from deviations.selectors.injuries import (
+    injury_of,
+    register_categories,
+    register_of_year,
+    register_unit_ids,
+    register_units,
+)
 from hms.lib import bounds
 from hms.lib.concurrency import ConflictError, update_versioned
 from units.access import Scope
-from units.models import User
+from units.models import Unit, User
+from units.selectors.tree import UnitNode
 
 EDITABLE_FIELDS = (
     "injured_kind",
@@ -69,18 +77,70 @@ def injury_views_log(scope: Scope, injuries: list[Injury]) -> None:
         )
 
 
-def injury_register(scope: Scope, *, year: int) -> list[RegisterRow]:
-    """The register of `year` (by the date the report was made), oldest first, with names
-    where the user may see them; every row shown with its name column is logged, whether
-    or not a name is recorded. Two queries."""
-    return injury_register_rows(scope, list(register_of_year(scope, year=year)))
+@dataclass
+class RegisterCount:
+    """How many injuries of one unit and one main category a reader in aggregate reads
+    (an injury of a report in two main categories counts under each)."""
+
+    unit: Unit
+    category: str  # the main category's name; "" for a report without categories
+    count: int
+
+
+@dataclass
+class Register:
+    """The register as one user reads it: rows of the injuries they may open, counts per
+    unit and category of those they read only in aggregate (`deviations.access`), and the
+    units its filter offers."""
+
+    rows: list[RegisterRow]
+    counts: list[RegisterCount]
+    units: list[UnitNode]
+
+
+def injury_register(scope: Scope, *, year: int, unit_code: str = "") -> Register:
+    """The register of `year` (by the date the report was made), by the date of the event,
+    oldest first, of the unit `unit_code` and those below it when given (none of it for a
+    unit the user does not reach): a row for each injury the user may open, with names
+    where they may see them, every row shown with its name column logged whether or not
+    a name is recorded; the others in counts per unit and main category, without a word
+    of their text. Two queries, and one for the categories when some are counted."""
+    unit_ids: set[int] | None = None
+    if unit_code:
+        unit_ids = register_unit_ids(scope, unit_code) or set()
+    injuries = list(register_of_year(scope, year=year, unit_ids=unit_ids))
+    counted = [i for i in injuries if not may_open_injury(scope, i.deviation)]
+    listed = [i for i in injuries if may_open_injury(scope, i.deviation)]
+    return Register(
+        rows=injury_register_rows(scope, listed),
+        counts=_register_counts(counted),
+        units=register_units(scope),
+    )
+
+
+def _register_counts(injuries: list[Injury]) -> list[RegisterCount]:
+    """The injuries counted per unit and main category, by unit code and category name."""
+    register_categories(injuries)
+    counts: Counter[tuple[int, str]] = Counter()
+    units: dict[int, Unit] = {}
+    for injury in injuries:
+        deviation = injury.deviation
+        units[deviation.unit_id] = deviation.unit
+        mains = {(c.parent or c).name for c in deviation.categories.all()} or {""}
+        for name in mains:
+            counts[(deviation.unit_id, name)] += 1
+    lines = [RegisterCount(unit=units[u], category=c, count=n) for (u, c), n in counts.items()]
+    return sorted(lines, key=lambda line: (line.unit.code, line.category == "", line.category))
 
 
 def injury_register_rows(scope: Scope, injuries: list[Injury]) -> list[RegisterRow]:
-    """The register's rows of `injuries` (`register_of_year`), with names where the user
+    """The register's rows of `injuries` (`register_of_year`) that the user may open (an
+    injury read only in aggregate is left out: no row, no text), with names where the user
     may see them; every row shown with its name column is logged. One query (the log)."""
     rows = []
     for injury in injuries:
+        if not may_open_injury(scope, injury.deviation):
+            continue
         shown = may_see_injured(scope, injury.deviation)
         rows.append(
             RegisterRow(
@@ -88,7 +148,7 @@ def injury_register_rows(scope: Scope, injuries: list[Injury]) -> list[RegisterR
                 deviation=injury.deviation,
                 name_shown=shown,
                 medical_shown=shown and injury.medical_consent,
-                linked=may_open_injury(scope, injury.deviation),
+                linked=True,
             )
         )
     injury_views_log(scope, [r.injury for r in rows if r.name_shown])

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -27,17 +29,21 @@ from deviations.access import deviation_for_user
 from deviations.selectors.reports import (
     categories_in_force,
     report_photo_of,
+    report_photo_thumbnail,
     report_unit_suggested,
     report_units,
     reports_of,
 )
 from deviations.services.reports import deviation_receipt_lookup, deviation_report
+from hms.lib.images import IMAGE_ERRORS
 from hms.lib.ratelimit import rate_limited
 from units.access import scope_for_request
 from units.models import Unit
 
 from ..forms.report import ReportForm
 from ..models import Category, Deviation
+
+MINE_PAGE_SIZE = 20
 
 
 @dataclass
@@ -157,9 +163,12 @@ def report_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def report_mine(request: HttpRequest) -> HttpResponse:
+    """The user's own named and confidential reports, newest first, 20 a page."""
     scope = scope_for_request(request)
-    deviations = reports_of(scope, user_id=request.user.pk)
-    return render(request, "deviations/report/mine.html", {"deviations": deviations})
+    page = Paginator(reports_of(scope, user_id=request.user.pk), MINE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "deviations/report/mine.html", {"page": page})
 
 
 @rate_limited("receipt")
@@ -185,11 +194,19 @@ def report_receipt(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_photo(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+def report_photo(request: HttpRequest, reference: str, pk: int) -> HttpResponseBase:
+    """A photo of a report the user may see; `?size=thumb`: a small copy of it."""
     deviation = deviation_for_user(request, reference)
     photo = report_photo_of(deviation, pk)
     if photo is None or not photo.file:
         raise Http404
+    if request.GET.get("size") == "thumb":
+        # the case page's small copy; the full photo on click, with the same check
+        try:
+            data, content_type = report_photo_thumbnail(photo)
+        except IMAGE_ERRORS as error:
+            raise Http404 from error
+        return HttpResponse(data, content_type=content_type)
     content_type = mimetypes.guess_type(photo.file.name)[0] or "application/octet-stream"
     return FileResponse(photo.file.open("rb"), content_type=content_type)
 

@@ -104,22 +104,28 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def injuries_page(request: HttpRequest) -> HttpResponse:
-    """The injury register of a year: names only where the user may see them (logged)."""
+    """The injury register of a year, of a unit and those below it or all one reaches:
+    rows of the injuries one may open, names only where one may see them (logged); counts
+    per unit and category of those one reads only in aggregate (AMU)."""
     scope = scope_for_request(request)
     if not may_read_register(scope):
         raise PermissionDenied
     form = StatisticsFilterForm(request.GET or None)
     year = form.year_or_current()
-    rows = injury_register(scope, year=year)
+    unit_code = (form.cleaned_data.get("unit") or "") if form.is_bound and form.is_valid() else ""
+    register = injury_register(scope, year=year, unit_code=unit_code)
     return render(
         request,
         "deviations/statistics/injuries.html",
         {
             "form": form,
-            "rows": rows,
+            "rows": register.rows,
+            "counts": register.counts,
+            "units": register.units,
+            "unit_code": unit_code,
             "year": year,
             "years": list(range(timezone.localdate().year, timezone.localdate().year - 11, -1)),
-            "names_column": any(r.name_shown for r in rows),
+            "names_column": any(r.name_shown for r in register.rows),
         },
     )
 
@@ -132,14 +138,20 @@ def injuries_export(request: HttpRequest, fmt: str) -> HttpResponse:
     scope = scope_for_request(request)
     if not may_read_register(scope):
         raise PermissionDenied
-    year = StatisticsFilterForm(request.GET or None).year_or_current()
+    form = StatisticsFilterForm(request.GET or None)
+    year = form.year_or_current()
+    unit_code = (form.cleaned_data.get("unit") or "") if form.is_bound and form.is_valid() else ""
     export_fmt = export_format(fmt)
     return download_or_job(
         request,
         title=exports.injury_register_export_title(year, export_fmt),
-        inline=lambda: exports.injury_register_export(scope=scope, year=year, fmt=export_fmt),
-        start=lambda: exports.injury_register_export_start(scope=scope, year=year, fmt=export_fmt),
-        back_url=exports.injury_register_url(year),
+        inline=lambda: exports.injury_register_export(
+            scope=scope, year=year, fmt=export_fmt, unit_code=unit_code
+        ),
+        start=lambda: exports.injury_register_export_start(
+            scope=scope, year=year, fmt=export_fmt, unit_code=unit_code
+        ),
+        back_url=exports.injury_register_url(year, unit_code),
     )
 
 

@@ -191,3 +191,33 @@ def image_reencode(file: IO[bytes], *, header: ImageHeader, quality: int = 90) -
         return out.getvalue()
     finally:
         image.close()
+
+
+THUMBNAIL_SIDE = 320
+
+
+def image_thumbnail(
+    file: IO[bytes], *, formats: Iterable[str], side: int = THUMBNAIL_SIDE, quality: int = 80
+) -> tuple[bytes, str]:
+    """A small copy of the image in `file` (one of `formats`; one that was kept, so
+    already re-encoded by `image_reencode`), at most `side` pixels wide and high, saved
+    anew in its format from its pixels alone; and that format (Pillow's name: "JPEG").
+    A JPEG is decoded at a reduced scale (Pillow's `draft`), so a large photo is never in
+    memory at full size. Raises one of `IMAGE_ERRORS` for a file that is not such an
+    image."""
+    header = image_header(file, formats=formats)
+    with _open(file, [header.format]) as opened:
+        opened.draft("RGB" if opened.mode != "L" else "L", (side, side))
+        opened.load()
+        image: Image.Image = opened
+        image = _replaced(image, _working_mode)
+        image = _replaced(image, lambda i: _saved_mode(i, header.format))
+        image = _replaced(image, _pixels_only)
+    try:
+        image.thumbnail((side, side))
+        out = io.BytesIO()
+        options: dict[str, object] = {} if header.format == "PNG" else {"quality": quality}
+        image.save(out, format=header.format, **options)
+        return out.getvalue(), header.format
+    finally:
+        image.close()
