@@ -11,10 +11,10 @@
 // Its login page is oidc-provider's devInteractions: a login name (one of OIDC_ACCOUNTS)
 // and any password. Consent is taken as given, as at a second Feide sign-in.
 //
-// For the refusal tests, POST /_test/mode with {"id_token": "normal" | "expired" | "forged"}
-// makes the token endpoint answer with an id_token whose exp lies an hour in the past, or one
-// signed by a key that is not in the provider's JWKS (same kid). GET /_test/last-id-token
-// gives the last id_token the token endpoint answered with.
+// For the refusal tests, POST /_test/mode with {"id_token": "expired"} makes the token
+// endpoint answer with an id_token whose exp lies an hour in the past (signed with the
+// provider's key), {"id_token": "normal"} undoes it. GET /_test/last-id-token gives the last
+// id_token the token endpoint answered with.
 
 import { createServer } from 'node:http';
 
@@ -32,11 +32,10 @@ if (!clientId || !clientSecret || !redirectUri) {
   process.exit(2);
 }
 
-// The provider's signing key, and a stranger's with the same kid for forged tokens.
+// The provider's signing key, made anew at each start.
 const kid = 'feide-test-key';
 const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
 const signingJwk = { ...(await jose.exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
-const { privateKey: strangerKey } = await jose.generateKeyPair('RS256');
 
 // Claims as Feide sends them (https://docs.feide.no/reference/oauth_oidc/): the pairwise
 // `sub`, the Feide id under the userid-feide scope, and an e-mail address Feide does not
@@ -109,11 +108,6 @@ async function tamper(idToken) {
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
       .sign(privateKey);
   }
-  if (mode === 'forged') {
-    return new jose.SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
-      .sign(strangerKey);
-  }
   return idToken;
 }
 
@@ -122,7 +116,7 @@ provider.use(async (ctx, next) => {
     const chunks = [];
     for await (const chunk of ctx.req) chunks.push(chunk);
     const wanted = JSON.parse(Buffer.concat(chunks).toString() || '{}').id_token;
-    if (!['normal', 'expired', 'forged'].includes(wanted)) ctx.throw(400, 'unknown mode');
+    if (!['normal', 'expired'].includes(wanted)) ctx.throw(400, 'unknown mode');
     mode = wanted;
     ctx.body = { id_token: mode };
     return;
