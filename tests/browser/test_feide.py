@@ -235,8 +235,8 @@ def test_second_feide_sign_in_finds_the_same_account(feide, new_page, live_serve
     feide_sign_in(new_page(), live_server, "kari")
     users, accounts = User.objects.count(), SocialAccount.objects.count()
 
-    # another day, another browser; and the HSE section has since corrected the Feide id's
-    # case: the account is found by Feide's `sub` now
+    # another day, another browser; the HSE section's record of her Feide id has changed
+    # since (typed in capitals, it no longer matches): the account is found by Feide's `sub`
     User.objects.filter(pk=kari.pk).update(feide_id=KARI["eppn"].upper())
     page = new_page()
     feide_sign_in(page, live_server, "kari")
