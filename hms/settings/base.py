@@ -150,24 +150,41 @@ OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
 OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
 OIDC_SERVER_URL = env.str("OIDC_SERVER_URL", default="https://auth.dataporten.no")
 OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="Feide")
-SOCIALACCOUNT_PROVIDERS: dict = {}
-if OIDC_CLIENT_ID:
-    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
-        "OAUTH_PKCE_ENABLED": True,
-        "APPS": [
-            {
-                "provider_id": "feide",
-                "name": OIDC_PROVIDER_NAME,
-                "client_id": OIDC_CLIENT_ID,
-                "secret": OIDC_CLIENT_SECRET,
-                "settings": {
-                    "server_url": OIDC_SERVER_URL,
-                    "token_auth_method": "client_secret_basic",
-                    "scope": ["openid", "profile", "email", "userid-feide"],
-                },
-            }
-        ],
+
+
+def openid_connect_providers(*, client_id: str, secret: str, server_url: str, name: str) -> dict:
+    """allauth's SOCIALACCOUNT_PROVIDERS for Feide (OpenID Connect) at server_url; the
+    tests point it at their own provider (tests/browser/test_feide.py)."""
+    return {
+        "openid_connect": {
+            "OAUTH_PKCE_ENABLED": True,
+            "APPS": [
+                {
+                    "provider_id": "feide",
+                    "name": name,
+                    "client_id": client_id,
+                    "secret": secret,
+                    "settings": {
+                        "server_url": server_url,
+                        "token_auth_method": "client_secret_basic",
+                        "scope": ["openid", "profile", "email", "userid-feide"],
+                    },
+                }
+            ],
+        }
     }
+
+
+SOCIALACCOUNT_PROVIDERS: dict = (
+    openid_connect_providers(
+        client_id=OIDC_CLIENT_ID,
+        secret=OIDC_CLIENT_SECRET,
+        server_url=OIDC_SERVER_URL,
+        name=OIDC_PROVIDER_NAME,
+    )
+    if OIDC_CLIENT_ID
+    else {}
+)
 
 # --- Clients --------------------------------------------------------------------------
 # The proxies whose X-Forwarded-For names the client (its last entry, the one the proxy
