@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from hms.lib import views as lib_views
+from units import feide
 
 from . import views
 
@@ -15,6 +16,9 @@ urlpatterns = [
     path("accounts/email/", lib_views.not_offered),
     re_path(r"^accounts/confirm-email/", lib_views.not_offered),
     path("accounts/3rdparty/signup/", lib_views.not_offered),
+    # Feide's callback, before allauth's of the same address: it checks the id_token's
+    # signature too (units/feide.py). reverse("openid_connect_callback") still names it.
+    path("accounts/oidc/<str:provider_id>/login/callback/", feide.callback, name="feide_callback"),
     path("accounts/", include("allauth.urls")),
     path("language/", views.switch_language, name="switch_language"),
     path("healthz/", lib_views.healthz, name="healthz"),

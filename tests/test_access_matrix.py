@@ -546,6 +546,10 @@ ENTRIES = [
           statuses="404 404 404 404 404 404 404 404 404 404 404 404 404"),
     Entry("accounts/3rdparty/signup/", path=True, public=True,
           statuses="404 404 404 404 404 404 404 404 404 404 404 404 404"),
+    # Feide's callback (units/feide.py), open to the signed-out as allauth's is: with no
+    # Feide configured here, nobody reaches a provider (its journeys: tests/browser/test_feide.py)
+    Entry("feide_callback", args=lambda w: ["feide"], public=True,
+          statuses="404 404 404 404 404 404 404 404 404 404 404 404 404"),
 
     # -- units: read by the unit's people and those above it; goals and delegations are
     # managed by leaders, HR/HSE chiefs and coordinators; meetings recorded by leaders,

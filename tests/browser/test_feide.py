@@ -293,6 +293,24 @@ def test_an_expired_id_token_is_refused(feide, new_page, live_server, kari):
     assert signed_in_as(page) == "Åsmund Ødegård"
 
 
+def test_an_id_token_signed_by_another_key_is_refused_at_the_callback(
+    feide, new_page, live_server, kari
+):
+    """The token endpoint answers with an id_token in date, under the provider's key id,
+    signed by another key (a channel somebody tampered with). allauth alone would take
+    it (it skips the signature of a token it fetched); units.feide checks it."""
+    users_before = User.objects.count()
+    feide.id_token_mode("forged")
+    page = new_page()
+    with page.expect_response(lambda r: "/login/callback/" in r.url) as callback:
+        feide_sign_in(page, live_server, "asmund")
+    assert_refused(page, live_server, callback.value.status, users_before)
+    feide.id_token_mode("normal")
+    page = new_page()
+    feide_sign_in(page, live_server, "asmund")
+    assert signed_in_as(page) == "Åsmund Ødegård"
+
+
 def test_a_forged_authorization_code_is_refused(feide, new_page, live_server, kari):
     """Someone who sends a browser to our callback with a code the provider never issued
     (with the state of the sign-in the browser started, as a login-CSRF would)."""

@@ -13,7 +13,8 @@
 //
 // For the refusal tests, POST /_test/mode with {"id_token": "expired"} makes the token
 // endpoint answer with an id_token whose exp lies an hour in the past (signed with the
-// provider's key), {"id_token": "normal"} undoes it. GET /_test/last-id-token gives the last
+// provider's key), {"id_token": "forged"} with one in date signed by another key under the
+// provider's key id, {"id_token": "normal"} undoes it. GET /_test/last-id-token gives the last
 // id_token the token endpoint answered with.
 
 import { createServer } from 'node:http';
@@ -35,6 +36,7 @@ if (!clientId || !clientSecret || !redirectUri) {
 // The provider's signing key, made anew at each start.
 const kid = 'feide-test-key';
 const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
+const { privateKey: strangerKey } = await jose.generateKeyPair('RS256');
 const signingJwk = { ...(await jose.exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
 
 // Claims as Feide sends them (https://docs.feide.no/reference/oauth_oidc/): the pairwise
@@ -108,6 +110,12 @@ async function tamper(idToken) {
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
       .sign(privateKey);
   }
+  if (mode === 'forged') {
+    // the same claims, in date, under the provider's key id, signed by another key
+    return new jose.SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
+      .sign(strangerKey);
+  }
   return idToken;
 }
 
@@ -116,7 +124,7 @@ provider.use(async (ctx, next) => {
     const chunks = [];
     for await (const chunk of ctx.req) chunks.push(chunk);
     const wanted = JSON.parse(Buffer.concat(chunks).toString() || '{}').id_token;
-    if (!['normal', 'expired'].includes(wanted)) ctx.throw(400, 'unknown mode');
+    if (!['normal', 'expired', 'forged'].includes(wanted)) ctx.throw(400, 'unknown mode');
     mode = wanted;
     ctx.body = { id_token: mode };
     return;
