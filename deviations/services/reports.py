@@ -258,7 +258,8 @@ def _clean_photos(photos: Sequence[UploadedFile]) -> list[tuple[bytes, str]]:
 
 def anonymous_time(moment: datetime.datetime) -> datetime.datetime:
     """The time an anonymous report is stored with: the hour it came in (local time).
-    The time it happened is the reporter's own, kept as they give it."""
+    The time it happened is the reporter's own, kept as they give it, but for a time in
+    that same hour (which would tell the minute of the report): that is kept as the hour."""
     return timezone.localtime(moment).replace(minute=0, second=0, microsecond=0)
 
 
@@ -390,6 +391,10 @@ def deviation_report(
     # An anonymous report's own times are the hour it came in: to the second they would
     # match the reporter's sign-in, session and the server's logs.
     stamped = anonymous_time(now) if anonymous else now
+    if anonymous and occurred_at > stamped:
+        # Within the hour it came in (the form's own "now", say), the time it happened
+        # would tell the minute it was reported: it is kept as that hour too.
+        occurred_at = stamped
     handler = coordinator_for(unit, on=today)
     for attempt in range(REFERENCE_ATTEMPTS):
         code = receipt_code_for(token) if anonymous else None

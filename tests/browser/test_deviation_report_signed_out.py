@@ -121,3 +121,37 @@ def test_the_signed_out_form_with_an_injury_error_fits(
     width = "phone" if viewport == PHONE else "desktop"
     shot(page, f"report-form-injury-error-{width}-{language}")
     assert not Deviation.objects.exists()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_signed_out_pages_in_english_fit(page_at, live_server, org, _media, viewport):
+    """The form, its thank-you page and the receipt page for a visitor in the English UI,
+    and the handler's case page with the injury to complete, at phone and desktop width."""
+    width = "phone" if viewport is PHONE else "desktop"
+    page = page_at(viewport, language="en")
+    page.goto(f"{live_server.url}/deviations/new/")
+    assert "you are not signed in" in page.locator("#report-signed-out").inner_text().lower()
+    page.locator("#unit-search").fill("ibi")
+    page.locator("select[name=unit]").select_option(str(org.ibi.pk))
+    page.locator("textarea[name=description]").fill("A student slipped on the ice.")
+    page.get_by_label("Someone was injured").check()
+    page.get_by_label("Student").check()
+    assert no_horizontal_scroll(page)
+    assert accessibility_violations(page) == []
+    shot(page, f"report-form-injury-{width}-en")
+    page.locator("button[type=submit].report-submit").click()
+    code = page.locator("#receipt-code").inner_text().strip()
+    shot(page, f"report-thanks-signed-out-{width}-en")
+    page.goto(f"{live_server.url}/deviations/receipt/")
+    page.locator("input[name=code]").fill(code)
+    page.locator("main form button[type=submit]").click()
+    assert page.locator("#receipt-status").is_visible()
+    assert no_horizontal_scroll(page)
+    assert accessibility_violations(page) == []
+    shot(page, f"report-receipt-signed-out-{width}-en")
+    handler = page_at(viewport, language="en")
+    sign_in(handler, live_server, org.coordinator_a.email)
+    handler.goto(f"{live_server.url}/deviations/{Deviation.objects.get().reference}/")
+    assert handler.locator("#injury-to-complete").is_visible()
+    assert no_horizontal_scroll(handler)
+    shot(handler, f"case-injury-to-complete-{width}-en")

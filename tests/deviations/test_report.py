@@ -518,6 +518,13 @@ def test_an_anonymous_report_keeps_no_time_that_matches_the_sign_in(org, client,
     assert Session.objects.get().expire_date == session.expire_date
     assert Session.objects.get().session_data == session.session_data
 
+    # the form's own "now" as the time it happened tells no more than the hour either
+    again = _form_data(org.ibi, identity=Identity.ANONYMOUS)
+    again["occurred_at"] = came_in.strftime("%Y-%m-%dT%H:%M")
+    assert client.post(reverse("deviations:new"), again).status_code == 200
+    latest = Deviation.objects.filter(identity=Identity.ANONYMOUS).latest("pk")
+    assert (latest.occurred_at, latest.reported_at) == (the_hour, the_hour)
+
     # a named report answers at the same address with the same status, and keeps its time
     named = client.post(reverse("deviations:new"), _form_data(org.ibi))
     assert (named.status_code, named.request["PATH_INFO"]) == (200, answer.request["PATH_INFO"])
