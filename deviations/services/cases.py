@@ -30,7 +30,11 @@ from django.utils.translation import ngettext
 from deviations.models import Category, Deviation, ReminderRun, Severity, Status
 from deviations.selectors.cases import categories_for, may_be_handler, overdue_q
 from deviations.selectors.history import CLOSED_WITH_UNDONE_MEASURES, REDACTED
-from deviations.services.notices import handler_notice_write, measure_notice_write
+from deviations.services.notices import (
+    handler_notice_write,
+    measure_notice_write,
+    reporter_feedback_notice_write,
+)
 from deviations.services.reports import reporter_notice_write
 from hms.lib import bounds
 from hms.lib.concurrency import update_versioned
@@ -182,9 +186,13 @@ def case_update(
     if locked.version == expected_version:
         locked.skip_history_when_saving = True  # type: ignore[attr-defined]
         locked.categories.set(categories)
-    return update_versioned(
+    updated = update_versioned(
         Deviation, deviation.pk, expected_version=expected_version, actor=user, changes=changes
     )
+    if updated.reporter_feedback and updated.reporter_feedback != locked.reporter_feedback:
+        # the reporter is told of new feedback, sent once this commits
+        reporter_feedback_notice_write(deviation=updated)
+    return updated
 
 
 def _check_lesson(lesson: str, shared: bool) -> None:

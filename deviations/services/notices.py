@@ -1,6 +1,7 @@
 """The e-mails that tell whoever must act on a case: its handler when a report arrives or
 the case is given to them, and a measure's responsible person when the measure is given
-to them. (The reporter's notice of a closed or rejected report is
+to them, and a named or confidential reporter when the handler writes them feedback.
+(The reporter's notice of a closed or rejected report is
 `deviations.services.reports.reporter_notice_write`.)
 
 Each is a notice in the outbox (`hms.lib.outbox.notice_write`), written in the
@@ -98,5 +99,32 @@ def measure_notice_write(
             "person": person,
             "by": by,
             "link": case_link(deviation),
+        },
+    )
+
+
+def reporter_feedback_notice_write(*, deviation: Deviation) -> Notice | None:
+    """Tell the named or confidential reporter that the handler has written them feedback
+    (it is in the e-mail: the handler writes it for them), with a link to their reports.
+    None for an anonymous report (nobody to tell; its receipt page shows the feedback),
+    a reporter without an address or no longer at NTNU, or no feedback."""
+    reporter = deviation.reporter
+    if (
+        deviation.identity == Identity.ANONYMOUS
+        or not _reachable(reporter)
+        or not deviation.reporter_feedback
+    ):
+        return None
+    assert reporter is not None
+    return notice_write(
+        kind="deviations.reporter_feedback",
+        to=[reporter.email],
+        language=reporter.preferred_language,
+        subject_template="deviations/report/email/feedback_subject.txt",
+        body_template="deviations/report/email/feedback_body.txt",
+        context={
+            "deviation": deviation,
+            "reporter": reporter,
+            "link": settings.SITE_URL + reverse("deviations:mine"),
         },
     )

@@ -218,3 +218,41 @@ def test_the_home_pages_queue_is_paged_and_absent_without_cases(
     page = response.context["my_cases"]
     assert (page.paginator.count, page.number, len(page.object_list)) == (23, 3, 3)
     assert 'id="my-cases"' not in login(org.leader_b).get(reverse("home")).content.decode()
+
+
+@pytest.mark.parametrize("identity", [Identity.NAMED, Identity.CONFIDENTIAL])
+def test_the_reporter_is_told_of_the_handlers_feedback_once(org, reporter, mailed, identity):
+    """Before: the reporter heard nothing until the case was closed."""
+    from tests.deviations.test_cases import update_args
+
+    reporter.preferred_language = "en"
+    reporter.save()
+    case = DeviationFactory(
+        unit=org.ibi, handler=org.coordinator_a, reporter=reporter, identity=identity
+    )
+    cases.case_update(**update_args(case, cause="Loose shelf"), user=org.coordinator_a)
+    assert mailed() == []  # no feedback yet: nothing to tell
+    case.refresh_from_db()
+    cases.case_update(
+        **update_args(case, reporter_feedback="We have fixed the shelf."), user=org.coordinator_a
+    )
+    (message,) = mailed()
+    assert message.to == [reporter.email]
+    assert message.subject == f"News about your report {case.reference}"
+    assert "We have fixed the shelf." in message.body
+    assert reverse("deviations:mine") in message.body
+    # the same feedback saved again tells nobody again
+    case.refresh_from_db()
+    cases.case_update(
+        **update_args(case, reporter_feedback="We have fixed the shelf.", cause="Shelf"),
+        user=org.coordinator_a,
+    )
+    assert len(mailed()) == 1
+
+
+def test_an_anonymous_reporter_gets_no_feedback_mail(org, mailed):
+    from tests.deviations.test_cases import update_args
+
+    case = DeviationFactory(unit=org.ibi, handler=org.coordinator_a, identity=Identity.ANONYMOUS)
+    cases.case_update(**update_args(case, reporter_feedback="Fixed."), user=org.coordinator_a)
+    assert not Notice.objects.filter(kind="deviations.reporter_feedback").exists()
