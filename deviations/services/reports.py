@@ -493,7 +493,10 @@ def _report_content(
     description: str,
 ) -> str:
     """A digest of what a report says, to tell the same form sent again from a form that
-    was filled in anew."""
+    was filled in anew. An anonymous report's time of happening counts by its hour: the
+    hour it came in is what is kept of a time within it (`deviation_report`)."""
+    if occurred_at is not None and identity == Identity.ANONYMOUS:
+        occurred_at = anonymous_time(occurred_at)
     parts = [
         kind,
         identity,
