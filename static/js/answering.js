@@ -148,6 +148,15 @@
   }
 
   answers.addEventListener("change", updateFollowUps);
+  // A choice or text given here is not the saved answer any more, also while its save
+  // waits behind another (hx-sync queues them): the poll must not put the saved one back
+  // over it (its save shows theirs beside it if they changed it meanwhile: 409).
+  ["change", "input"].forEach(function (type) {
+    answers.addEventListener(type, function (event) {
+      var form = event.target.closest ? event.target.closest(".answer-cell") : null;
+      if (form && form.dataset.state === "saved") form.dataset.state = "unsaved";
+    });
+  });
   answers.addEventListener("input", function (event) {
     var form = event.target.closest(".answer-cell");
     if (form) {
