@@ -38,6 +38,7 @@ from deviations.services.notices import (
 from deviations.services.reports import reporter_notice_write
 from hms.lib import bounds
 from hms.lib.concurrency import update_versioned
+from hms.lib.history import saved_by
 from hms.lib.outbox import notice_write
 from riskassessment.models import Measure, MeasureStatus
 from units.models import Role, Unit, User
@@ -107,7 +108,7 @@ def case_assign(
     ):
         measure.unit = unit
         measure.version += 1
-        measure._history_user = user  # type: ignore[attr-defined]
+        saved_by(measure, user)
         measure.save(update_fields=["unit", "version"])
     if assigned.handler_id != handler_before:
         handler_notice_write(deviation=assigned, reassigned=True, by=user)
@@ -399,7 +400,7 @@ def measure_add(
         deadline=deadline,
         status=status,
     )
-    measure._history_user = user  # type: ignore[attr-defined]
+    saved_by(measure, user)
     measure.save()
     if responsible is not None:
         measure_notice_write(measure=measure, deviation=deviation, by=user)

@@ -37,6 +37,7 @@ from deviations.selectors.injuries import (
 )
 from hms.lib import bounds
 from hms.lib.concurrency import ConflictError, update_versioned
+from hms.lib.history import saved_by
 from units.access import Scope
 from units.models import Unit, User
 from units.selectors.tree import UnitNode
@@ -252,7 +253,7 @@ def _injury_create(*, deviation: Deviation, user: User, values: Mapping[str, Any
     if not injury.medical_consent:
         injury.medical_details = ""
     injury.full_clean(exclude=["deviation"])
-    injury._history_user = user  # type: ignore[attr-defined]
+    saved_by(injury, user)
     try:
         with transaction.atomic():
             injury.save()

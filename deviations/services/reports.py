@@ -45,6 +45,7 @@ from deviations.models import (
 from deviations.selectors.reports import categories_in_force
 from deviations.services.notices import handler_notice_write
 from hms.lib import bounds
+from hms.lib.history import saved_by
 from hms.lib.images import IMAGE_ERRORS, ImageHeader, image_header, image_reencode, megapixels
 from hms.lib.models import Notice
 from hms.lib.outbox import notice_write
@@ -425,7 +426,7 @@ def deviation_report(
                 )
                 # Never the request's user for an anonymous report (the history
                 # middleware would record it otherwise).
-                deviation._history_user = None if anonymous else user  # type: ignore[attr-defined]
+                saved_by(deviation, None if anonymous else user)
                 deviation._history_date = stamped  # type: ignore[attr-defined]
                 # One history record for the report and its categories, made below.
                 deviation.skip_history_when_saving = True  # type: ignore[attr-defined]
@@ -478,7 +479,7 @@ def _reported_injury_create(
         medical_treatment=reported.medical_treatment,
         absence="",  # not yet assessed
     )
-    injury._history_user = user  # type: ignore[attr-defined]
+    saved_by(injury, user)
     injury._history_date = at  # type: ignore[attr-defined]
     injury.save()
     return injury

@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 from django.db import models, transaction
 
+from .history import saved_by
+
 M = TypeVar("M", bound=models.Model)
 
 
@@ -46,7 +48,7 @@ def update_versioned(
     for name, value in changes.items():
         setattr(current, name, value)
     current.version += 1  # type: ignore[attr-defined]
-    current._history_user = actor  # type: ignore[attr-defined]
+    saved_by(current, actor)
     if reason is not None:
         current._change_reason = reason  # type: ignore[attr-defined]
     current.save(update_fields=[*changes, "version"])

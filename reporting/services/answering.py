@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from hms.lib import bounds
 from hms.lib.documents import document_check
+from hms.lib.history import saved_by
 from reporting.answer_codes import codes_for
 from reporting.models import (
     Answer,
@@ -180,20 +181,20 @@ def answer_save(
             raise AnswerConflict(current)
         if not cleaned:
             if current is not None:
-                current._history_user = user  # type: ignore[attr-defined]
+                saved_by(current, user)
                 current.delete()
             return None
         if current is None:
             answer = Answer(response=locked, question=question, row=row)
             answer.value, answer.answered_by = cleaned, user
-            answer._history_user = user  # type: ignore[attr-defined]
+            saved_by(answer, user)
             answer.save()
             return answer
         if current.value == cleaned:
             return current
         current.value, current.answered_by = cleaned, user
         current.version += 1
-        current._history_user = user  # type: ignore[attr-defined]
+        saved_by(current, user)
         current.save(update_fields=["value", "answered_by", "answered_at", "version"])
         return current
 
@@ -235,7 +236,7 @@ def _answer_together(response: Response, value: str, user: User) -> None:
         response=response, question=question, row=None, defaults={"value": value}
     )
     answer.value, answer.answered_by = value, user
-    answer._history_user = user  # type: ignore[attr-defined]
+    saved_by(answer, user)
     if not created:
         answer.version += 1
     answer.save()
@@ -265,7 +266,7 @@ def response_submit(*, response: Response, user: User) -> Response:
         locked.submitted_at, locked.submitted_by = timezone.now(), user
         locked.confirmed_at = locked.confirmed_by = None
         locked.version += 1
-        locked._history_user = user  # type: ignore[attr-defined]
+        saved_by(locked, user)
         locked.save(
             update_fields=[
                 "status",
@@ -290,7 +291,7 @@ def response_confirm(*, response: Response, user: User) -> Response:
         _answer_together(locked, "yes", user)
         locked.confirmed_at, locked.confirmed_by = timezone.now(), user
         locked.version += 1
-        locked._history_user = user  # type: ignore[attr-defined]
+        saved_by(locked, user)
         locked.save(update_fields=["confirmed_at", "confirmed_by", "version"])
         return locked
 
@@ -308,7 +309,7 @@ def response_reopen(*, response: Response, reason: str, user: User) -> Response:
         locked.status = ResponseStatus.DRAFT
         locked.confirmed_at = locked.confirmed_by = None
         locked.version += 1
-        locked._history_user = user  # type: ignore[attr-defined]
+        saved_by(locked, user)
         locked.save(update_fields=["status", "confirmed_at", "confirmed_by", "version"])
         return locked
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from hms.lib import bounds
 from hms.lib.concurrency import update_versioned
+from hms.lib.history import saved_by
 from reporting.answer_codes import codes_for
 from reporting.models import (
     MatrixRow,
@@ -158,7 +159,7 @@ def section_save(
     titles = {"title_nb": title_nb.strip(), "title_en": title_en.strip()}
     if section is None:
         section = Section(questionnaire=questionnaire, order=0, **titles)
-        section._history_user = actor  # type: ignore[attr-defined]
+        saved_by(section, actor)
         section.save()
     elif section.questionnaire_id != questionnaire.pk:
         raise ValidationError(_("This section belongs to another year."))
@@ -298,7 +299,7 @@ def question_save(
     }
     if question is None:
         question = Question(questionnaire=questionnaire, order=0, **values)
-        question._history_user = actor  # type: ignore[attr-defined]
+        saved_by(question, actor)
         question.save()
     else:
         if expected_version is None:
@@ -398,7 +399,7 @@ def matrix_row_save(
     values = {"key": key, "text_nb": text_nb.strip(), "text_en": text_en.strip()}
     if row is None:
         row = MatrixRow(question=question, order=0, **values)
-        row._history_user = actor  # type: ignore[attr-defined]
+        saved_by(row, actor)
         row.save()
     else:
         if expected_version is None:

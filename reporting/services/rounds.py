@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from hms.lib import bounds
 from hms.lib.concurrency import update_versioned
+from hms.lib.history import saved_by
 from hms.lib.outbox import notice_write
 from reporting.models import (
     REMIND_DAYS_MAX,
@@ -140,7 +141,7 @@ def round_open(
         remind_days_before=remind_days_before,
         opened_by=user,
     )
-    reporting_round._history_user = user  # type: ignore[attr-defined]
+    saved_by(reporting_round, user)
     reporting_round.save()
     reporting_round.units.set(chosen)
     return reporting_round
@@ -175,7 +176,7 @@ def round_update(
             "remind_days_before": remind_days_before,
         },
     )
-    updated._history_user = user  # type: ignore[attr-defined]
+    saved_by(updated, user)
     updated.units.set(chosen)
     return updated
 
