@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -38,6 +42,32 @@ def redis_reachable(url: str) -> bool:
             return True
     except OSError:
         return False
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], *arguments: str) -> Iterator[subprocess.Popen]:
+    """A real `celery worker` process (solo pool, quiet) with `env`, stopped on leaving;
+    what it printed is shown when it did not stop cleanly."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "hms", "worker", "--pool=solo",
+         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=WARNING",
+         *arguments],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        if process.returncode not in (0, -15):
+            print(output.decode(errors="replace"))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -10,6 +10,8 @@ import uuid
 import pytest
 from django.conf import settings
 
+from tests.conftest import celery_worker
+
 SEND = """
 import sys
 import django
@@ -40,27 +42,8 @@ def test_a_task_goes_through_the_file_broker_to_a_real_worker(tmp_path):
         "CELERY_FOLDER": str(tmp_path),
     }
     env.pop("CELERY_RESULT_BACKEND", None)
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "hms",
-            "worker",
-            "--pool=solo",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
     token = uuid.uuid4().hex
-    try:
+    with celery_worker(env):
         sent = subprocess.run(
             [sys.executable, "-c", SEND, token],
             cwd=settings.BASE_DIR,
@@ -69,10 +52,7 @@ def test_a_task_goes_through_the_file_broker_to_a_real_worker(tmp_path):
             text=True,
             timeout=120,
         )
-    finally:
-        worker.terminate()
-        output, _ = worker.communicate(timeout=30)
-    assert sent.returncode == 0, sent.stderr + output.decode(errors="replace")
+    assert sent.returncode == 0, sent.stderr
     assert sent.stdout.strip() == token
     # the broker's messages live in the folder given, not in a service
     assert (tmp_path / "messages").is_dir()

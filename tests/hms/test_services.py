@@ -2,8 +2,6 @@
 real Celery worker process. With HMS_REQUIRE_SERVICES=1 (CI) these cannot be skipped."""
 
 import os
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -11,7 +9,7 @@ from django.conf import settings
 from django.db import connection
 
 from hms.lib.tasks import health_check_task
-from tests.conftest import REQUIRE_SERVICES, redis_reachable
+from tests.conftest import REQUIRE_SERVICES, celery_worker, redis_reachable
 
 pytestmark = pytest.mark.services
 
@@ -42,38 +40,8 @@ def worker():
     )
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hms.settings.test"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "hms",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with celery_worker(env, "-Q", queue):
         yield queue
-    finally:
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        if process.returncode not in (0, -15):
-            print(output.decode(errors="replace"))
 
 
 def test_a_task_runs_in_a_real_worker_through_redis(worker):
