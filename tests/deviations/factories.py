@@ -20,8 +20,9 @@ from deviations.models import (
     Injury,
     Kind,
     Photo,
+    Status,
 )
-from deviations.services.reports import receipt_hash
+from deviations.services.reports import deviation_report, receipt_hash
 from tests.units.factories import UnitFactory, related_set, saved_by
 
 
@@ -103,3 +104,51 @@ class InjuryFactory(factory.django.DjangoModelFactory):
     deviation = factory.SubFactory(DeviationFactory)
     injured_kind = InjuredKind.EMPLOYEE
     absence = Absence.NONE
+
+
+# -- helpers of the services' tests ------------------------------------------------------
+
+
+def report(user, unit, /, **overrides):
+    """A report made through `deviation_report`, as the form makes it: named, an hour ago,
+    in a lab; `overrides` change any of its arguments."""
+    data = {
+        "user": user,
+        "kind": Kind.EVENT,
+        "occurred_at": timezone.now() - datetime.timedelta(hours=1),
+        "unit": unit,
+        "campus": "trondheim",
+        "building": "Realfagbygget",
+        "room": "D1-123",
+        "location": "by the fume hood",
+        "description": "Acid spilled on the bench.",
+        "immediate_action": "Cleaned up with the spill kit.",
+        "categories": [],
+        "actual_people": 1,
+        "actual_environment": None,
+        "actual_material": 2,
+        "identity": Identity.NAMED,
+        "photos": [],
+    }
+    data.update(overrides)
+    return deviation_report(**data)
+
+
+def update_args(deviation, **changes):
+    """The arguments of `cases.case_update` that leave `deviation` as it is (in progress),
+    with `changes`."""
+    args = {
+        "deviation": deviation,
+        "expected_version": deviation.version,
+        "status": Status.IN_PROGRESS,
+        "cause": "",
+        "potential_people": None,
+        "potential_environment": None,
+        "potential_material": None,
+        "categories": [],
+        "deadline": None,
+        "lesson": "",
+        "lesson_shared": False,
+        "reporter_feedback": "",
+    }
+    return args | changes

@@ -27,6 +27,7 @@ from tests.deviations.factories import (
     CategorySchemeFactory,
     DeviationFactory,
     InjuryFactory,
+    update_args,
 )
 
 
@@ -52,24 +53,6 @@ def scheme(db):
 @pytest.fixture
 def case(org, reporter):
     return DeviationFactory(unit=org.ibi, reporter=reporter)
-
-
-def update_args(deviation, **changes):
-    args = {
-        "deviation": deviation,
-        "expected_version": deviation.version,
-        "status": Status.IN_PROGRESS,
-        "cause": "",
-        "potential_people": None,
-        "potential_environment": None,
-        "potential_material": None,
-        "categories": [],
-        "deadline": None,
-        "lesson": "",
-        "lesson_shared": False,
-        "reporter_feedback": "",
-    }
-    return args | changes
 
 
 # -- services ---------------------------------------------------------------------------

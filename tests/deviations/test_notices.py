@@ -16,8 +16,7 @@ from deviations.models import Identity, Status
 from deviations.services import cases
 from hms.lib.models import Notice
 from hms.lib.outbox import notices_send
-from tests.deviations.factories import DeviationFactory
-from tests.deviations.test_report import report
+from tests.deviations.factories import DeviationFactory, report, update_args
 
 
 @pytest.fixture
@@ -223,8 +222,6 @@ def test_the_home_pages_queue_is_paged_and_absent_without_cases(
 @pytest.mark.parametrize("identity", [Identity.NAMED, Identity.CONFIDENTIAL])
 def test_the_reporter_is_told_of_the_handlers_feedback_once(org, reporter, mailed, identity):
     """Before: the reporter heard nothing until the case was closed."""
-    from tests.deviations.test_cases import update_args
-
     reporter.preferred_language = "en"
     reporter.save()
     case = DeviationFactory(
@@ -251,8 +248,6 @@ def test_the_reporter_is_told_of_the_handlers_feedback_once(org, reporter, maile
 
 
 def test_an_anonymous_reporter_gets_no_feedback_mail(org, mailed):
-    from tests.deviations.test_cases import update_args
-
     case = DeviationFactory(unit=org.ibi, handler=org.coordinator_a, identity=Identity.ANONYMOUS)
     cases.case_update(**update_args(case, reporter_feedback="Fixed."), user=org.coordinator_a)
     assert not Notice.objects.filter(kind="deviations.reporter_feedback").exists()

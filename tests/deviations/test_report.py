@@ -26,11 +26,10 @@ from deviations.services import reports
 from deviations.services.reports import (
     DEVIATION_DAYS_TO_CLOSE,
     deviation_receipt_lookup,
-    deviation_report,
     reporter_notice_write,
 )
 from hms.lib.outbox import notices_send
-from tests.deviations.factories import CategoryFactory, CategorySchemeFactory
+from tests.deviations.factories import CategoryFactory, CategorySchemeFactory, report
 from tests.units.factories import RoleFactory, UnitFactory, UserFactory
 from units.models import Role
 
@@ -85,29 +84,6 @@ def image_file(
         image_format, "application/octet-stream"
     )
     return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
-
-
-def report(user, unit, /, **overrides):
-    data = {
-        "user": user,
-        "kind": Kind.EVENT,
-        "occurred_at": timezone.now() - datetime.timedelta(hours=1),
-        "unit": unit,
-        "campus": "trondheim",
-        "building": "Realfagbygget",
-        "room": "D1-123",
-        "location": "by the fume hood",
-        "description": "Acid spilled on the bench.",
-        "immediate_action": "Cleaned up with the spill kit.",
-        "categories": [],
-        "actual_people": 1,
-        "actual_environment": None,
-        "actual_material": 2,
-        "identity": Identity.NAMED,
-        "photos": [],
-    }
-    data.update(overrides)
-    return deviation_report(**data)
 
 
 # --- the service ---------------------------------------------------------------------------
