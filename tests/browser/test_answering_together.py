@@ -17,8 +17,7 @@ from tests.browser.conftest import (
     sign_in,
 )
 from tests.browser.test_self_report import give
-from tests.reporting.factories import ReportingRoundFactory
-from tests.reporting.test_answering import answer_everything
+from tests.reporting.factories import ReportingRoundFactory, answer_everything
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

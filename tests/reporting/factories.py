@@ -23,6 +23,7 @@ from reporting.models import (
     ResponseStatus,
     Section,
 )
+from reporting.services import answering
 from tests.units.factories import UnitFactory, related_set
 
 # The smallest file the self-report takes as a PDF (hms.lib.documents).
@@ -147,3 +148,41 @@ class ReportingRoundFactory(factory.django.DjangoModelFactory):
     opens_on = datetime.date(2024, 11, 4)
     deadline = datetime.date(2024, 11, 22)
     units = related_set("units")
+
+
+# -- helpers of the answering tests: answers saved as the page saves them ---------------
+
+
+def save(response, key, value, user, *, version=None, row=""):
+    """Save as a page that saw the answer as it is now, or at `version` (0: no answer)."""
+    current = Answer.objects.filter(
+        response=response, question__key=key, row__key=row or None
+    ).first()
+    if version is None:
+        version = current.version if current is not None else 0
+    return answering.answer_save(
+        response=response,
+        question=response.questionnaire.questions.prefetch_related("rows").get(key=key),
+        row_key=row,
+        value=value,
+        seen_answer_id=current.pk if current is not None and version else None,
+        seen_version=version,
+        user=user,
+    )
+
+
+def answer_everything(response, user):
+    """Every required shown answer, with q07 = yes so its follow-ups are shown."""
+    for q in response.questionnaire.questions.select_related("parent").order_by("order"):
+        if q.key == answering.TOGETHER_KEY or q.type == "matrix":
+            continue
+        if q.parent is not None and q.parent.key not in {"q07", "q07a"}:
+            continue  # its parent is answered no
+        value = {
+            "text": "Faste møter",
+            "number": "3",
+            "yes_no_na": "not_applicable",
+            "degree4": "3",
+            "share_band": "75-100",
+        }.get(q.type, "yes" if q.key in {"q07", "q07a"} else "no")
+        save(response, q.key, value, user)

@@ -26,7 +26,7 @@ from reporting.models import (
 )
 from reporting.services import answering
 from reporting.services.imports import responses_import
-from tests.reporting.factories import ReportingRoundFactory
+from tests.reporting.factories import ReportingRoundFactory, answer_everything, save
 
 YEAR = 2024
 PDF = b"%PDF-1.4\n% test\n%%EOF\n"
@@ -63,41 +63,6 @@ def response(round_2024):
 
 def question(key):
     return Questionnaire.objects.get(year=YEAR).questions.prefetch_related("rows").get(key=key)
-
-
-def save(response, key, value, user, *, version=None, row=""):
-    """Save as a page that saw the answer as it is now, or at `version` (0: no answer)."""
-    current = Answer.objects.filter(
-        response=response, question__key=key, row__key=row or None
-    ).first()
-    if version is None:
-        version = current.version if current is not None else 0
-    return answering.answer_save(
-        response=response,
-        question=question(key),
-        row_key=row,
-        value=value,
-        seen_answer_id=current.pk if current is not None and version else None,
-        seen_version=version,
-        user=user,
-    )
-
-
-def answer_everything(response, user):
-    """Every required shown answer, with q07 = yes so its follow-ups are shown."""
-    for q in response.questionnaire.questions.select_related("parent").order_by("order"):
-        if q.key == answering.TOGETHER_KEY or q.type == "matrix":
-            continue
-        if q.parent is not None and q.parent.key not in {"q07", "q07a"}:
-            continue  # its parent is answered no
-        value = {
-            "text": "Faste møter",
-            "number": "3",
-            "yes_no_na": "not_applicable",
-            "degree4": "3",
-            "share_band": "75-100",
-        }.get(q.type, "yes" if q.key in {"q07", "q07a"} else "no")
-        save(response, q.key, value, user)
 
 
 # --- the services -------------------------------------------------------------------

@@ -11,8 +11,7 @@ from django.urls import reverse
 from reporting.demo import seed_questionnaires
 from reporting.models import Questionnaire
 from reporting.services import answering
-from tests.reporting.factories import ReportingRoundFactory
-from tests.reporting.test_answering import answer_everything, save
+from tests.reporting.factories import ReportingRoundFactory, answer_everything, save
 
 YEAR = 2024
 
