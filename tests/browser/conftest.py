@@ -101,3 +101,20 @@ def sign_in(page, live_server, email, password="demo"):
 def no_horizontal_scroll(page) -> bool:
     """Whether the page fits the width of its window (of a phone, say)."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def give(page, dom_id: str, value: str, *, text: bool = False) -> None:
+    """Answer one cell and wait until the server has answered the save (its version moved)."""
+    before = page.input_value(f"#{dom_id}-version")
+    if text:
+        page.fill(f"#{dom_id}-input", value)
+        page.locator(f"#{dom_id}-input").blur()
+    else:
+        page.check(f"#{dom_id}-{value}")
+    page.wait_for_function(
+        """([id, before]) => {
+            const v = document.getElementById(id + "-version");
+            return v && v.value !== before;
+        }""",
+        arg=[dom_id, before],
+    )

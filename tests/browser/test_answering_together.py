@@ -14,9 +14,9 @@ from tests.browser.conftest import (
     PHONE,
     SCREENSHOTS,
     accessibility_violations,
+    give,
     sign_in,
 )
-from tests.browser.test_self_report import give
 from tests.reporting.factories import ReportingRoundFactory, answer_everything
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

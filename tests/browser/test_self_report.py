@@ -6,7 +6,7 @@ import pytest
 
 from reporting.demo import seed_questionnaires
 from reporting.models import Answer, Questionnaire, Response
-from tests.browser.conftest import accessibility_violations, shot, sign_in
+from tests.browser.conftest import accessibility_violations, give, shot, sign_in
 from tests.reporting.factories import ReportingRoundFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,23 +18,6 @@ VALUE_FOR = {
     "degree4": "3",
     "share_band": "75-100",
 }
-
-
-def give(page, dom_id: str, value: str, *, text: bool = False) -> None:
-    """Answer one cell and wait until the server has answered the save (its version moved)."""
-    before = page.input_value(f"#{dom_id}-version")
-    if text:
-        page.fill(f"#{dom_id}-input", value)
-        page.locator(f"#{dom_id}-input").blur()
-    else:
-        page.check(f"#{dom_id}-{value}")
-    page.wait_for_function(
-        """([id, before]) => {
-            const v = document.getElementById(id + "-version");
-            return v && v.value !== before;
-        }""",
-        arg=[dom_id, before],
-    )
 
 
 @pytest.fixture
