@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from deviations.models import Deviation, Status
 from deviations.services import cases
-from tests.browser.conftest import DESKTOP, accessibility_violations, shot
-from tests.browser.test_journeys import sign_in
+from tests.browser.conftest import DESKTOP, accessibility_violations, shot, sign_in
 from units.services import hse_work
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

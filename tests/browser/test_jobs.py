@@ -13,8 +13,7 @@ from django.urls import reverse
 from deviations.models import Deviation
 from deviations.tasks import cases_export_task
 from hms.lib.models import Job
-from tests.browser.conftest import accessibility_violations, shot
-from tests.browser.test_journeys import sign_in
+from tests.browser.conftest import accessibility_violations, shot, sign_in
 from tests.deviations.factories import DeviationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
